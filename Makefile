@@ -1,0 +1,43 @@
+# smmu-emu — build, samples, tests, benchmarks. `make run` and `make test` work on a fresh Debian.
+SWIFT      ?= swift
+CROSS      ?= aarch64-linux-gnu-
+APT_PKGS   := pkg-config libelf-dev libcapstone-dev libunicorn-dev gcc-aarch64-linux-gnu \
+              binutils-aarch64-linux-gnu qemu-system-arm gdb-multiarch
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RELEASE_BIN = .build/release/smmu-emu
+
+.PHONY: setup build release run samples test bench clean
+
+## setup: install the Debian packages the project needs (idempotent: only what is missing).
+setup:
+	@missing=""; for p in $(APT_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+samples: setup
+	$(MAKE) -C firmware-samples CROSS=$(CROSS)
+
+## run: set up, build release, run the hello sample with cycle statistics.
+run: release samples
+	$(RELEASE_BIN) run firmware-samples/build/hello.elf --stats
+
+## test: set up, build the samples, run the whole test suite.
+test: setup samples
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: release samples
+	./Benchmarks/compare.sh
+
+clean:
+	rm -rf .build firmware-samples/build

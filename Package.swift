@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Module graph (one-way, top to bottom):
+///   smmu-emu (CLI) → Emulator → KCore → SMMUDevice → Stage2
+///                      Emulator → AArch64 → Stage2
+///   CElf, CCapstone: system-library shims used by Emulator.
+///   CUnicorn: system library used only by the lockstep differential tests.
+let package = Package(
+    name: "smmu-emu",
+    products: [
+        .executable(name: "smmu-emu", targets: ["smmu-emu"]),
+        .library(name: "Emulator", targets: ["Emulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
+        .systemLibrary(name: "CCapstone", pkgConfig: "capstone", providers: [.apt(["libcapstone-dev"])]),
+        .systemLibrary(name: "CUnicorn", pkgConfig: "unicorn", providers: [.apt(["libunicorn-dev"])]),
+        .target(name: "Stage2"),
+        .target(
+            name: "AArch64", dependencies: ["Stage2"],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+        .target(name: "SMMUDevice", dependencies: ["Stage2"]),
+        .target(
+            name: "KCore",
+            dependencies: ["Stage2", "SMMUDevice", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "Emulator",
+            dependencies: [
+                "AArch64", "KCore", "SMMUDevice", "Stage2", "CElf", "CCapstone",
+                .product(name: "Yams", package: "Yams"),
+            ]),
+        .executableTarget(
+            name: "smmu-emu",
+            dependencies: ["Emulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "Stage2Tests", dependencies: ["Stage2"]),
+        .testTarget(name: "AArch64Tests", dependencies: ["AArch64", "Stage2", "CUnicorn"]),
+        .testTarget(name: "SMMUDeviceTests", dependencies: ["SMMUDevice", "Stage2"]),
+        .testTarget(name: "KCoreTests", dependencies: ["KCore", "SMMUDevice", "Stage2"]),
+        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "AArch64", "KCore", "SMMUDevice", "Stage2"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
