@@ -15,7 +15,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
-        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
@@ -28,7 +27,7 @@ let package = Package(
         .target(name: "SMMUDevice", dependencies: ["Stage2"]),
         .target(
             name: "KCore",
-            dependencies: ["Stage2", "SMMUDevice", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["Stage2", "SMMUDevice"]),
         .target(
             name: "Emulator",
             dependencies: [
