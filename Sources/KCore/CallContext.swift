@@ -1,0 +1,166 @@
+/// Why the hypervisor panicked (the spec's `halt`): the handler and the condition.
+public struct PanicReason: Equatable, Sendable, CustomStringConvertible {
+    public var function: String
+    public var condition: String
+    public init(function: String, condition: String) {
+        self.function = function
+        self.condition = condition
+    }
+    public var description: String { "\(function): \(condition)" }
+}
+
+/// The static SMMU configuration (`smmu_conf`: `smmu_num`, `smmu_phys_base`, `smmu_size`,
+/// `smmu_dev_context_banks`).
+public struct SMMUConf: Equatable, Sendable {
+    public var physBase: [UInt64]
+    public var size: [UInt64]
+    public var contextBanks: [Int]
+    public init(physBase: [UInt64], size: [UInt64], contextBanks: [Int]) {
+        self.physBase = physBase
+        self.size = size
+        self.contextBanks = contextBanks
+    }
+    /// HARDWARE.md defaults: SMMU0 at 0x0905_0000 with 8 banks, SMMU1 at 0x0906_0000 with 4.
+    public static let hardwareDefault = SMMUConf(
+        physBase: [0x0905_0000, 0x0906_0000], size: [0x10000, 0x10000], contextBanks: [8, 4])
+    public var num: Int { physBase.count }
+    public func banks(_ index: Int) -> Int { index >= 0 && index < contextBanks.count ? contextBanks[index] : 0 }
+}
+
+/// The host registers an EL2 handler reads and writes (the `ctxt_regs`/shadow context fields
+/// that the seed touches).
+public struct HostRegisters: Equatable, Sendable {
+    /// x0…x30.
+    public var x: [UInt64]
+    public var elr: UInt64
+    public var far: UInt64
+    /// The PC the host resumes at when the handler skipped the faulting instruction. The spec
+    /// stores `ELR_EL2 + 4` into a field named `esr_el2` (quirk Q1); this is that value.
+    public var skipTo: UInt64?
+    public init(x: [UInt64], elr: UInt64, far: UInt64) {
+        self.x = x
+        self.elr = elr
+        self.far = far
+    }
+    /// Register `rt` as a load/store sees it: 31 is XZR (reads 0, ignores writes; quirk Q10).
+    public func get(_ rt: Int) -> UInt64 { rt >= 0 && rt < 31 && rt < x.count ? x[rt] : 0 }
+    public mutating func set(_ rt: Int, _ v: UInt64) { if rt >= 0 && rt < 31 && rt < x.count { x[rt] = v } }
+}
+
+/// One access that reaches an SMMU register frame.
+public struct DeviceAccess: Equatable, Sendable, CustomStringConvertible {
+    public var smmu: Int
+    /// Offset inside the SMMU's 64 KiB frame.
+    public var offset: UInt64
+    public var size: Int
+    public var isWrite: Bool
+    /// Written value, or the value the device returned for a read.
+    public var value: UInt64
+    public init(smmu: Int, offset: UInt64, size: Int, isWrite: Bool, value: UInt64) {
+        self.smmu = smmu
+        self.offset = offset
+        self.size = size
+        self.isWrite = isWrite
+        self.value = value
+    }
+    public var description: String {
+        "SMMU\(smmu)+0x\(String(offset, radix: 16)) \(isWrite ? "W" : "R")\(size * 8) 0x\(String(value, radix: 16))"
+    }
+}
+
+/// The per-call environment of a handler at either level: which CPU runs it, the static
+/// configuration, the host registers (in/out), the oracles, and what the call produced besides
+/// the state (panic reason, "spec undefined" note, device accesses, step counts for the cost
+/// model, TLB invalidations).
+public struct CallContext {
+    public var cpu: Int
+    public var conf: SMMUConf
+    public var regs: HostRegisters
+    /// The device-read oracle (`doracle(0, n)`): the value the SMMU returns for a read.
+    public var readDevice: (_ smmu: Int, _ offset: UInt64, _ size: Int) -> UInt64
+    /// The page-content oracle (`doracle(vmid, n)`) used by the seed's assign (D3).
+    public var pageContents: (_ pfn: UInt64) -> UInt64
+    /// `get_smmu_cfg_hw_ttbr` as the hardware sees it: the real address of a bank's shadow root.
+    public var hwTTBR: (_ index: Int, _ cbndx: Int) -> UInt64
+
+    public var panic: PanicReason?
+    /// Set when a guest-reachable `rely` failed: the spec does not define the case, and the
+    /// handler did what SeKVM's C does.
+    public var undefined: String?
+    public var deviceAccesses: [DeviceAccess] = []
+    /// Primitive steps and table-entry accesses, charged by `KCoreCostModel`.
+    public var steps = 0
+    public var tableAccesses = 0
+    /// Host IPAs whose NPT entry changed (the machine invalidates its TLBs for them).
+    public var hostTLBInvalidations: [UInt64] = []
+
+    public init(
+        cpu: Int, conf: SMMUConf, regs: HostRegisters,
+        readDevice: @escaping (Int, UInt64, Int) -> UInt64 = { _, _, _ in 0 },
+        pageContents: @escaping (UInt64) -> UInt64 = { _ in 0 },
+        hwTTBR: @escaping (Int, Int) -> UInt64 = { KC.SMMU_TTBR($0, $1) }
+    ) {
+        self.cpu = cpu
+        self.conf = conf
+        self.regs = regs
+        self.readDevice = readDevice
+        self.pageContents = pageContents
+        self.hwTTBR = hwTTBR
+    }
+
+    mutating func flagUndefined(_ why: String) { if undefined == nil { undefined = why } }
+}
+
+/// Which SMMU window holds `addr` (`is_smmu_range`): the last match wins (quirk Q14).
+func isSMMURange(_ conf: SMMUConf, _ addr: UInt64) -> UInt32 {
+    var res = KC.INVALID
+    for i in 0..<conf.num where addr >= conf.physBase[i] && addr &- conf.physBase[i] < conf.size[i] {
+        res = UInt32(i)
+    }
+    return res
+}
+
+/// Outcome of the write-validation rules (`handle_smmu_write`, MmioCore/MmioCoreAux).
+enum WriteCheck: Equatable {
+    case allow
+    /// Allowed; the device receives the bank's shadow root instead (TTBR0, cbndx).
+    case ttbr0(cbndx: Int)
+    case reject(String)
+    /// A `rely` failed (the spec is undefined); the C rejects.
+    case undefinedReject(String)
+}
+
+/// The write rules of §3.5, shared by both levels (the pair is proven equal in MmioCore).
+func smmuWriteCheck(offset off: UInt64, data: UInt64, index: Int, smmuVmid: [UInt32]) -> WriteCheck {
+    if off < KC.SMMU_GLOBAL_BASE {
+        if off <= KC.ARM_SMMU_GR1_BASE {  // inclusive: CBAR0 at 0x1000 lands here (quirk Q3)
+            if off == KC.ARM_SMMU_GR0_sCR0 {
+                return (data >> KC.sCR0_SMCFCFG_SHIFT) & 1 == 0 ? .reject("sCR0 write with SMCFCFG clear") : .allow
+            }
+            if off == KC.ARM_SMMU_GR0_sCR2 {
+                return data & 0xFF == 0 ? .allow : .reject("sCR2 write with non-zero BPVMID")
+            }
+            return .allow
+        }
+        if off < KC.ARM_SMMU_GR1_END {
+            let n = Int((off - KC.ARM_SMMU_GR1_BASE) / 4)
+            guard n < KC.SMMU_NUM_CTXT_BANKS else {
+                return .undefinedReject("CBAR write for bank \(n), which does not exist (rely cbndx < 8)")
+            }
+            let owner = smmuVmid[KC.smmu_id(index, n)]
+            let type = data >> KC.CBAR_TYPE_SHIFT  // not masked (quirk Q6)
+            let tvmid = data & KC.CBAR_VMID_MASK
+            if owner == KC.HOSTVISOR { return .allow }
+            if type == 0 && UInt64(owner) == tvmid { return .allow }
+            if owner == KC.INVALID {
+                return .undefinedReject("CBAR\(n) write for an unallocated bank (rely is_vmid owner)")
+            }
+            return .reject("CBAR\(n) write with type \(type) / vmid \(tvmid) for a bank owned by VM \(owner)")
+        }
+        return .allow
+    }
+    let cbOff = (off - KC.SMMU_GLOBAL_BASE) & KC.ARM_SMMU_PGSHIFT_MASK
+    if cbOff == KC.ARM_SMMU_CB_TTBR0 { return .ttbr0(cbndx: Int((off - KC.SMMU_GLOBAL_BASE) >> KC.ARM_SMMU_PGSHIFT)) }
+    if cbOff == KC.ARM_SMMU_CB_CONTEXTIDR { return .reject("CONTEXTIDR write") }
+    return .allow
+}
