@@ -1,8 +1,5 @@
 import Stage2
 
-// CONTRACT STUB — the public surface the rest of the machine codes against. The CPU helper
-// replaces the bodies (and may add API), keeping these names and meanings.
-
 /// Why `CPU.run` returned control to the machine.
 public enum CPUExit: Equatable {
     /// The CPU's cycle counter reached the limit passed to `run`.
@@ -33,4 +30,63 @@ public struct EL2Registers: Equatable {
     public var vttbr: UInt64 = 0  // VTTBR_EL2
     public var vtcr: UInt64 = 0   // VTCR_EL2
     public init() {}
+}
+
+/// Cycle costs per instruction class. Defaults model a simple in-order core; see
+/// Documentation/CostModel.md. Every field can be overridden from a cost-model file.
+public struct CPUCostModel: Equatable {
+    public var alu: UInt64 = 1
+    public var multiply: UInt64 = 3
+    public var divide: UInt64 = 12
+    public var branch: UInt64 = 1
+    public var load: UInt64 = 4
+    public var store: UInt64 = 1
+    public var atomic: UInt64 = 20
+    public var barrier: UInt64 = 10
+    public var system: UInt64 = 5
+    public var exceptionEntry: UInt64 = 30
+    public var exceptionReturn: UInt64 = 20
+    /// Extra cost of a stage-2 table walk, per descriptor read.
+    public var stage2WalkPerLevel: UInt64 = 10
+    /// Extra cost of an MMIO access (device round trip).
+    public var mmio: UInt64 = 20
+    public init() {}
+}
+
+/// Counters the CPU keeps for `--stats`.
+public struct CPUStats: Equatable {
+    /// Exceptions taken to EL1, by exception class (ESR_EL1.EC).
+    public var exceptionsToEL1: [UInt32: UInt64] = [:]
+    /// Exits to EL2, by exception class (ESR_EL2.EC).
+    public var exceptionsToEL2: [UInt32: UInt64] = [:]
+    public var stage2Walks: UInt64 = 0
+    public var loads: UInt64 = 0
+    public var stores: UInt64 = 0
+    public init() {}
+}
+
+/// The exclusive monitors of all CPUs (ARM DDI 0487, B2.9): a store by any CPU to a granule
+/// another CPU has marked exclusive clears that CPU's reservation, so LDXR/STXR spinlocks work
+/// across CPUs. Granule = 64 bytes here.
+public final class GlobalMonitor {
+    /// Reserved granule address per CPU index, or nil.
+    var reservations: [UInt64?] = Array(repeating: nil, count: 8)
+    /// Count of live reservations; stores skip the scan when zero (the common case).
+    var live = 0
+    public init() {}
+
+    @inline(__always) func reserve(cpu: Int, pa: UInt64) {
+        if reservations[cpu] == nil { live += 1 }
+        reservations[cpu] = pa & ~63
+    }
+    @inline(__always) func clear(cpu: Int) {
+        if reservations[cpu] != nil { live -= 1; reservations[cpu] = nil }
+    }
+    @inline(__always) func holds(cpu: Int, pa: UInt64) -> Bool { reservations[cpu] == pa & ~63 }
+    /// A store by any CPU: clears every other CPU's reservation of the granule.
+    @inline(__always) func noteStore(by cpu: Int, pa: UInt64) {
+        guard live > 0 else { return }
+        let g = pa & ~63
+        for i in 0..<reservations.count where i != cpu && reservations[i] == g { clear(cpu: i) }
+    }
 }

@@ -1,0 +1,159 @@
+import Stage2
+
+/// Exception classes (ESR_ELx.EC). A raw-value struct, so any guest-produced value round-trips.
+public struct ExceptionClass: RawRepresentable, Hashable {
+    public var rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public static let unknown = Self(rawValue: 0x00)
+    public static let wfxTrap = Self(rawValue: 0x01)
+    public static let fpAccess = Self(rawValue: 0x07)
+    public static let illegalState = Self(rawValue: 0x0E)
+    public static let svc64 = Self(rawValue: 0x15)
+    public static let hvc64 = Self(rawValue: 0x16)
+    public static let smc64 = Self(rawValue: 0x17)
+    public static let msrTrap = Self(rawValue: 0x18)
+    public static let instructionAbortLowerEL = Self(rawValue: 0x20)
+    public static let instructionAbortSameEL = Self(rawValue: 0x21)
+    public static let pcAlignment = Self(rawValue: 0x22)
+    public static let dataAbortLowerEL = Self(rawValue: 0x24)
+    public static let dataAbortSameEL = Self(rawValue: 0x25)
+    public static let spAlignment = Self(rawValue: 0x26)
+    public static let brk64 = Self(rawValue: 0x3C)
+}
+
+/// One AArch64 CPU running at EL1/EL0 under an EL2 that is modelled natively by the machine.
+///
+/// Stage 1 is not modelled: VA = IPA (SCTLR_EL1.M may be written and read back, translation
+/// stays flat). With HCR_EL2.VM set every access goes through the stage-2 regime described by
+/// VTTBR_EL2/VTCR_EL2, walked from RAM and cached in a small software TLB.
+public final class CPU {
+    public let index: Int
+    public var costs: CPUCostModel
+    let bus: PhysicalBus
+    let ram: PhysicalMemory
+    let monitor: GlobalMonitor
+
+    /// X0–X30 plus a scratch slot at 31 that absorbs writes to XZR.
+    let regs: UnsafeMutablePointer<UInt64>
+    public var pc: UInt64 = 0
+    /// NZCV in bits 31:28, as the NZCV system register shows it.
+    public var nzcv: UInt64 = 0
+    /// PSTATE.DAIF in bits 9:6, as the DAIF system register shows it.
+    var daif: UInt64 = 0x3C0
+    public var currentEL: Int = 1
+    var spsel: UInt64 = 1
+    var spEL0: UInt64 = 0
+    var spEL1: UInt64 = 0
+    public var el2 = EL2Registers()
+    public var isPoweredOn = false
+    public var cycles: UInt64 = 0
+    public var instructionsRetired: UInt64 = 0
+    public var stats = CPUStats()
+    /// EL1/EL0 system registers without side effects, keyed by their MRS/MSR encoding.
+    var sysregs: [UInt32: UInt64] = [:]
+
+    /// When set, `instructionObserver` sees every executed (pc, word). Checked per instruction
+    /// only through this flag; off costs one predictable branch.
+    public var traceInstructions = false
+    public var instructionObserver: ((UInt64, UInt32) -> Void)?
+
+    // Software stage-2 TLB: direct-mapped on the IPA page number.
+    static let tlbSize = 256
+    var tlbTag: [UInt64] = Array(repeating: .max, count: CPU.tlbSize)
+    var tlbPA: [UInt64] = Array(repeating: 0, count: CPU.tlbSize)
+    var tlbPerm: [UInt8] = Array(repeating: 0, count: CPU.tlbSize)
+
+    /// Set by an instruction that did not complete, telling `run` how to leave.
+    var pendingExit: CPUExit?
+
+    public init(index: Int, bus: PhysicalBus, monitor: GlobalMonitor, costs: CPUCostModel = .init()) {
+        self.index = index
+        self.bus = bus
+        self.ram = bus.ram
+        self.monitor = monitor
+        self.costs = costs
+        regs = .allocate(capacity: 32)
+        regs.initialize(repeating: 0, count: 32)
+    }
+
+    deinit { regs.deallocate() }
+
+    /// Reads Xn (n = 31 reads as zero). Out-of-range n reads as zero.
+    public func x(_ n: Int) -> UInt64 { (0..<31).contains(n) ? regs[n] : 0 }
+    /// Writes Xn (n in 0...30; anything else is ignored).
+    public func setX(_ n: Int, _ value: UInt64) { if (0..<31).contains(n) { regs[n] = value } }
+
+    /// The stack pointer selected by PSTATE.EL and PSTATE.SP.
+    public var sp: UInt64 {
+        get { currentEL == 0 || spsel == 0 ? spEL0 : spEL1 }
+        set { if currentEL == 0 || spsel == 0 { spEL0 = newValue } else { spEL1 = newValue } }
+    }
+
+    /// PSTATE packed as SPSR: NZCV, DAIF, M[3:0] = EL and SP selection (AArch64).
+    var pstateBits: UInt64 { nzcv | daif | (UInt64(currentEL) << 2) | (currentEL == 0 ? 0 : spsel) }
+
+    func restorePSTATE(_ spsr: UInt64) {
+        nzcv = spsr & 0xF000_0000
+        daif = spsr & 0x3C0
+        let el = Int((spsr >> 2) & 3)
+        currentEL = el >= 1 ? 1 : 0
+        spsel = spsr & 1
+    }
+
+    /// Boot or PSCI CPU_ON: EL1h, DAIF masked, x0 = context, other registers zero.
+    public func powerOn(entry: UInt64, context: UInt64) {
+        for i in 0..<32 { regs[i] = 0 }
+        regs[0] = context
+        pc = entry
+        nzcv = 0
+        daif = 0x3C0
+        currentEL = 1
+        spsel = 1
+        spEL0 = 0
+        spEL1 = 0
+        sysregs = [:]
+        sysregs[SysReg.sctlrEL1] = 0x30D0_0800  // RES1 bits, MMU and caches off
+        pendingExit = nil
+        isPoweredOn = true
+        monitor.clear(cpu: index)
+    }
+
+    /// ERET from EL2 back to EL1/EL0: PC from ELR_EL2, PSTATE from SPSR_EL2.
+    public func returnFromEL2() {
+        pc = el2.elr
+        restorePSTATE(el2.spsr)
+        cycles &+= costs.exceptionReturn
+    }
+
+    public func invalidateStage2TLB() {
+        for i in 0..<CPU.tlbSize { tlbTag[i] = .max }
+    }
+
+    public func invalidateStage2TLB(ipa: UInt64) {
+        let page = ipa >> 12
+        let slot = Int(truncatingIfNeeded: page) & (CPU.tlbSize - 1)
+        if tlbTag[slot] == page { tlbTag[slot] = .max }
+    }
+
+    /// Runs until a limit or an exit to EL2.
+    public func run(cycleLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
+        guard isPoweredOn else { return .waitForInterrupt }
+        var budget = instructionLimit
+        while true {
+            if cycles >= cycleLimit { return .cycleLimit }
+            if budget == 0 { return .instructionLimit }
+            budget -= 1
+            guard let word = fetch() else {
+                if let e = pendingExit { pendingExit = nil; return e }
+                continue  // an EL1 exception was taken; go on at its vector
+            }
+            if traceInstructions { instructionObserver?(pc, word) }
+            if execute(word) {
+                instructionsRetired &+= 1
+            } else if let e = pendingExit {
+                pendingExit = nil
+                return e
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+/// Top-level A64 decode by the ARM ARM's main encoding groups (op0 = bits 28:25), then per class.
+/// Each `exec…` returns true when the instruction retired; false when it raised an exception
+/// (already taken to EL1) or left `pendingExit` set for an exit to EL2.
+extension CPU {
+    @inline(__always)
+    func execute(_ w: UInt32) -> Bool {
+        switch (w >> 25) & 0xF {
+        case 0b1000, 0b1001: return execDataProcessingImmediate(w)
+        case 0b1010, 0b1011: return execBranchExceptionSystem(w)
+        case 0b0100, 0b0110, 0b1100, 0b1110: return execLoadStore(w)
+        case 0b0101, 0b1101: return execDataProcessingRegister(w)
+        case 0b0111, 0b1111: return simdAndFP()
+        default: return undefined()
+        }
+    }
+
+    /// FP/SIMD: trapped as CPACR_EL1.FPEN says (EC 0x07); executing them is not modelled yet, so an
+    /// enabled FP/SIMD instruction is UNDEFINED (documented in Documentation/Interpreter.md).
+    @inline(never)
+    func simdAndFP() -> Bool {
+        let fpen = ((sysregs[SysReg.cpacrEL1] ?? 0) >> 20) & 3
+        let trapped = fpen == 0 || fpen == 2 || (fpen == 1 && currentEL == 0)
+        if trapped {
+            takeExceptionToEL1(.fpAccess, iss: 0)
+            return false
+        }
+        return undefined()
+    }
+
+    // MARK: register access helpers (register 31 = XZR or SP, per operand)
+
+    @inline(__always) func xr(_ n: UInt32) -> UInt64 { n == 31 ? 0 : regs[Int(n)] }
+    @inline(__always) func xsp(_ n: UInt32) -> UInt64 { n == 31 ? sp : regs[Int(n)] }
+    @inline(__always) func setXR(_ n: UInt32, _ v: UInt64) { if n != 31 { regs[Int(n)] = v } }
+    @inline(__always) func setXSP(_ n: UInt32, _ v: UInt64) { if n == 31 { sp = v } else { regs[Int(n)] = v } }
+    /// Writes a result of width `sf` (32-bit results zero-extend).
+    @inline(__always) func setXR(_ n: UInt32, _ v: UInt64, sf: Bool) { setXR(n, sf ? v : v & 0xFFFF_FFFF) }
+    @inline(__always) func setXSP(_ n: UInt32, _ v: UInt64, sf: Bool) { setXSP(n, sf ? v : v & 0xFFFF_FFFF) }
+
+    // MARK: flags
+
+    /// AddWithCarry (ARM ARM shared pseudocode) for 32 or 64 bits; returns result and NZCV bits.
+    @inline(__always)
+    func addWithCarry(_ a: UInt64, _ b: UInt64, carry: Bool, sf: Bool) -> (UInt64, UInt64) {
+        let c: UInt64 = carry ? 1 : 0
+        if sf {
+            let (s1, o1) = a.addingReportingOverflow(b)
+            let (s2, o2) = s1.addingReportingOverflow(c)
+            let carryOut = o1 || o2
+            let overflow = ((a ^ s2) & (b ^ s2)) >> 63 != 0
+            return (s2, flags(n: s2 >> 63 != 0, z: s2 == 0, c: carryOut, v: overflow))
+        } else {
+            let a32 = a & 0xFFFF_FFFF, b32 = b & 0xFFFF_FFFF
+            let wide = a32 + b32 + c
+            let r = wide & 0xFFFF_FFFF
+            let overflow = ((a32 ^ r) & (b32 ^ r)) >> 31 & 1 != 0
+            return (r, flags(n: r >> 31 & 1 != 0, z: r == 0, c: wide >> 32 != 0, v: overflow))
+        }
+    }
+
+    @inline(__always)
+    func flags(n: Bool, z: Bool, c: Bool, v: Bool) -> UInt64 {
+        (n ? 1 << 31 : 0) | (z ? 1 << 30 : 0) | (c ? 1 << 29 : 0) | (v ? 1 << 28 : 0)
+    }
+
+    @inline(__always)
+    func logicalFlags(_ r: UInt64, sf: Bool) -> UInt64 {
+        let n = sf ? r >> 63 != 0 : r >> 31 & 1 != 0
+        return flags(n: n, z: (sf ? r : r & 0xFFFF_FFFF) == 0, c: false, v: false)
+    }
+
+    /// ConditionHolds (ARM ARM): cond is bits 3:0.
+    @inline(__always)
+    func conditionHolds(_ cond: UInt32) -> Bool {
+        let n = nzcv >> 31 & 1 != 0, z = nzcv >> 30 & 1 != 0, c = nzcv >> 29 & 1 != 0, v = nzcv >> 28 & 1 != 0
+        var r: Bool
+        switch cond >> 1 {
+        case 0: r = z
+        case 1: r = c
+        case 2: r = n
+        case 3: r = v
+        case 4: r = c && !z
+        case 5: r = n == v
+        case 6: r = n == v && !z
+        default: r = true
+        }
+        if cond & 1 == 1 && cond != 0xF { r = !r }
+        return r
+    }
+
+    // MARK: shifts and extends
+
+    @inline(__always)
+    func shiftReg(_ v: UInt64, type: UInt32, amount: UInt64, sf: Bool) -> UInt64 {
+        let width: UInt64 = sf ? 64 : 32
+        let amt = amount % width
+        if sf {
+            switch type {
+            case 0: return v << amt
+            case 1: return v >> amt
+            case 2: return UInt64(bitPattern: Int64(bitPattern: v) >> Int64(amt))
+            default: return amt == 0 ? v : (v >> amt) | (v << (64 - amt))
+            }
+        } else {
+            let v32 = UInt32(truncatingIfNeeded: v)
+            let a = UInt32(amt)
+            switch type {
+            case 0: return UInt64(v32 << a)
+            case 1: return UInt64(v32 >> a)
+            case 2: return UInt64(UInt32(bitPattern: Int32(bitPattern: v32) >> Int32(a)))
+            default: return UInt64(a == 0 ? v32 : (v32 >> a) | (v32 << (32 - a)))
+            }
+        }
+    }
+
+    /// ExtendReg (ARM ARM): option selects UXTB..SXTX, then a left shift of 0–4.
+    @inline(__always)
+    func extendReg(_ v: UInt64, option: UInt32, shift: UInt32) -> UInt64 {
+        var e: UInt64
+        switch option {
+        case 0: e = v & 0xFF
+        case 1: e = v & 0xFFFF
+        case 2: e = v & 0xFFFF_FFFF
+        case 3: e = v
+        case 4: e = UInt64(bitPattern: Int64(Int8(truncatingIfNeeded: v)))
+        case 5: e = UInt64(bitPattern: Int64(Int16(truncatingIfNeeded: v)))
+        case 6: e = UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
+        default: e = v
+        }
+        return e << UInt64(shift)
+    }
+}

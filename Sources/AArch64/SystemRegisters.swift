@@ -1,0 +1,107 @@
+/// MRS/MSR encodings (op0:op1:CRn:CRm:op2 = instruction bits 20:5) of the registers this CPU knows.
+enum SysReg {
+    @inline(__always) static func key(_ op0: UInt32, _ op1: UInt32, _ crn: UInt32, _ crm: UInt32, _ op2: UInt32) -> UInt32 {
+        op0 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2
+    }
+    static let midrEL1 = key(3, 0, 0, 0, 0), mpidrEL1 = key(3, 0, 0, 0, 5), revidrEL1 = key(3, 0, 0, 0, 6)
+    static let idAA64PFR0 = key(3, 0, 0, 4, 0), idAA64PFR1 = key(3, 0, 0, 4, 1)
+    static let idAA64DFR0 = key(3, 0, 0, 5, 0), idAA64DFR1 = key(3, 0, 0, 5, 1)
+    static let idAA64ISAR0 = key(3, 0, 0, 6, 0), idAA64ISAR1 = key(3, 0, 0, 6, 1)
+    static let idAA64MMFR0 = key(3, 0, 0, 7, 0), idAA64MMFR1 = key(3, 0, 0, 7, 1), idAA64MMFR2 = key(3, 0, 0, 7, 2)
+    static let sctlrEL1 = key(3, 0, 1, 0, 0), actlrEL1 = key(3, 0, 1, 0, 1), cpacrEL1 = key(3, 0, 1, 0, 2)
+    static let ttbr0EL1 = key(3, 0, 2, 0, 0), ttbr1EL1 = key(3, 0, 2, 0, 1), tcrEL1 = key(3, 0, 2, 0, 2)
+    static let spsrEL1 = key(3, 0, 4, 0, 0), elrEL1 = key(3, 0, 4, 0, 1), spEL0 = key(3, 0, 4, 1, 0)
+    static let spSel = key(3, 0, 4, 2, 0), currentEL = key(3, 0, 4, 2, 2)
+    static let nzcv = key(3, 3, 4, 2, 0), daif = key(3, 3, 4, 2, 1)
+    static let afsr0EL1 = key(3, 0, 5, 1, 0), afsr1EL1 = key(3, 0, 5, 1, 1), esrEL1 = key(3, 0, 5, 2, 0)
+    static let farEL1 = key(3, 0, 6, 0, 0), parEL1 = key(3, 0, 7, 4, 0)
+    static let mairEL1 = key(3, 0, 10, 2, 0), amairEL1 = key(3, 0, 10, 3, 0)
+    static let vbarEL1 = key(3, 0, 12, 0, 0), contextidrEL1 = key(3, 0, 13, 0, 1), tpidrEL1 = key(3, 0, 13, 0, 4)
+    static let cntkctlEL1 = key(3, 0, 14, 1, 0)
+    static let ctrEL0 = key(3, 3, 0, 0, 1), dczidEL0 = key(3, 3, 0, 0, 7)
+    static let tpidrEL0 = key(3, 3, 13, 0, 2), tpidrroEL0 = key(3, 3, 13, 0, 3)
+    static let cntfrqEL0 = key(3, 3, 14, 0, 0), cntpctEL0 = key(3, 3, 14, 0, 1), cntvctEL0 = key(3, 3, 14, 0, 2)
+    static let cntpCtlEL0 = key(3, 3, 14, 2, 1), cntpCvalEL0 = key(3, 3, 14, 2, 2)
+    static let cntvCtlEL0 = key(3, 3, 14, 3, 1), cntvCvalEL0 = key(3, 3, 14, 3, 2)
+    static let mdscrEL1 = key(2, 0, 0, 2, 2), oslarEL1 = key(2, 0, 1, 0, 4), osdlrEL1 = key(2, 0, 1, 3, 4)
+
+    /// Plain read/write registers: stored, no side effects in this model.
+    static let storage: Set<UInt32> = [
+        sctlrEL1, actlrEL1, cpacrEL1, ttbr0EL1, ttbr1EL1, tcrEL1, spsrEL1, elrEL1, afsr0EL1, afsr1EL1, esrEL1,
+        farEL1, parEL1, mairEL1, amairEL1, vbarEL1, contextidrEL1, tpidrEL1, cntkctlEL1, tpidrEL0, tpidrroEL0,
+        cntpCtlEL0, cntpCvalEL0, cntvCtlEL0, cntvCvalEL0, mdscrEL1, oslarEL1, osdlrEL1,
+    ]
+
+    /// Names for `CPU.readSystemRegister`.
+    static let names: [String: UInt32] = [
+        "SCTLR_EL1": sctlrEL1, "CPACR_EL1": cpacrEL1, "VBAR_EL1": vbarEL1, "ESR_EL1": esrEL1, "ELR_EL1": elrEL1,
+        "SPSR_EL1": spsrEL1, "FAR_EL1": farEL1, "TPIDR_EL1": tpidrEL1, "TPIDR_EL0": tpidrEL0, "MPIDR_EL1": mpidrEL1,
+        "MIDR_EL1": midrEL1, "CurrentEL": currentEL, "DAIF": daif, "NZCV": nzcv, "SPSel": spSel, "SP_EL0": spEL0,
+        "CNTFRQ_EL0": cntfrqEL0, "CNTVCT_EL0": cntvctEL0, "TCR_EL1": tcrEL1, "MAIR_EL1": mairEL1,
+    ]
+}
+
+extension CPU {
+    /// The generic counter runs at CNTFRQ_EL0 = 62.5 MHz (as on QEMU's virt machine); it is derived
+    /// from this CPU's cycle counter at an assumed 1 GHz core clock: CNTVCT = cycles / 16.
+    static let counterFrequency: UInt64 = 62_500_000
+    static let cyclesPerCounterTick: UInt64 = 16
+
+    /// MRS: nil means the register is not implemented (UNDEFINED).
+    func readSysReg(_ key: UInt32) -> UInt64? {
+        switch key {
+        case SysReg.midrEL1: return 0x410F_D034  // Cortex-A53 r0p4 style ID
+        case SysReg.mpidrEL1: return 0x8000_0000 | UInt64(index)
+        case SysReg.revidrEL1: return 0
+        case SysReg.idAA64PFR0: return 0x0000_0000_0000_0011  // EL0/EL1 AArch64; FP/AdvSIMD field 0
+        case SysReg.idAA64ISAR0: return 0x0000_0000_0021_0000  // CRC32 (bits 19:16 = 1), atomics LSE (23:20 = 2)
+        case SysReg.idAA64PFR1, SysReg.idAA64DFR0, SysReg.idAA64DFR1, SysReg.idAA64ISAR1, SysReg.idAA64MMFR1,
+            SysReg.idAA64MMFR2:
+            return 0
+        case SysReg.idAA64MMFR0: return 0x0000_0000_0000_0005  // 48-bit PA, 4 KiB granule
+        case SysReg.currentEL: return UInt64(currentEL) << 2
+        case SysReg.nzcv: return nzcv
+        case SysReg.daif: return daif
+        case SysReg.spSel: return spsel
+        case SysReg.spEL0: return spEL0
+        case SysReg.ctrEL0: return 0x8444_C004
+        case SysReg.dczidEL0: return 0x10  // DC ZVA prohibited
+        case SysReg.cntfrqEL0: return CPU.counterFrequency
+        case SysReg.cntvctEL0, SysReg.cntpctEL0: return cycles / CPU.cyclesPerCounterTick
+        default:
+            if SysReg.storage.contains(key) { return sysregs[key] ?? 0 }
+            return nil
+        }
+    }
+
+    /// MSR: false means the register is not writable here (UNDEFINED).
+    func writeSysReg(_ key: UInt32, _ value: UInt64) -> Bool {
+        switch key {
+        case SysReg.nzcv: nzcv = value & 0xF000_0000
+        case SysReg.daif: daif = value & 0x3C0
+        case SysReg.spSel:
+            spsel = value & 1
+        case SysReg.spEL0:
+            if currentEL == 0 || spsel == 0 { return false }  // SP_EL0 access while it is the SP: UNDEFINED
+            spEL0 = value
+        default:
+            guard SysReg.storage.contains(key) else { return false }
+            sysregs[key] = value
+        }
+        return true
+    }
+
+    /// Reads a system register by its ARM name ("SCTLR_EL1", "ESR_EL1", ...), for tests and traces.
+    public func readSystemRegister(_ name: String) -> UInt64? {
+        switch name {
+        case "ESR_EL2": return el2.esr
+        case "FAR_EL2": return el2.far
+        case "HPFAR_EL2": return el2.hpfar
+        case "ELR_EL2": return el2.elr
+        case "SPSR_EL2": return el2.spsr
+        default:
+            guard let key = SysReg.names[name] else { return nil }
+            return readSysReg(key)
+        }
+    }
+}
