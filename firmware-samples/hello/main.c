@@ -1,0 +1,6 @@
+#include "uart.h"
+
+int main(void) {
+    uart_puts("Hello from smmu-emu guest\n");
+    return 0;
+}
