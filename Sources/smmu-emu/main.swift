@@ -1,2 +1,88 @@
-// placeholder
-print("smmu-emu")
+import ArgumentParser
+import Emulator
+import Foundation
+
+/// `smmu-emu run IMAGE.elf [options]` (HARDWARE.md's command-line contract).
+struct SMMUEmu: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "smmu-emu", abstract: "Cycle-level emulator of an ARMv8 hypervisor's IOMMU handling.",
+        subcommands: [Run.self])
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run an AArch64 ELF image. Guest UART output goes to stdout; emulator messages to stderr.",
+        discussion: "Example: smmu-emu run firmware-samples/build/hello.elf --stats")
+
+    @Argument(help: "The guest image (ELF64 AArch64 executable).")
+    var image: String
+
+    @Option(help: "Number of CPUs, 1–8 (QEMU's -smp). Secondaries start off; PSCI CPU_ON starts them. Example: --cpus 4")
+    var cpus: Int = 1
+
+    @Option(help: "RAM size with an optional K/M/G suffix (QEMU's -m). Example: --memory 1G")
+    var memory: String = "256M"
+
+    @Option(help: "Stop with exit status 4 when a CPU's cycle counter reaches N. Example: --max-cycles 1000000")
+    var maxCycles: UInt64?
+
+    @Option(help: "Stop with exit status 4 after N instructions in total. Example: --max-instructions 5000")
+    var maxInstructions: UInt64?
+
+    @Flag(help: "Print per-CPU cycles, instructions, IPC and exception counts on stderr at the end.")
+    var stats = false
+
+    func validate() throws {
+        guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 8") }
+        guard Run.parseSize(memory) != nil else { throw ValidationError("--memory must be a size like 256M or 1G (16M to 64G, 4 KiB multiple)") }
+    }
+
+    static func parseSize(_ s: String) -> UInt64? {
+        var digits = s.uppercased()
+        var mult: UInt64 = 1 << 20
+        if let last = digits.last, "KMG".contains(last) {
+            mult = last == "K" ? 1 << 10 : last == "M" ? 1 << 20 : 1 << 30
+            digits.removeLast()
+        }
+        guard let n = UInt64(digits), n > 0, n <= (64 << 30) / mult else { return nil }
+        let size = n * mult
+        return size >= 16 << 20 && size & 0xFFF == 0 ? size : nil
+    }
+
+    func run() throws {
+        var config = MachineConfiguration()
+        config.cpus = cpus
+        config.ramSize = Run.parseSize(memory)!
+        if let maxCycles { config.maxCycles = maxCycles }
+        if let maxInstructions { config.maxInstructions = maxInstructions }
+        let machine: Machine
+        do {
+            machine = try Machine(imagePath: image, configuration: config) { byte in
+                var b = byte
+                _ = fwrite(&b, 1, 1, stdout)
+            }
+        } catch {
+            FileHandle.standardError.write("smmu-emu: error: \(error)\n".data(using: .utf8)!)
+            throw ExitCode(2)
+        }
+        let result = machine.run()
+        fflush(stdout)
+        if result.exitStatus != 0 || stats {
+            FileHandle.standardError.write("smmu-emu: \(result.reason)\n".data(using: .utf8)!)
+        }
+        if stats { FileHandle.standardError.write((machine.statistics() + "\n").data(using: .utf8)!) }
+        throw ExitCode(result.exitStatus)
+    }
+}
+
+// Usage errors exit 64 (HARDWARE.md), not ArgumentParser's default; --help still exits 0.
+do {
+    var command = try SMMUEmu.parseAsRoot()
+    try command.run()
+} catch let e as ExitCode {
+    exit(e.rawValue)
+} catch {
+    if SMMUEmu.exitCode(for: error) == .success { SMMUEmu.exit(withError: error) }
+    FileHandle.standardError.write((SMMUEmu.fullMessage(for: error) + "\n").data(using: .utf8)!)
+    exit(64)
+}

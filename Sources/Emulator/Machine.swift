@@ -1,0 +1,130 @@
+import Foundation
+import AArch64
+import Stage2
+
+/// Machine options (HARDWARE.md defaults).
+public struct MachineConfiguration {
+    public var ramBase: UInt64 = 0x4000_0000
+    public var ramSize: UInt64 = 256 << 20
+    public var cpus = 1
+    public var maxCycles: UInt64 = .max
+    public var maxInstructions: UInt64 = .max
+    public var costs = CPUCostModel()
+    public init() {}
+}
+
+/// How a run ended; `exitStatus` follows HARDWARE.md's command-line contract.
+public struct RunResult {
+    public var exitStatus: Int32
+    public var reason: String
+}
+
+/// The emulated machine: RAM, UART, CPUs, and the native EL2 handler for PSCI.
+///
+/// CPUs are interleaved deterministically: the powered-on CPU with the lowest cycle count runs
+/// next (ties: lowest index) for at most `quantum` cycles, so a run is reproducible bit for bit.
+public final class Machine {
+    public let configuration: MachineConfiguration
+    public let ram: PhysicalMemory
+    public let bus: PhysicalBus
+    public let cpus: [CPU]
+    public let image: ELFImage
+    static let quantum: UInt64 = 10_000
+
+    public init(imagePath: String, configuration: MachineConfiguration, output: @escaping (UInt8) -> Void) throws(ELFLoadError) {
+        self.configuration = configuration
+        guard let ram = PhysicalMemory(base: configuration.ramBase, size: configuration.ramSize) else {
+            throw .unreadable("cannot reserve \(configuration.ramSize) bytes of RAM")
+        }
+        self.ram = ram
+        let bus = PhysicalBus(ram: ram)
+        self.bus = bus
+        bus.attach(PL011(sink: output), base: 0x0900_0000, size: 0x1000)
+        image = try ELFImage(path: imagePath, into: ram)
+        let monitor = GlobalMonitor()
+        let costs = configuration.costs
+        cpus = (0..<max(1, min(8, configuration.cpus))).map { CPU(index: $0, bus: bus, monitor: monitor, costs: costs) }
+        cpus[0].powerOn(entry: image.entry, context: 0)
+    }
+
+    var totalInstructions: UInt64 { cpus.reduce(0) { $0 &+ $1.instructionsRetired } }
+
+    /// Runs until power-off, a limit, or a state no CPU can leave.
+    public func run() -> RunResult {
+        var waiting = Set<Int>()
+        while true {
+            let live = cpus.filter { $0.isPoweredOn && !waiting.contains($0.index) }
+            guard let cpu = live.min(by: { ($0.cycles, $0.index) < ($1.cycles, $1.index) }) else {
+                return RunResult(exitStatus: 5, reason: "every CPU is off or waiting for an interrupt that cannot come")
+            }
+            if cpu.cycles >= configuration.maxCycles {
+                return RunResult(exitStatus: 4, reason: "cycle limit \(configuration.maxCycles) reached")
+            }
+            let done = totalInstructions
+            if done >= configuration.maxInstructions {
+                return RunResult(exitStatus: 4, reason: "instruction limit \(configuration.maxInstructions) reached")
+            }
+            let limit = min(configuration.maxCycles, cpu.cycles &+ Machine.quantum)
+            switch cpu.run(cycleLimit: limit, instructionLimit: configuration.maxInstructions - done) {
+            case .cycleLimit, .instructionLimit:
+                continue
+            case .waitForEvent:
+                // WFE: give the other CPUs the next slot by moving this CPU's clock past theirs.
+                let next = cpus.filter { $0.isPoweredOn && $0 !== cpu }.map(\.cycles).min() ?? cpu.cycles
+                cpu.cycles = max(cpu.cycles, next) &+ 1
+                waiting.removeAll()
+            case .waitForInterrupt:
+                waiting.insert(cpu.index)
+            case .hypervisorCall:
+                if let end = psci(cpu) { return end }
+                cpu.returnFromEL2()
+                waiting.removeAll()
+            case .secureMonitorCall, .stage2Abort:
+                return RunResult(exitStatus: 1, reason: "unexpected exit to EL2 (ESR_EL2 0x\(String(cpu.el2.esr, radix: 16))) at pc 0x\(String(cpu.el2.elr, radix: 16))")
+            }
+        }
+    }
+
+    /// PSCI over HVC #0 (HARDWARE.md). Returns a run result when the call ends the run.
+    func psci(_ cpu: CPU) -> RunResult? {
+        let fn = cpu.x(0) & 0xFFFF_FFFF
+        switch fn {
+        case 0x8400_0000: cpu.setX(0, 0x1_0001)  // PSCI_VERSION 1.1
+        case 0x8400_0008: return RunResult(exitStatus: 0, reason: "guest powered off (PSCI SYSTEM_OFF)")
+        case 0x8400_0009: return RunResult(exitStatus: 0, reason: "guest requested a reset (PSCI SYSTEM_RESET); the run ends")
+        case 0x8400_0002: cpu.isPoweredOn = false  // CPU_OFF
+        case 0xC400_0003:  // CPU_ON
+            let target = Int(cpu.x(1) & 0xFF)
+            if cpu.x(1) & ~0x8000_00FF != 0 || target >= cpus.count {
+                cpu.setX(0, UInt64(bitPattern: -2))
+            } else if cpus[target].isPoweredOn {
+                cpu.setX(0, UInt64(bitPattern: -4))
+            } else {
+                cpus[target].powerOn(entry: cpu.x(2), context: cpu.x(3))
+                cpus[target].cycles = cpu.cycles
+                cpu.setX(0, 0)
+            }
+        case 0xC400_0004:  // AFFINITY_INFO
+            let target = Int(cpu.x(1) & 0xFF)
+            cpu.setX(0, target < cpus.count ? (cpus[target].isPoweredOn ? 0 : 1) : UInt64(bitPattern: -2))
+        default:
+            if fn >> 24 == 0x84 || fn >> 24 == 0xC4 { cpu.setX(0, UInt64(bitPattern: -1)) }
+        }
+        return nil
+    }
+
+    /// Per-CPU and total statistics for `--stats`.
+    public func statistics() -> String {
+        var lines: [String] = []
+        var tc: UInt64 = 0, ti: UInt64 = 0
+        for c in cpus {
+            let ipc = c.cycles == 0 ? 0 : Double(c.instructionsRetired) / Double(c.cycles)
+            let exc = c.stats.exceptionsToEL1.values.reduce(0, +), el2 = c.stats.exceptionsToEL2.values.reduce(0, +)
+            lines.append("cpu\(c.index): cycles \(c.cycles) instructions \(c.instructionsRetired) IPC \(String(format: "%.3f", ipc)) exceptions-to-EL1 \(exc) exits-to-EL2 \(el2)")
+            tc = max(tc, c.cycles)
+            ti &+= c.instructionsRetired
+        }
+        lines.append("total: cycles \(tc) instructions \(ti)")
+        return lines.joined(separator: "\n")
+    }
+}
