@@ -1,0 +1,81 @@
+/// One field where the two levels disagree after a call.
+public struct RefinementDifference: Equatable, Sendable, CustomStringConvertible {
+    public var field: String
+    public var spec: String
+    public var impl: String
+    public var description: String { "\(field): spec \(spec), impl \(impl)" }
+}
+
+/// The known divergences between the seed's `X_spec` and the C (`X_spec0`), REFERENCE.md.
+public enum KnownDivergence: String, Sendable, CaseIterable {
+    /// smmu_assign_page: VERIFIED test inverted.
+    case D1
+    /// el2_alloc_smmu_pgd: the C takes the VM-info lock and panics for a VERIFIED VM.
+    case D2
+    /// Only the seed's assign writes flatmem and data_log.
+    case D3
+    /// TrapHandler's clear panics for state ≥ VERIFIED (not reachable between these two levels,
+    /// which both test == VERIFIED).
+    case D5
+}
+
+/// The report of one refinement check: function, arguments, differences, and which known
+/// divergence (if any) explains them.
+public struct RefinementReport: Equatable, Sendable, CustomStringConvertible {
+    public var function: String
+    public var arguments: String
+    public var differences: [RefinementDifference]
+    public var known: KnownDivergence?
+    public var description: String {
+        "refinement: \(function)(\(arguments))" + (known.map { " [known \($0.rawValue)]" } ?? "") + ": "
+            + differences.map(\.description).joined(separator: "; ")
+    }
+}
+
+/// Field-by-field comparison of two spec-level states (the spec level's result and the
+/// abstraction of the implementation's).
+public func compareStates(_ s: SpecState, _ i: SpecState) -> [RefinementDifference] {
+    var d: [RefinementDifference] = []
+    func cmp<T: Equatable>(_ name: String, _ a: T, _ b: T) {
+        if a != b { d.append(.init(field: name, spec: "\(a)", impl: "\(b)")) }
+    }
+    cmp("halt", s.data.halt, i.data.halt)
+    cmp("tstate", s.data.tstate, i.data.tstate)
+    for id in Set(s.data.locks.holder.keys).union(i.data.locks.holder.keys).sorted() {
+        cmp("lock[\(LockID.name(id))]", s.data.locks.holder[id], i.data.locks.holder[id])
+    }
+    for id in Set(s.data.locks.log.keys).union(i.data.locks.log.keys).sorted() {
+        let a = s.data.locks.log[id] ?? [], b = i.data.locks.log[id] ?? []
+        if a != b {
+            let k = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+            d.append(.init(field: "log[\(LockID.name(id))] from event \(k)",
+                           spec: a[k...].map(\.description).joined(separator: ", "),
+                           impl: b[k...].map(\.description).joined(separator: ", ")))
+        }
+    }
+    for slot in 0..<16 { cmp("smmu_vmid[\(slot)]", s.data.smmuVmid[slot], i.data.smmuVmid[slot]) }
+    for pfn in Set(s.data.s2page.changed.keys).union(i.data.s2page.changed.keys).sorted() {
+        cmp("s2page[0x\(String(pfn, radix: 16))]", s.data.s2page[pfn], i.data.s2page[pfn])
+    }
+    for v in 0..<17 { cmp("vminfos[\(v)]", s.data.vminfos[v], i.data.vminfos[v]) }
+    cmp("next_vmid", s.data.nextVmid, i.data.nextVmid)
+    cmp("flatmem", s.data.flatmem, i.data.flatmem)
+    cmp("data_log", s.data.dataLog, i.data.dataLog)
+    cmp("spt_pgd_next", s.spt.pgdNext, i.spt.pgdNext)
+    cmp("spt_pmd_next", s.spt.pmdNext, i.spt.pmdNext)
+    for ttbr in Set(s.spt.pt.keys).union(i.spt.pt.keys).sorted() {
+        let a = s.spt.pt[ttbr] ?? [:], b = i.spt.pt[ttbr] ?? [:]
+        for gfn in Set(a.keys).union(b.keys).sorted() where a[gfn] != b[gfn] {
+            cmp("spt_pt[0x\(String(ttbr, radix: 16))][0x\(String(gfn, radix: 16))]", a[gfn].map { "(\($0.pfn), 0x\(String($0.pte, radix: 16)))" } ?? "(0, 0)",
+                b[gfn].map { "(\($0.pfn), 0x\(String($0.pte, radix: 16)))" } ?? "(0, 0)")
+        }
+    }
+    cmp("spt_pgd_t", s.spt.pgdT, i.spt.pgdT)
+    cmp("spt_pmd_t", s.spt.pmdT, i.spt.pmdT)
+    for gfn in Set(s.npt.pt.keys).union(i.npt.pt.keys).sorted() where s.npt.pt[gfn] != i.npt.pt[gfn] {
+        cmp("npt[0x\(String(gfn, radix: 16))]", "\(s.npt.entry(gfn))", "\(i.npt.entry(gfn))")
+    }
+    cmp("npt pgd/pud/pmd next", [s.npt.pgdNext, s.npt.pudNext, s.npt.pmdNext], [i.npt.pgdNext, i.npt.pudNext, i.npt.pmdNext])
+    cmp("npt flags", [s.npt.pgdT, s.npt.pudT, s.npt.pmdT], [i.npt.pgdT, i.npt.pudT, i.npt.pmdT])
+    return d
+}

@@ -1,0 +1,125 @@
+/// VM registration and image verification (BootOps: register_kvm, register_vcpu,
+/// set_boot_info, remap_vm_image, verify_and_load_images), over EL2 data. The same code runs
+/// for both levels (these are not seed functions); only the host-NPT revocation on
+/// verification goes through the level in use.
+enum VMBoot {
+    static func register_kvm(_ d: inout EL2Data, _ ctx: inout CallContext) -> UInt64 {
+        if d.halt { return 0 }
+        _ = d.locks.acquire(LockID.core, cpu: ctx.cpu)
+        let vmid = d.nextVmid
+        guard vmid < KC.COREVISOR else { return halt(&d, &ctx, "register_kvm", "no vmid left") }
+        d.nextVmid = vmid + 1
+        _ = d.locks.release(LockID.core, cpu: ctx.cpu, pushing: .coreData)
+        _ = d.locks.acquire(LockID.info(vmid), cpu: ctx.cpu)
+        guard d.vminfos[Int(vmid)].state == .unused else { return halt(&d, &ctx, "register_kvm", "vmid \(vmid) in use") }
+        d.vminfos[Int(vmid)].state = .ready
+        _ = d.locks.release(LockID.info(vmid), cpu: ctx.cpu, pushing: .vminfo)
+        d.tstate = 1
+        return UInt64(vmid)
+    }
+
+    static func register_vcpu(_ d: inout EL2Data, _ ctx: inout CallContext, vmid: UInt32, vcpu: Int) {
+        if d.halt { return }
+        _ = d.locks.acquire(LockID.info(vmid), cpu: ctx.cpu)
+        let info = d.vminfos[Int(vmid)]
+        guard info.state == .ready, info.registeredVCPUs & (1 << vcpu) == 0 else {
+            _ = halt(&d, &ctx, "register_vcpu", "vmid \(vmid) is \(info.state) or vcpu \(vcpu) already registered")
+            return
+        }
+        d.vminfos[Int(vmid)].registeredVCPUs |= 1 << vcpu
+        _ = d.locks.release(LockID.info(vmid), cpu: ctx.cpu, pushing: .vminfo)
+        d.tstate = 1
+    }
+
+    static func set_boot_info(_ d: inout EL2Data, _ ctx: inout CallContext, vmid: UInt32, addr: UInt64, size: UInt64) -> UInt64 {
+        if d.halt { return 0 }
+        _ = d.locks.acquire(LockID.info(vmid), cpu: ctx.cpu)
+        guard d.vminfos[Int(vmid)].state == .ready else {
+            return halt(&d, &ctx, "set_boot_info", "vmid \(vmid) is \(d.vminfos[Int(vmid)].state), not READY")
+        }
+        let idx = UInt64(d.vminfos[Int(vmid)].loads.count)
+        if idx < KC.MAX_LOAD_INFO_NUM { d.vminfos[Int(vmid)].loads.append(LoadInfo(loadAddress: addr, size: size)) }
+        _ = d.locks.release(LockID.info(vmid), cpu: ctx.cpu, pushing: .vminfo)
+        d.tstate = 1
+        return idx
+    }
+
+    static func remap_vm_image(_ d: inout EL2Data, _ ctx: inout CallContext, vmid: UInt32, pfn: UInt64, loadIdx: Int) {
+        if d.halt { return }
+        _ = d.locks.acquire(LockID.info(vmid), cpu: ctx.cpu)
+        let info = d.vminfos[Int(vmid)]
+        if info.state == .ready, loadIdx < info.loads.count,
+            UInt64(info.loads[loadIdx].remappedPFNs.count) < info.loads[loadIdx].pageCount
+        {
+            d.vminfos[Int(vmid)].loads[loadIdx].remappedPFNs.append(pfn)
+        }
+        _ = d.locks.release(LockID.info(vmid), cpu: ctx.cpu, pushing: .vminfo)
+        d.tstate = 1
+    }
+
+    /// Hashes the remapped pages (each load truncated to its size, loads in order) and compares
+    /// with the configured digest. - Returns: the (pfn, gfn) pages to move from the host to the
+    /// VM, or nil after a panic. The caller revokes each from the host NPT at its level, then
+    /// calls `verify_commit`.
+    static func verify_check(
+        _ d: inout EL2Data, _ ctx: inout CallContext, vmid: UInt32, expected: [UInt8]?,
+        digest: (([UInt8]) -> [UInt8])?, read: (UInt64) -> [UInt8]?
+    ) -> [(pfn: UInt64, gfn: UInt64)]? {
+        if d.halt { return nil }
+        _ = d.locks.acquire(LockID.info(vmid), cpu: ctx.cpu)
+        let info = d.vminfos[Int(vmid)]
+        guard info.state == .ready, !info.loads.isEmpty else {
+            _ = halt(&d, &ctx, "verify_vm_image", "vmid \(vmid) is \(info.state) or has no image")
+            return nil
+        }
+        var image: [UInt8] = []
+        var pages: [(pfn: UInt64, gfn: UInt64)] = []
+        for load in info.loads {
+            guard UInt64(load.remappedPFNs.count) == load.pageCount else {
+                _ = halt(&d, &ctx, "verify_vm_image", "image of vmid \(vmid) not fully remapped")
+                return nil
+            }
+            var bytes: [UInt8] = []
+            for (i, pfn) in load.remappedPFNs.enumerated() {
+                guard d.s2page[pfn].owner == KC.HOSTVISOR, let page = read(pfn) else {
+                    _ = halt(&d, &ctx, "verify_vm_image", "image page 0x\(String(pfn, radix: 16)) is not a host RAM page")
+                    return nil
+                }
+                bytes += page
+                pages.append((pfn, load.loadAddress / 4096 &+ UInt64(i)))
+            }
+            image += bytes.prefix(Int(clamping: load.size))
+        }
+        guard let expected, let digest, digest(image) == expected else {
+            _ = halt(&d, &ctx, "verify_vm_image", "SHA-256 of vmid \(vmid)'s image does not match the configured hash")
+            return nil
+        }
+        return pages
+    }
+
+    static func verify_commit(_ d: inout EL2Data, _ ctx: inout CallContext, vmid: UInt32, pages: [(pfn: UInt64, gfn: UInt64)]) {
+        if d.halt { return }
+        _ = d.locks.acquire(LockID.s2page, cpu: ctx.cpu)
+        for p in pages { d.s2page[p.pfn] = S2Page(owner: vmid, count: 0, gfn: p.gfn) }
+        _ = d.locks.release(LockID.s2page, cpu: ctx.cpu, pushing: .s2page)
+        d.vminfos[Int(vmid)].state = .verified
+        _ = d.locks.release(LockID.info(vmid), cpu: ctx.cpu, pushing: .vminfo)
+        d.tstate = 1
+    }
+
+    /// PSCI SYSTEM_OFF from a VM (`set_vm_poweroff`): unconditional.
+    static func set_vm_poweroff(_ d: inout EL2Data, _ ctx: inout CallContext, vmid: UInt32) {
+        if d.halt { return }
+        _ = d.locks.acquire(LockID.info(vmid), cpu: ctx.cpu)
+        d.vminfos[Int(vmid)].state = .poweroff
+        _ = d.locks.release(LockID.info(vmid), cpu: ctx.cpu, pushing: .vminfo)
+        d.tstate = 1
+    }
+
+    private static func halt(_ d: inout EL2Data, _ ctx: inout CallContext, _ f: String, _ why: String) -> UInt64 {
+        d.halt = true
+        d.tstate = 0
+        if ctx.panic == nil { ctx.panic = PanicReason(function: f, condition: why) }
+        return 0
+    }
+}
