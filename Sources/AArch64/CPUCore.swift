@@ -44,7 +44,14 @@ public final class CPU {
     var spsel: UInt64 = 1
     var spEL0: UInt64 = 0
     var spEL1: UInt64 = 0
-    public var el2 = EL2Registers()
+    public var el2 = EL2Registers() {
+        didSet {
+            fetchPage = .max
+            if el2.hcr & 1 != oldValue.hcr & 1 || el2.vttbr != oldValue.vttbr || el2.vtcr != oldValue.vtcr {
+                invalidateStage2TLB()
+            }
+        }
+    }
     public var isPoweredOn = false
     public var cycles: UInt64 = 0
     public var instructionsRetired: UInt64 = 0
@@ -62,6 +69,12 @@ public final class CPU {
     var tlbTag: [UInt64] = Array(repeating: .max, count: CPU.tlbSize)
     var tlbPA: [UInt64] = Array(repeating: 0, count: CPU.tlbSize)
     var tlbPerm: [UInt8] = Array(repeating: 0, count: CPU.tlbSize)
+
+    /// The page the CPU last fetched from: IPA page number and host pointer to its first byte.
+    /// Sequential code costs one compare per fetch instead of a translation. Cleared whenever
+    /// stage-2 translations may change (TLB invalidation, exception entry/return).
+    var fetchPage: UInt64 = .max
+    var fetchHost: UnsafeMutableRawPointer?
 
     /// Set by an instruction that did not complete, telling `run` how to leave.
     var pendingExit: CPUExit?
@@ -114,22 +127,26 @@ public final class CPU {
         sysregs = [:]
         sysregs[SysReg.sctlrEL1] = 0x30D0_0800  // RES1 bits, MMU and caches off
         pendingExit = nil
+        fetchPage = .max
         isPoweredOn = true
         monitor.clear(cpu: index)
     }
 
     /// ERET from EL2 back to EL1/EL0: PC from ELR_EL2, PSTATE from SPSR_EL2.
     public func returnFromEL2() {
+        fetchPage = .max  // EL2 may have changed VTTBR/VTCR/HCR
         pc = el2.elr
         restorePSTATE(el2.spsr)
         cycles &+= costs.exceptionReturn
     }
 
     public func invalidateStage2TLB() {
+        fetchPage = .max
         for i in 0..<CPU.tlbSize { tlbTag[i] = .max }
     }
 
     public func invalidateStage2TLB(ipa: UInt64) {
+        fetchPage = .max
         let page = ipa >> 12
         let slot = Int(truncatingIfNeeded: page) & (CPU.tlbSize - 1)
         if tlbTag[slot] == page { tlbTag[slot] = .max }

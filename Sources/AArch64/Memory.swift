@@ -121,12 +121,24 @@ extension CPU {
     /// Fetches the instruction at PC, or takes the fault.
     @inline(__always)
     func fetch() -> UInt32? {
+        if pc >> 12 == fetchPage, let host = fetchHost {
+            return UInt32(littleEndian: host.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
+        }
+        return fetchSlow()
+    }
+
+    @inline(never)
+    func fetchSlow() -> UInt32? {
         if pc & 3 != 0 {
             takeExceptionToEL1(.pcAlignment, iss: 0, far: pc)
             return nil
         }
         guard let pa = stage2(pc, perm: CPU.permExec, syndrome: .none, isFetch: true) else { return nil }
-        if let p = ram.pointer(pa, length: 4) { return UInt32(littleEndian: p.load(as: UInt32.self)) }
+        if let p = ram.pointer(pa & ~0xFFF, length: 0x1000) {
+            fetchPage = pc >> 12
+            fetchHost = p
+            return UInt32(littleEndian: p.load(fromByteOffset: Int(pa & 0xFFF), as: UInt32.self))
+        }
         takeExceptionToEL1(currentEL == 0 ? .instructionAbortLowerEL : .instructionAbortSameEL, iss: 0x10, far: pc)
         return nil
     }

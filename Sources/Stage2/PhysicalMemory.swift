@@ -34,19 +34,19 @@ public final class PhysicalMemory {
     deinit { munmap(bytes, Int(size)) }
 
     /// True when `[pa, pa + length)` lies entirely in RAM.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func contains(_ pa: UInt64, length: UInt64 = 1) -> Bool {
         pa >= base && length <= size && pa &- base <= size &- length
     }
 
     /// Host pointer for `pa`, or nil when `[pa, pa + length)` is not RAM.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func pointer(_ pa: UInt64, length: UInt64 = 1) -> UnsafeMutableRawPointer? {
         contains(pa, length: length) ? bytes + Int(pa &- base) : nil
     }
 
     /// Little-endian load of `size` (1, 2, 4 or 8) bytes; nil outside RAM.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func load(_ pa: UInt64, size: Int) -> UInt64? {
         guard let p = pointer(pa, length: UInt64(size)) else { return nil }
         switch size {
@@ -59,7 +59,7 @@ public final class PhysicalMemory {
     }
 
     /// Little-endian store of the low `size` (1, 2, 4 or 8) bytes; false outside RAM.
-    @discardableResult @inline(__always)
+    @discardableResult @inlinable @inline(__always)
     public func store(_ pa: UInt64, size: Int, value: UInt64) -> Bool {
         guard let p = pointer(pa, length: UInt64(size)) else { return false }
         switch size {
