@@ -13,6 +13,7 @@ public enum ELFLoadError: Error, CustomStringConvertible, Equatable {
     case truncated(index: Int)
     case entryOutsideSegments(UInt64)
     case noLoadableSegments
+    case segmentInHypervisorMemory(index: Int)
 
     public var description: String {
         switch self {
@@ -29,6 +30,7 @@ public enum ELFLoadError: Error, CustomStringConvertible, Equatable {
         case .truncated(let i): return "segment \(i) extends past the end of the file (truncated)"
         case .entryOutsideSegments(let e): return "entry point 0x\(String(e, radix: 16)) is outside the loaded segments"
         case .noLoadableSegments: return "no loadable segment"
+        case .segmentInHypervisorMemory(let i): return "segment \(i) overlaps the hypervisor's (EL2) carve-out at the top of RAM"
         }
     }
 }
@@ -36,6 +38,8 @@ public enum ELFLoadError: Error, CustomStringConvertible, Equatable {
 /// An AArch64 executable loaded through libelf: segments copied to their physical addresses.
 public struct ELFImage {
     public let entry: UInt64
+    /// Loaded ranges [start, end) in program-header order.
+    public let segments: [(start: UInt64, end: UInt64)]
     /// Symbols sorted by address, for `symbolize`.
     public let symbols: [(address: UInt64, name: String)]
 
@@ -46,6 +50,7 @@ public struct ELFImage {
         guard bytes[4] == 2 else { throw .wrongClass }
         guard bytes[5] == 1 else { throw .wrongEndianness }
         var copy = bytes
+        var loaded: [(UInt64, UInt64)] = []
         let result: Result<(UInt64, [(UInt64, String)]), ELFLoadError> = copy.withUnsafeMutableBytes { buf in
             guard let elf = elf_memory(buf.baseAddress!.assumingMemoryBound(to: CChar.self), buf.count) else {
                 return .failure(.notELF)
@@ -79,11 +84,13 @@ public struct ELFImage {
             guard ranges.contains(where: { ehdr.e_entry >= $0.0 && ehdr.e_entry < $0.1 }) else {
                 return .failure(.entryOutsideSegments(ehdr.e_entry))
             }
+            loaded = ranges
             return .success((ehdr.e_entry, ELFImage.readSymbols(elf)))
         }
         switch result {
         case .success(let (entry, syms)):
             self.entry = entry
+            self.segments = loaded.map { (start: $0.0, end: $0.1) }
             self.symbols = syms.sorted { $0.0 < $1.0 }.map { (address: $0.0, name: $0.1) }
         case .failure(let e): throw e
         }

@@ -1,5 +1,6 @@
 import Foundation
 import AArch64
+import KCore
 import Stage2
 
 /// Machine options (HARDWARE.md defaults).
@@ -10,6 +11,9 @@ public struct MachineConfiguration {
     public var maxCycles: UInt64 = .max
     public var maxInstructions: UInt64 = .max
     public var costs = CPUCostModel()
+    /// Which level of the seed spec drives EL2 (`--handlers`), and whether both run on every call.
+    public var handlers: KCore.HandlerLevel = .impl
+    public var checkRefinement = false
     public init() {}
 }
 
@@ -29,6 +33,10 @@ public final class Machine {
     public let bus: PhysicalBus
     public let cpus: [CPU]
     public let image: ELFImage
+    /// The EL2 software: host stage-2 table, SMMU emulation, hypercalls.
+    public let kcore: KCore
+    /// Cycles each CPU spent in EL2 handlers.
+    public internal(set) var el2Cycles: [UInt64]
     static let quantum: UInt64 = 10_000
 
     public init(imagePath: String, configuration: MachineConfiguration, output: @escaping (UInt8) -> Void) throws(ELFLoadError) {
@@ -44,6 +52,24 @@ public final class Machine {
         let monitor = GlobalMonitor()
         let costs = configuration.costs
         cpus = (0..<max(1, min(8, configuration.cpus))).map { CPU(index: $0, bus: bus, monitor: monitor, costs: costs) }
+        var kc = KCore.Configuration()
+        kc.ramBase = configuration.ramBase
+        kc.ramSize = configuration.ramSize
+        kc.handlers = configuration.handlers
+        kc.checkRefinement = configuration.checkRefinement
+        let kcore = KCore(configuration: kc, memory: ram, smmu: BusSMMUHardware(bus: bus, bases: kc.smmuConf.physBase))
+        for (i, seg) in image.segments.enumerated()
+        where seg.start < kcore.carveOut.base + kcore.carveOut.size && kcore.carveOut.base < seg.end {
+            throw .segmentInHypervisorMemory(index: i)
+        }
+        self.kcore = kcore
+        el2Cycles = Array(repeating: 0, count: cpus.count)
+        // The host runs under stage 2 from reset (HCR_EL2.VM), with SMC trapped (HCR_EL2.TSC), as SeKVM sets it.
+        for c in cpus {
+            c.el2.hcr = 1 | 1 << 19
+            c.el2.vttbr = kcore.vttbr
+            c.el2.vtcr = kcore.vtcr
+        }
         cpus[0].powerOn(entry: image.entry, context: 0)
     }
 
@@ -75,12 +101,13 @@ public final class Machine {
                 waiting.removeAll()
             case .waitForInterrupt:
                 waiting.insert(cpu.index)
-            case .hypervisorCall:
-                if let end = psci(cpu) { return end }
+            case .hypervisorCall, .secureMonitorCall:
+                if let end = handleHypercall(cpu, smc: cpu.el2.esr >> 26 == 0x17) { return end }
                 cpu.returnFromEL2()
                 waiting.removeAll()
-            case .secureMonitorCall, .stage2Abort:
-                return RunResult(exitStatus: 1, reason: "unexpected exit to EL2 (ESR_EL2 0x\(String(cpu.el2.esr, radix: 16))) at pc 0x\(String(cpu.el2.elr, radix: 16))")
+            case .stage2Abort:
+                if let end = handleStage2Abort(cpu) { return end }
+                cpu.returnFromEL2()
             }
         }
     }
@@ -120,7 +147,8 @@ public final class Machine {
         for c in cpus {
             let ipc = c.cycles == 0 ? 0 : Double(c.instructionsRetired) / Double(c.cycles)
             let exc = c.stats.exceptionsToEL1.values.reduce(0, +), el2 = c.stats.exceptionsToEL2.values.reduce(0, +)
-            lines.append("cpu\(c.index): cycles \(c.cycles) instructions \(c.instructionsRetired) IPC \(String(format: "%.3f", ipc)) exceptions-to-EL1 \(exc) exits-to-EL2 \(el2)")
+            let s2 = c.stats.exceptionsToEL2[0x24, default: 0] &+ c.stats.exceptionsToEL2[0x20, default: 0]
+            lines.append("cpu\(c.index): cycles \(c.cycles) instructions \(c.instructionsRetired) IPC \(String(format: "%.3f", ipc)) exceptions-to-EL1 \(exc) exits-to-EL2 \(el2) (stage-2 aborts \(s2)) EL2-cycles \(el2Cycles[c.index])")
             tc = max(tc, c.cycles)
             ti &+= c.instructionsRetired
         }

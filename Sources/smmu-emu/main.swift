@@ -29,11 +29,18 @@ struct Run: ParsableCommand {
     @Option(help: "Stop with exit status 4 after N instructions in total. Example: --max-instructions 5000")
     var maxInstructions: UInt64?
 
+    @Option(help: "Which level of the seed spec drives the EL2 handlers: impl (the primitives' composition, what SeKVM's C runs) or spec (the atomic specs). Example: --handlers spec")
+    var handlers: String = "impl"
+
+    @Flag(help: "Run both spec levels on every EL2 call and stop (exit 3) at the first difference outside the known-divergence allow-list.")
+    var checkRefinement = false
+
     @Flag(help: "Print per-CPU cycles, instructions, IPC and exception counts on stderr at the end.")
     var stats = false
 
     func validate() throws {
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 8") }
+        guard handlers == "impl" || handlers == "spec" else { throw ValidationError("--handlers must be impl or spec") }
         guard Run.parseSize(memory) != nil else { throw ValidationError("--memory must be a size like 256M or 1G (16M to 64G, 4 KiB multiple)") }
     }
 
@@ -55,6 +62,8 @@ struct Run: ParsableCommand {
         config.ramSize = Run.parseSize(memory)!
         if let maxCycles { config.maxCycles = maxCycles }
         if let maxInstructions { config.maxInstructions = maxInstructions }
+        config.handlers = handlers == "spec" ? .spec : .impl
+        config.checkRefinement = checkRefinement
         let machine: Machine
         do {
             machine = try Machine(imagePath: image, configuration: config) { byte in

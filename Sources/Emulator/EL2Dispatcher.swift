@@ -1,0 +1,71 @@
+import AArch64
+import KCore
+import Stage2
+
+/// Forwards EL2's SMMU register accesses to whatever device sits at each SMMU's base on the bus.
+/// KCore knows SMMUs by index (`smmu_conf`), the bus by address; this joins the two.
+final class BusSMMUHardware: SMMUHardware {
+    let bus: PhysicalBus
+    let bases: [UInt64]
+    init(bus: PhysicalBus, bases: [UInt64]) {
+        self.bus = bus
+        self.bases = bases
+    }
+    func readRegister(smmu: Int, offset: UInt64, size: Int) -> UInt64 {
+        guard bases.indices.contains(smmu), let r = bus.region(at: bases[smmu] &+ offset) else { return 0 }
+        return r.device.read(offset: bases[smmu] &+ offset &- r.base, size: size)
+    }
+    func writeRegister(smmu: Int, offset: UInt64, size: Int, value: UInt64) {
+        guard bases.indices.contains(smmu), let r = bus.region(at: bases[smmu] &+ offset) else { return }
+        _ = r.device.write(offset: bases[smmu] &+ offset &- r.base, size: size, value: value)
+    }
+}
+
+/// The EL2 trap dispatcher: stage-2 aborts go to KCore's `handle_host_stage2_fault`, HVC/SMC with
+/// a PSCI function id to the machine's PSCI, every other id to KCore's hypercall dispatcher.
+extension Machine {
+    /// Copies the trapped CPU's registers into KCore's view of the host context.
+    func hostContext(_ cpu: CPU) -> HostContext {
+        HostContext(
+            cpu: cpu.index, x: (0..<31).map { cpu.x($0) }, elr: cpu.el2.elr, esr: cpu.el2.esr, far: cpu.el2.far,
+            hpfar: cpu.el2.hpfar)
+    }
+
+    /// Applies a KCore handler's effects to the machine; returns a run result on a hypervisor panic.
+    func apply(_ outcome: TrapOutcome, _ h: HostContext, to cpu: CPU) -> RunResult? {
+        for i in 0..<31 where cpu.x(i) != h.x[i] { cpu.setX(i, h.x[i]) }
+        cpu.el2.elr = h.elr
+        cpu.cycles &+= outcome.cycles
+        el2Cycles[cpu.index] &+= outcome.cycles
+        for ipa in outcome.tlbInvalidations { for c in cpus { c.invalidateStage2TLB(ipa: ipa) } }
+        if let p = outcome.panic {
+            let pc = "0x" + String(cpu.el2.elr, radix: 16)
+            let esr = "0x" + String(cpu.el2.esr, radix: 16)
+            return RunResult(exitStatus: 3, reason: "hypervisor panic in \(p) (cpu\(cpu.index), pc \(pc), ESR_EL2 \(esr))")
+        }
+        if outcome.refinementFailure, let r = outcome.refinement {
+            return RunResult(exitStatus: 3, reason: "refinement check failed: \(r)")
+        }
+        return nil
+    }
+
+    /// A stage-2 abort taken to EL2.
+    func handleStage2Abort(_ cpu: CPU) -> RunResult? {
+        var h = hostContext(cpu)
+        let outcome = kcore.handleHostStage2Fault(&h)
+        return apply(outcome, h, to: cpu)
+    }
+
+    /// HVC #imm, or SMC trapped by HCR_EL2.TSC (whose ELR points at the SMC itself).
+    func handleHypercall(_ cpu: CPU, smc: Bool) -> RunResult? {
+        if smc { cpu.el2.elr &+= 4 }
+        let fn = cpu.x(0) & 0xFFFF_FFFF
+        if fn >> 24 == 0x84 || fn >> 24 == 0xC4 {
+            cpu.cycles &+= kcore.configuration.costModel.trapEntry
+            return psci(cpu)
+        }
+        var h = hostContext(cpu)
+        let outcome = kcore.handleHVC(&h)
+        return apply(outcome, h, to: cpu)
+    }
+}
