@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+/// The `smmu-emu` binary's exit statuses (HARDWARE.md's command-line contract).
+@Suite struct CommandLineTests {
+    /// The newest smmu-emu built next to this test bundle.
+    static let binary: String? = {
+        // The test runner lives in the same build directory as the smmu-emu product.
+        let runner = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).resolvingSymlinksInPath()
+        var dir = runner.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("smmu-emu").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return nil
+    }()
+
+    func run(_ args: [String]) throws -> (Int32, String, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CommandLineTests.binary!)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: binary != nil, "build smmu-emu first"))
+    func usageErrorsExit64() throws {
+        #expect(try run(["run", "x.elf", "--cpus", "9"]).0 == 64)
+        #expect(try run(["run", "x.elf", "--memory", "lots"]).0 == 64)
+        #expect(try run(["run", "x.elf", "--handlers", "maybe"]).0 == 64)
+        #expect(try run(["frobnicate"]).0 == 64)
+    }
+
+    @Test(.enabled(if: binary != nil, "build smmu-emu first"))
+    func helpExitsZero() throws {
+        let (code, out, _) = try run(["run", "--help"])
+        #expect(code == 0)
+        #expect(out.contains("--cpus"))
+    }
+
+    @Test(.enabled(if: binary != nil, "build smmu-emu first"))
+    func rejectedImagesExit2WithOneLine() throws {
+        let (code, out, err) = try run(["run", "/etc/hostname"])
+        #expect(code == 2)
+        #expect(out.isEmpty)
+        #expect(err.split(separator: "\n").count == 1)
+        #expect(try run(["run", "/nonexistent.elf"]).0 == 2)
+    }
+
+    @Test(.enabled(if: binary != nil && SamplePaths.has("hello"), "build smmu-emu and the samples first"))
+    func guestOutputOnStdoutMessagesOnStderr() throws {
+        let (code, out, err) = try run(["run", SamplePaths.sample("hello"), "--stats"])
+        #expect(code == 0)
+        #expect(out == "Hello from smmu-emu guest\n")
+        #expect(err.contains("cpu0: cycles"))
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Stage2
+import Testing
+@testable import Emulator
+
+/// Paths shared by the end-to-end tests: the package root and the built samples.
+enum SamplePaths {
+    static let root: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+            url.deleteLastPathComponent()
+        }
+        return url
+    }()
+    static func sample(_ name: String) -> String { root.appendingPathComponent("firmware-samples/build/\(name).elf").path }
+    static func has(_ name: String) -> Bool { FileManager.default.fileExists(atPath: sample(name)) }
+    static var qemu: String? {
+        ["/usr/bin/qemu-system-aarch64", "/usr/local/bin/qemu-system-aarch64"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
+
+/// Runs a sample in-process and returns its UART output and result.
+func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void = { _ in }) throws -> (String, RunResult) {
+    var config = MachineConfiguration()
+    configure(&config)
+    var out: [UInt8] = []
+    let m = try Machine(imagePath: SamplePaths.sample(name), configuration: config) { out.append($0) }
+    let r = m.run()
+    return (String(decoding: out, as: UTF8.self), r)
+}
+
+@Suite struct SampleRunTests {
+    @Test(.enabled(if: SamplePaths.has("hello"), "make samples first"))
+    func helloPrintsAndPowersOffUnderStage2() throws {
+        let (out, r) = try runSample("hello")
+        #expect(out == "Hello from smmu-emu guest\n")
+        #expect(r.exitStatus == 0)
+    }
+
+    @Test(.enabled(if: SamplePaths.has("hello"), "make samples first"), arguments: ["impl", "spec"])
+    func helloRunsUnderBothHandlerLevelsWithRefinementChecked(level: String) throws {
+        let (out, r) = try runSample("hello") {
+            $0.handlers = level == "spec" ? .spec : .impl
+            $0.checkRefinement = true
+        }
+        #expect(out == "Hello from smmu-emu guest\n")
+        #expect(r.exitStatus == 0, "\(r.reason)")
+    }
+
+    @Test(.enabled(if: SamplePaths.has("el2-touch"), "make samples first"))
+    func touchingEL2MemoryPanicsTheHypervisor() throws {
+        let (out, r) = try runSample("el2-touch")
+        #expect(out == "touching EL2 memory\n")
+        #expect(r.exitStatus == 3)
+        #expect(r.reason.contains("map_page_host"))
+    }
+
+    @Test(.enabled(if: SamplePaths.has("hello"), "make samples first"))
+    func runsAreDeterministic() throws {
+        func cycles() throws -> [UInt64] {
+            var config = MachineConfiguration()
+            config.cpus = 2
+            let m = try Machine(imagePath: SamplePaths.sample("hello"), configuration: config) { _ in }
+            _ = m.run()
+            return m.cpus.map(\.cycles) + m.cpus.map(\.instructionsRetired)
+        }
+        #expect(try cycles() == cycles())
+    }
+
+    @Test(.enabled(if: SamplePaths.has("hello"), "make samples first"))
+    func instructionLimitStopsWithStatus4() throws {
+        let (_, r) = try runSample("hello") { $0.maxInstructions = 20 }
+        #expect(r.exitStatus == 4)
+    }
+
+    /// The same image on QEMU's virt machine must print the same bytes.
+    @Test(.enabled(if: SamplePaths.has("hello") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"))
+    func helloMatchesQEMU() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: SamplePaths.qemu!)
+        p.arguments = ["-M", "virt", "-cpu", "max", "-nographic", "-monitor", "none", "-serial", "stdio", "-kernel", SamplePaths.sample("hello")]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(30)
+        while p.isRunning && Date() < deadline { usleep(10_000) }
+        if p.isRunning { p.terminate() }
+        let qemuOut = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let (ours, _) = try runSample("hello")
+        #expect(qemuOut == ours)
+    }
+}
+
+@Suite struct ELFRejectionTests {
+    func load(_ bytes: [UInt8]) -> ELFLoadError? {
+        let ram = PhysicalMemory(base: 0x4000_0000, size: 16 << 20)!
+        do {
+            _ = try ELFImage(bytes: bytes, into: ram)
+            return nil
+        } catch { return error }
+    }
+
+    @Test func garbageIsNotELF() {
+        #expect(load([UInt8](repeating: 0x41, count: 200)) == .notELF)
+        #expect(load([]) == .notELF)
+    }
+
+    @Test(.enabled(if: SamplePaths.has("hello"), "make samples first"))
+    func headerFieldsAreChecked() throws {
+        let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: SamplePaths.sample("hello"))))
+        #expect(load(good) == nil)
+        var b = good; b[4] = 1
+        #expect(load(b) == .wrongClass)
+        b = good; b[5] = 2
+        #expect(load(b) == .wrongEndianness)
+        b = good; b[18] = 0x3E; b[19] = 0  // EM_X86_64
+        #expect(load(b) == .wrongMachine(62))
+        b = good; b[16] = 1  // ET_REL
+        #expect(load(b) == .wrongType(1))
+    }
+
+    /// Every truncation and many single-byte corruptions of a real image: rejected or loaded,
+    /// never a crash.
+    @Test(.enabled(if: SamplePaths.has("hello"), "make samples first"))
+    func malformedImagesNeverCrashTheLoader() throws {
+        let good = [UInt8](try Data(contentsOf: URL(fileURLWithPath: SamplePaths.sample("hello"))))
+        var rejected = 0
+        for n in stride(from: 0, to: good.count, by: 7) where load(Array(good.prefix(n))) != nil { rejected += 1 }
+        #expect(rejected > 0)
+        var rng = UInt64(0x9E37_79B9_7F4A_7C15)
+        for _ in 0..<400 {
+            rng = rng &* 6364136223846793005 &+ 1442695040888963407
+            var b = good
+            let i = Int((rng >> 33) % UInt64(min(b.count, 256)))
+            b[i] = UInt8(truncatingIfNeeded: rng >> 17)
+            _ = load(b)
+        }
+    }
+}
