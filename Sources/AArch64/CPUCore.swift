@@ -76,6 +76,10 @@ public final class CPU {
     var fetchPage: UInt64 = .max
     var fetchHost: UnsafeMutableRawPointer?
 
+    /// True while SCTLR_EL1.M = 0 (data accesses are Device-nGnRnE, so any unaligned access
+    /// faults) or SCTLR_EL1.A = 1 (alignment checking on). Cached: read on every access.
+    var strictAlignment = true
+
     /// Set by an instruction that did not complete, telling `run` how to leave.
     var pendingExit: CPUExit?
 
@@ -128,6 +132,7 @@ public final class CPU {
         sysregs[SysReg.sctlrEL1] = 0x30D0_0800  // RES1 bits, MMU and caches off
         pendingExit = nil
         fetchPage = .max
+        strictAlignment = true
         isPoweredOn = true
         monitor.clear(cpu: index)
     }

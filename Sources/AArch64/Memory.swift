@@ -143,11 +143,15 @@ extension CPU {
         return nil
     }
 
-    /// Translates a data access of `size` bytes; checks alignment when `aligned`.
+    /// Translates a data access of `size` bytes. An unaligned access faults (DFSC 0x21) when the
+    /// instruction requires alignment (`aligned`), when stage 1 is off (Device memory, ARM DDI
+    /// 0487 B2.5.2) or SCTLR_EL1.A is set, and always when it would cross a page: each page has
+    /// its own stage-2 translation, and a guest must never reach the next physical page through
+    /// the first one's.
     /// - Returns: the physical address, or nil with the fault taken or the EL2 exit pending.
     @inline(__always)
     func translateData(_ va: UInt64, size: Int, write: Bool, aligned: Bool, syndrome: AccessSyndrome) -> UInt64? {
-        if aligned && va & UInt64(size &- 1) != 0 {
+        if va & UInt64(size &- 1) != 0 && (aligned || strictAlignment || (va & 0xFFF) &+ UInt64(size) > 0x1000) {
             alignmentFault(va, write: write)
             return nil
         }

@@ -87,6 +87,7 @@ extension CPU {
         default:
             guard SysReg.storage.contains(key) else { return false }
             sysregs[key] = value
+            if key == SysReg.sctlrEL1 { strictAlignment = value & 1 == 0 || value & 2 != 0 }
         }
         return true
     }

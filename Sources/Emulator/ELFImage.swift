@@ -112,7 +112,7 @@ public struct ELFImage {
             if gelf_getshdr(s, &sh) != nil, sh.sh_type == UInt32(SHT_SYMTAB), sh.sh_entsize > 0,
                 let data = elf_getdata(s, nil)
             {
-                let n = min(Int(sh.sh_size / sh.sh_entsize), 1 << 20)
+                let n = Int(min(sh.sh_size / sh.sh_entsize, 1 << 20))
                 for i in 0..<n {
                     var sym = GElf_Sym()
                     guard gelf_getsym(data, Int32(i), &sym) != nil else { break }
