@@ -66,9 +66,10 @@ public final class CPU {
 
     // Software stage-2 TLB: direct-mapped on the IPA page number.
     static let tlbSize = 256
-    var tlbTag: [UInt64] = Array(repeating: .max, count: CPU.tlbSize)
-    var tlbPA: [UInt64] = Array(repeating: 0, count: CPU.tlbSize)
-    var tlbPerm: [UInt8] = Array(repeating: 0, count: CPU.tlbSize)
+    // Unsafe buffers, not arrays: no bounds checks or uniqueness checks on every access.
+    let tlbTag: UnsafeMutablePointer<UInt64>
+    let tlbPA: UnsafeMutablePointer<UInt64>
+    let tlbPerm: UnsafeMutablePointer<UInt8>
 
     /// The page the CPU last fetched from: IPA page number and host pointer to its first byte.
     /// Sequential code costs one compare per fetch instead of a translation. Cleared whenever
@@ -91,9 +92,20 @@ public final class CPU {
         self.costs = costs
         regs = .allocate(capacity: 32)
         regs.initialize(repeating: 0, count: 32)
+        tlbTag = .allocate(capacity: CPU.tlbSize)
+        tlbTag.initialize(repeating: .max, count: CPU.tlbSize)
+        tlbPA = .allocate(capacity: CPU.tlbSize)
+        tlbPA.initialize(repeating: 0, count: CPU.tlbSize)
+        tlbPerm = .allocate(capacity: CPU.tlbSize)
+        tlbPerm.initialize(repeating: 0, count: CPU.tlbSize)
     }
 
-    deinit { regs.deallocate() }
+    deinit {
+        regs.deallocate()
+        tlbTag.deallocate()
+        tlbPA.deallocate()
+        tlbPerm.deallocate()
+    }
 
     /// Reads Xn (n = 31 reads as zero). Out-of-range n reads as zero.
     public func x(_ n: Int) -> UInt64 { (0..<31).contains(n) ? regs[n] : 0 }
