@@ -76,9 +76,24 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
     /// The same image on QEMU's virt machine must print the same bytes.
     @Test(.enabled(if: SamplePaths.has("hello") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"))
     func helloMatchesQEMU() throws {
+        let (ours, _) = try runSample("hello")
+        #expect(try qemuOutput("hello", cpus: 1) == ours)
+    }
+
+    /// PSCI CPU_ON, an LDAXR/STLXR spinlock and LSE LDADD on every CPU: same totals as QEMU -smp N.
+    @Test(.enabled(if: SamplePaths.has("smp") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"),
+          arguments: [1, 2, 4, 8])
+    func smpMatchesQEMU(cpus: Int) throws {
+        let (ours, r) = try runSample("smp") { $0.cpus = cpus }
+        #expect(r.exitStatus == 0)
+        #expect(ours.hasSuffix(" ok\n"))
+        #expect(try qemuOutput("smp", cpus: cpus) == ours)
+    }
+
+    func qemuOutput(_ sample: String, cpus: Int) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: SamplePaths.qemu!)
-        p.arguments = ["-M", "virt", "-cpu", "max", "-nographic", "-monitor", "none", "-serial", "stdio", "-kernel", SamplePaths.sample("hello")]
+        p.arguments = ["-M", "virt", "-cpu", "max", "-smp", "\(cpus)", "-nographic", "-monitor", "none", "-serial", "stdio", "-kernel", SamplePaths.sample(sample)]
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardInput = FileHandle.nullDevice
@@ -86,9 +101,7 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         let deadline = Date().addingTimeInterval(30)
         while p.isRunning && Date() < deadline { usleep(10_000) }
         if p.isRunning { p.terminate() }
-        let qemuOut = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let (ours, _) = try runSample("hello")
-        #expect(qemuOut == ours)
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 }
 
