@@ -11,6 +11,8 @@ public struct MachineConfiguration {
     public var maxCycles: UInt64 = .max
     public var maxInstructions: UInt64 = .max
     public var costs = CPUCostModel()
+    /// EL2 handler costs (trap entry, primitive steps, table and device accesses, ERET).
+    public var el2Costs = KCoreCostModel()
     /// Which level of the seed spec drives EL2 (`--handlers`), and whether both run on every call.
     public var handlers: KCore.HandlerLevel = .impl
     public var checkRefinement = false
@@ -57,6 +59,7 @@ public final class Machine {
         kc.ramSize = configuration.ramSize
         kc.handlers = configuration.handlers
         kc.checkRefinement = configuration.checkRefinement
+        kc.costModel = configuration.el2Costs
         let kcore = KCore(configuration: kc, memory: ram, smmu: BusSMMUHardware(bus: bus, bases: kc.smmuConf.physBase))
         for (i, seg) in image.segments.enumerated()
         where seg.start < kcore.carveOut.base + kcore.carveOut.size && kcore.carveOut.base < seg.end {

@@ -35,6 +35,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Run both spec levels on every EL2 call and stop (exit 3) at the first difference outside the known-divergence allow-list.")
     var checkRefinement = false
 
+    @Option(help: "YAML file overriding cycle costs (sections cpu and el2; see Documentation/CostModel.md). Example: --cost-model costs.yaml")
+    var costModel: String?
+
     @Flag(help: "Print per-CPU cycles, instructions, IPC and exception counts on stderr at the end.")
     var stats = false
 
@@ -64,6 +67,12 @@ struct Run: ParsableCommand {
         if let maxInstructions { config.maxInstructions = maxInstructions }
         config.handlers = handlers == "spec" ? .spec : .impl
         config.checkRefinement = checkRefinement
+        if let costModel {
+            do { try CostModelFile.apply(path: costModel, to: &config) } catch {
+                FileHandle.standardError.write("smmu-emu: error: \(error)\n".data(using: .utf8)!)
+                throw ExitCode(2)
+            }
+        }
         let machine: Machine
         do {
             machine = try Machine(imagePath: image, configuration: config) { byte in
