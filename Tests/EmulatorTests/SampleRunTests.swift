@@ -90,6 +90,16 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(try qemuOutput("smp", cpus: cpus) == ours)
     }
 
+    /// Arithmetic, memory forms, exclusives, LSE and EL1 exceptions (ESR_EL1 of SVC/BRK/UDF).
+    @Test(.enabled(if: SamplePaths.has("selftest") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"))
+    func selftestPassesAndMatchesQEMU() throws {
+        let (ours, r) = try runSample("selftest")
+        #expect(r.exitStatus == 0)
+        #expect(ours.hasSuffix("selftest passed\n"))
+        #expect(!ours.contains("FAIL"))
+        #expect(try qemuOutput("selftest", cpus: 1) == ours)
+    }
+
     func qemuOutput(_ sample: String, cpus: Int) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: SamplePaths.qemu!)
