@@ -73,6 +73,8 @@ public final class GlobalMonitor {
     var reservations: [UInt64?] = Array(repeating: nil, count: 8)
     /// Count of live reservations; stores skip the scan when zero (the common case).
     var live = 0
+    /// Pre-decoded instructions, shared by the CPUs like the memory they come from.
+    let decoded = DecodeCache()
     public init() {}
 
     @inline(__always) func reserve(cpu: Int, pa: UInt64) {

@@ -76,6 +76,8 @@ public final class CPU {
     /// stage-2 translations may change (TLB invalidation, exception entry/return).
     var fetchPage: UInt64 = .max
     var fetchHost: UnsafeMutableRawPointer?
+    /// Physical address of `fetchPage`.
+    var fetchPA: UInt64 = 0
 
     /// True while SCTLR_EL1.M = 0 (data accesses are Device-nGnRnE, so any unaligned access
     /// faults) or SCTLR_EL1.A = 1 (alignment checking on). Cached: read on every access.
@@ -145,6 +147,7 @@ public final class CPU {
         pendingExit = nil
         fetchPage = .max
         strictAlignment = true
+        monitor.decoded.invalidateAll()  // the image or a test may have written code directly
         isPoweredOn = true
         monitor.clear(cpu: index)
     }
@@ -152,6 +155,7 @@ public final class CPU {
     /// ERET from EL2 back to EL1/EL0: PC from ELR_EL2, PSTATE from SPSR_EL2.
     public func returnFromEL2() {
         fetchPage = .max  // EL2 may have changed VTTBR/VTCR/HCR
+        monitor.decoded.invalidateAll()  // ... and written RAM behind the CPUs' backs
         pc = el2.elr
         restorePSTATE(el2.spsr)
         cycles &+= costs.exceptionReturn
@@ -182,7 +186,12 @@ public final class CPU {
                 continue  // an EL1 exception was taken; go on at its vector
             }
             if traceInstructions { instructionObserver?(pc, word) }
-            if execute(word) {
+            let pa = fetchPA | (pc & 0xFFF)
+            let cache = monitor.decoded
+            let entry = cache.table + (Int(truncatingIfNeeded: pa >> 2) & DecodeCache.mask)
+            let tag = cache.tag(pa)
+            if entry.pointee.tag != tag { entry.pointee = predecode(word, tag: tag) }
+            if execute(decoded: entry.pointee) {
                 instructionsRetired &+= 1
             } else if let e = pendingExit {
                 pendingExit = nil

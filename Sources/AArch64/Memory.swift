@@ -137,6 +137,7 @@ extension CPU {
         if let p = ram.pointer(pa & ~0xFFF, length: 0x1000) {
             fetchPage = pc >> 12
             fetchHost = p
+            fetchPA = pa & ~0xFFF
             return UInt32(littleEndian: p.load(fromByteOffset: Int(pa & 0xFFF), as: UInt32.self))
         }
         takeExceptionToEL1(currentEL == 0 ? .instructionAbortLowerEL : .instructionAbortSameEL, iss: 0x10, far: pc)
@@ -180,7 +181,10 @@ extension CPU {
     func writePhysical(_ pa: UInt64, size: Int, value: UInt64, va: UInt64) -> Bool {
         stats.stores &+= 1
         monitor.noteStore(by: index, pa: pa)
-        if ram.store(pa, size: size, value: value) { return true }
+        if ram.store(pa, size: size, value: value) {
+            monitor.decoded.noteStore(pa, size: size)
+            return true
+        }
         return writeDevice(pa, size: size, value: value, va: va)
     }
 
@@ -191,6 +195,7 @@ extension CPU {
             return false
         }
         cycles &+= costs.mmio &+ r.device.write(offset: pa &- r.base, size: size, value: value)
+        monitor.decoded.invalidateAll()  // the device may have written RAM (a DMA copy)
         return true
     }
 
