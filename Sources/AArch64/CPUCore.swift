@@ -177,20 +177,27 @@ public final class CPU {
     public func run(cycleLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
         guard isPoweredOn else { return .waitForInterrupt }
         var budget = instructionLimit
+        let cache = monitor.decoded
+        let table = cache.table
         while true {
             if cycles >= cycleLimit { return .cycleLimit }
             if budget == 0 { return .instructionLimit }
             budget -= 1
-            guard let word = fetch() else {
-                if let e = pendingExit { pendingExit = nil; return e }
-                continue  // an EL1 exception was taken; go on at its vector
+            // Fast path: PC in the page fetched last (already translated, permission checked).
+            if pc >> 12 != fetchPage {
+                guard fetchSlow() != nil else {
+                    if let e = pendingExit { pendingExit = nil; return e }
+                    continue  // an EL1 exception was taken; go on at its vector
+                }
             }
-            if traceInstructions { instructionObserver?(pc, word) }
             let pa = fetchPA | (pc & 0xFFF)
-            let cache = monitor.decoded
-            let entry = cache.table + (Int(truncatingIfNeeded: pa >> 2) & DecodeCache.mask)
+            let entry = table + (Int(truncatingIfNeeded: pa >> 2) & DecodeCache.mask)
             let tag = cache.tag(pa)
-            if entry.pointee.tag != tag { entry.pointee = predecode(word, tag: tag) }
+            if entry.pointee.tag != tag {
+                let word = UInt32(littleEndian: fetchHost!.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
+                entry.pointee = predecode(word, tag: tag)
+            }
+            if traceInstructions { instructionObserver?(pc, entry.pointee.word) }
             if execute(decoded: entry.pointee) {
                 instructionsRetired &+= 1
             } else if let e = pendingExit {

@@ -118,15 +118,8 @@ extension CPU {
         takeExceptionToEL1(currentEL == 0 ? .dataAbortLowerEL : .dataAbortSameEL, iss: iss, far: va)
     }
 
-    /// Fetches the instruction at PC, or takes the fault.
-    @inline(__always)
-    func fetch() -> UInt32? {
-        if pc >> 12 == fetchPage, let host = fetchHost {
-            return UInt32(littleEndian: host.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
-        }
-        return fetchSlow()
-    }
-
+    /// Fetches the instruction at PC through stage 2 (or takes the fault) and makes its page the
+    /// one `run` fetches from without translation.
     @inline(never)
     func fetchSlow() -> UInt32? {
         if pc & 3 != 0 {
