@@ -1,6 +1,7 @@
 import Foundation
 import AArch64
 import KCore
+import SMMUDevice
 import Stage2
 
 /// Machine options (HARDWARE.md defaults).
@@ -35,6 +36,9 @@ public final class Machine {
     public let bus: PhysicalBus
     public let cpus: [CPU]
     public let image: ELFImage
+    /// SMMU 0 and 1 (HARDWARE.md: 8 and 4 context banks) and the DMA engines behind them.
+    public let smmus: [SMMU]
+    public let dmaEngines: [DMAEngine]
     /// The EL2 software: host stage-2 table, SMMU emulation, hypercalls.
     public let kcore: KCore
     /// Cycles each CPU spent in EL2 handlers.
@@ -50,6 +54,12 @@ public final class Machine {
         let bus = PhysicalBus(ram: ram)
         self.bus = bus
         bus.attach(PL011(sink: output), base: 0x0900_0000, size: 0x1000)
+        let smmus = [SMMU(name: "SMMU0", contextBanks: 8, memory: ram), SMMU(name: "SMMU1", contextBanks: 4, memory: ram)]
+        let dmas = smmus.enumerated().map { DMAEngine(name: "DMA\($0.offset)", smmu: $0.element, memory: ram) }
+        for (i, s) in smmus.enumerated() { bus.attach(s, base: 0x0905_0000 + UInt64(i) * 0x1_0000, size: 0x1_0000) }
+        for (i, d) in dmas.enumerated() { bus.attach(d, base: 0x0907_0000 + UInt64(i) * 0x1000, size: 0x1000) }
+        self.smmus = smmus
+        dmaEngines = dmas
         image = try ELFImage(path: imagePath, into: ram)
         let monitor = GlobalMonitor()
         let costs = configuration.costs
@@ -156,6 +166,10 @@ public final class Machine {
             ti &+= c.instructionsRetired
         }
         lines.append("total: cycles \(tc) instructions \(ti)")
+        for s in smmus {
+            let st = s.stats
+            lines.append("\(s.name): translations \(st.translations) iotlb-hits \(st.tlbHits) misses \(st.tlbMisses) walks \(st.walks) context-faults \(st.contextFaults) global-faults \(st.globalFaults) bypassed \(st.bypassed)")
+        }
         return lines.joined(separator: "\n")
     }
 }

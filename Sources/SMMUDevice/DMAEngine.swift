@@ -1,0 +1,110 @@
+import Stage2
+
+/// A DMA engine behind an SMMU (HARDWARE.md): SRC, DST, LEN (≤ 1 MiB), SID, CTRL, STATUS,
+/// FAULT_IOVA. Writing 1 to CTRL copies LEN bytes beat by beat; every beat's source and
+/// destination are translated by the SMMU exactly as a device's transactions are. The first
+/// failed translation (or an address with no RAM behind it) stops the copy with STATUS = 2 and
+/// FAULT_IOVA. The copy completes before the CTRL write returns, and the write returns its cycles.
+public final class DMAEngine: MMIODevice {
+    public let name: String
+    public let smmu: SMMU
+    let memory: PhysicalMemory
+    /// Largest copy accepted; a larger LEN faults at once with FAULT_IOVA = SRC (documented choice).
+    public static let maxLength: UInt64 = 1 << 20
+    /// Bytes per beat; beats never cross a 4 KiB page, so each is one translation.
+    public static let beatSize: UInt64 = 64
+    /// Cycles per beat on top of the SMMU's translation cost.
+    public var cyclesPerBeat: UInt64 = 4
+
+    public private(set) var src: UInt64 = 0
+    public private(set) var dst: UInt64 = 0
+    public private(set) var len: UInt64 = 0
+    public private(set) var sid: UInt64 = 0
+    /// 0 idle, 1 done, 2 faulted.
+    public private(set) var status: UInt64 = 0
+    public private(set) var faultIOVA: UInt64 = 0
+    public private(set) var bytesCopied: UInt64 = 0
+
+    public init(name: String, smmu: SMMU, memory: PhysicalMemory) {
+        self.name = name
+        self.smmu = smmu
+        self.memory = memory
+    }
+
+    public func read(offset: UInt64, size: Int) -> UInt64 {
+        let v: UInt64
+        switch offset & ~3 {
+        case 0x00: v = src
+        case 0x04: v = src >> 32
+        case 0x08: v = dst
+        case 0x0C: v = dst >> 32
+        case 0x10: v = len
+        case 0x14: v = sid
+        case 0x1C: v = status
+        case 0x20: v = faultIOVA
+        case 0x24: v = faultIOVA >> 32
+        default: v = 0
+        }
+        if size == 8 && offset & 7 == 0 && (offset == 0 || offset == 8 || offset == 0x20) { return v }
+        return v & 0xFFFF_FFFF
+    }
+
+    public func write(offset: UInt64, size: Int, value: UInt64) -> UInt64 {
+        func set(_ r: inout UInt64, _ at: UInt64) {
+            if size == 8 && offset == at { r = value }
+            else if offset == at { r = (r & ~0xFFFF_FFFF) | (value & 0xFFFF_FFFF) }
+            else if offset == at + 4 { r = (r & 0xFFFF_FFFF) | (value & 0xFFFF_FFFF) << 32 }
+        }
+        switch offset {
+        case 0x00, 0x04: set(&src, 0)
+        case 0x08, 0x0C: set(&dst, 8)
+        case 0x10: len = value & 0xFFFF_FFFF
+        case 0x14: sid = value & 0xFFFF_FFFF
+        case 0x18: if value & 1 == 1 { return copy() }
+        default: break
+        }
+        return 0
+    }
+
+    /// Runs the programmed copy. Bounded: at most 1 MiB in 64-byte beats.
+    func copy() -> UInt64 {
+        bytesCopied = 0
+        guard len <= DMAEngine.maxLength else {
+            status = 2
+            faultIOVA = src
+            return 0
+        }
+        var cycles: UInt64 = 0
+        var done: UInt64 = 0
+        var buffer = [UInt8](repeating: 0, count: Int(DMAEngine.beatSize))
+        while done < len {
+            let s = src &+ done, d = dst &+ done
+            let n = min(len - done, DMAEngine.beatSize, 0x1000 - (s & 0xFFF), 0x1000 - (d & 0xFFF))
+            let rs = smmu.translate(streamID: UInt32(truncatingIfNeeded: sid), iova: s, write: false)
+            cycles &+= rs.cycles
+            guard case .address(let ps) = rs.outcome, let from = memory.pointer(ps, length: n) else {
+                return fault(at: s, cycles: cycles)
+            }
+            let rd = smmu.translate(streamID: UInt32(truncatingIfNeeded: sid), iova: d, write: true)
+            cycles &+= rd.cycles
+            guard case .address(let pd) = rd.outcome, let to = memory.pointer(pd, length: n) else {
+                return fault(at: d, cycles: cycles)
+            }
+            buffer.withUnsafeMutableBytes { b in
+                b.baseAddress!.copyMemory(from: from, byteCount: Int(n))
+                to.copyMemory(from: b.baseAddress!, byteCount: Int(n))
+            }
+            done &+= n
+            bytesCopied = done
+            cycles &+= cyclesPerBeat
+        }
+        status = 1
+        return cycles
+    }
+
+    func fault(at iova: UInt64, cycles: UInt64) -> UInt64 {
+        status = 2
+        faultIOVA = iova
+        return cycles
+    }
+}
