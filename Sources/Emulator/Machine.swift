@@ -41,6 +41,8 @@ public final class Machine {
     public let dmaEngines: [DMAEngine]
     /// The EL2 software: host stage-2 table, SMMU emulation, hypercalls.
     public let kcore: KCore
+    /// Known spec-level/implementation-level divergences met during the run (with --check-refinement).
+    public internal(set) var knownDivergences: [String] = []
     /// Cycles each CPU spent in EL2 handlers.
     public internal(set) var el2Cycles: [UInt64]
     static let quantum: UInt64 = 10_000

@@ -85,6 +85,9 @@ struct Run: ParsableCommand {
         }
         let result = machine.run()
         fflush(stdout)
+        for d in machine.knownDivergences {
+            FileHandle.standardError.write("smmu-emu: allowed \(d)\n".data(using: .utf8)!)
+        }
         if result.exitStatus != 0 || stats {
             FileHandle.standardError.write("smmu-emu: \(result.reason)\n".data(using: .utf8)!)
         }

@@ -47,6 +47,31 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(r.exitStatus == 0, "\(r.reason)")
     }
 
+    /// The whole SMMU path: VM bank allocation, assign + map by HVC, translation, trapped SMMU
+    /// programming through emulate_mmio (TTBR0 replaced by the shadow root), DMA through it.
+    @Test(.enabled(if: SamplePaths.has("smmu-dma"), "make samples first"))
+    func smmuDMAThroughTheShadowTables() throws {
+        let (out, r) = try runSample("smmu-dma")
+        #expect(r.exitStatus == 0, "\(r.reason)")
+        #expect(out.contains("iova 0x10000010 -> 0x0000000040082010 ok"))
+        #expect(out.contains("dma through the mapping: status 0x0000000000000001"))
+        #expect(out.contains("dma from an unmapped iova: status 0x0000000000000002 fault iova 0x0000000010005000 CB1.FSR 0x0000000000000002"))
+    }
+
+    /// Known divergence D1: the atomic spec assigns only to a VERIFIED VM (and panics here);
+    /// the composition of primitives (SeKVM's C) assigns to a VM that is not yet verified.
+    @Test(.enabled(if: SamplePaths.has("smmu-dma"), "make samples first"))
+    func smmuDMAShowsDivergenceD1() throws {
+        let (_, spec) = try runSample("smmu-dma") { $0.handlers = .spec }
+        #expect(spec.exitStatus == 3)
+        #expect(spec.reason.contains("smmu_assign_page"))
+        var config = MachineConfiguration()
+        config.checkRefinement = true
+        let m = try Machine(imagePath: SamplePaths.sample("smmu-dma"), configuration: config) { _ in }
+        #expect(m.run().exitStatus == 0)
+        #expect(m.knownDivergences.contains { $0.contains("D1") })
+    }
+
     @Test(.enabled(if: SamplePaths.has("el2-touch"), "make samples first"))
     func touchingEL2MemoryPanicsTheHypervisor() throws {
         let (out, r) = try runSample("el2-touch")

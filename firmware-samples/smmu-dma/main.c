@@ -1,0 +1,78 @@
+#include "uart.h"
+
+/* What a host kernel's SMMU driver does under SeKVM, end to end on smmu-emu (not on QEMU: it needs
+ * the hypervisor and the SMMU): register a VM, give it context bank 1 of SMMU0
+ * (el2_alloc_smmu_pgd), map two host pages for it (el2_arm_lpae_map: assign + map), translate
+ * (el2_arm_lpae_iova_to_phys), program stream 5 → CB1 through trapped register writes
+ * (emulate_mmio; the TTBR0 write is replaced by the shadow table root), then run DMA engine 0
+ * through the mapping and into an unmapped IOVA. */
+#define SMMU0 0x09050000UL
+#define CB(n) (SMMU0 + 0x8000UL + (n) * 0x1000UL)
+#define DMA0 0x09070000UL
+#define R32(a) (*(volatile unsigned int *)(a))
+#define R64(a) (*(volatile unsigned long *)(a))
+
+static unsigned long hvc(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3,
+                         unsigned long a4, unsigned long a5) {
+    register unsigned long x0 __asm__("x0") = fn;
+    register unsigned long x1 __asm__("x1") = a1;
+    register unsigned long x2 __asm__("x2") = a2;
+    register unsigned long x3 __asm__("x3") = a3;
+    register unsigned long x4 __asm__("x4") = a4;
+    register unsigned long x5 __asm__("x5") = a5;
+    __asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
+    return x0;
+}
+
+static unsigned long dma(unsigned long src, unsigned long dst, unsigned int len) {
+    R64(DMA0 + 0x00) = src;
+    R64(DMA0 + 0x08) = dst;
+    R32(DMA0 + 0x10) = len;
+    R32(DMA0 + 0x14) = 5;
+    R32(DMA0 + 0x18) = 1;
+    return R32(DMA0 + 0x1C);
+}
+
+static unsigned char page_a[4096] __attribute__((aligned(4096)));
+static unsigned char page_b[4096] __attribute__((aligned(4096)));
+
+int main(void) {
+    for (int i = 0; i < 256; i++) page_a[i] = (unsigned char)i;
+    page_b[0] = 0;
+
+    unsigned long vmid = hvc(13, 0, 0, 0, 0, 0);  /* register_kvm */
+    uart_puts("vmid ");
+    uart_puthex(vmid);
+    uart_putc('\n');
+    hvc(24, 1, vmid, 0, 0, 0);  /* el2_alloc_smmu_pgd(cbndx 1, vmid, smmu 0) */
+    unsigned long prot = 0x3 | (0xF << 2) | (0x3 << 6);  /* page, normal WB, S2AP read+write */
+    hvc(25, 0x10000000UL, (unsigned long)page_a, prot, 1, 0);  /* el2_arm_lpae_map */
+    hvc(25, 0x10001000UL, (unsigned long)page_b, prot, 1, 0);
+    unsigned long pa = hvc(26, 0x10000010UL, 1, 0, 0, 0);  /* el2_arm_lpae_iova_to_phys */
+    uart_puts("iova 0x10000010 -> ");
+    uart_puthex(pa);
+    uart_puts(pa == (unsigned long)page_a + 0x10 ? " ok\n" : " WRONG\n");
+
+    /* Linux arm-smmu style: context bank 1 for stage 2, stream 5 routed to it, SMMU enabled. */
+    R32(SMMU0 + 0x1000 + 4 * 1) = (unsigned int)vmid;  /* CBAR1: TYPE 0 (stage 2), VMID */
+    R32(CB(1) + 0x30) = 0x80023558;                     /* TCR */
+    R64(CB(1) + 0x20) = 0x12345000;                     /* TTBR0: EL2 substitutes the shadow root */
+    R32(CB(1) + 0x00) = 0x67;                           /* SCTLR */
+    R32(SMMU0 + 0xC00) = 1;                             /* S2CR0: translate via CB1 */
+    R32(SMMU0 + 0x800) = 0x80000005;                    /* SMR0: VALID, stream 5 */
+    R32(SMMU0 + 0x0) = 0x00200000;                      /* sCR0: SMCFCFG, clients translated */
+
+    unsigned long st = dma(0x10000000UL, 0x10001000UL, 256);
+    uart_puts("dma through the mapping: status ");
+    uart_puthex(st);
+    uart_putc('\n');
+    st = dma(0x10005000UL, 0x10001000UL, 64);
+    uart_puts("dma from an unmapped iova: status ");
+    uart_puthex(st);
+    uart_puts(" fault iova ");
+    uart_puthex(R64(DMA0 + 0x20));
+    uart_puts(" CB1.FSR ");
+    uart_puthex(R32(CB(1) + 0x58));
+    uart_putc('\n');
+    return 0;
+}
