@@ -83,6 +83,9 @@ public final class CPU {
     /// faults) or SCTLR_EL1.A = 1 (alignment checking on). Cached: read on every access.
     var strictAlignment = true
 
+    /// The instruction word of the last exit to EL2 (for traces: disassembled when printed).
+    public internal(set) var exitInstruction: UInt32 = 0
+
     /// Set by an instruction that did not complete, telling `run` how to leave.
     var pendingExit: CPUExit?
 
@@ -202,6 +205,7 @@ public final class CPU {
                 instructionsRetired &+= 1
             } else if let e = pendingExit {
                 pendingExit = nil
+                exitInstruction = entry.pointee.word
                 return e
             }
         }

@@ -55,8 +55,30 @@ extension Machine {
     /// A stage-2 abort taken to EL2.
     func handleStage2Abort(_ cpu: CPU) -> RunResult? {
         var h = hostContext(cpu)
+        let start = cpu.cycles
         let outcome = kcore.handleHostStage2Fault(&h)
+        let kind: TraceKind = outcome.decision.handler == "emulate_mmio" ? .mmio : .s2
+        if configuration.trace.contains(kind) { traceAbort(cpu, outcome, at: start, kind: kind) }
         return apply(outcome, h, to: cpu)
+    }
+
+    /// `[cycle] cpu0 mmio main+0x1c str w1, [x0] IPA 0x9059020 W4 SMMU0.CB1.TTBR0 rewritten 0x10000 el2 230`
+    func traceAbort(_ cpu: CPU, _ o: TrapOutcome, at cycle: UInt64, kind: TraceKind) {
+        let esr = cpu.el2.esr
+        let ipa = ((cpu.el2.hpfar >> 4) << 12) | (cpu.el2.far & 0xFFF)
+        let isv = esr & (1 << 24) != 0
+        let size = isv ? "\(1 << ((esr >> 22) & 3))" : "?"
+        let dir = esr & (1 << 6) != 0 ? "W" : "R"
+        let pc = cpu.el2.elr
+        var line = "[\(cycle)] cpu\(cpu.index) \(kind.rawValue) \(image.symbolize(pc)) "
+        let fetch = esr >> 26 == 0x20
+        line += fetch ? "(instruction fetch)" : disassembler.disassemble(cpu.exitInstruction, at: pc)
+        line += " IPA 0x\(String(ipa, radix: 16))" + (fetch ? " X" : " \(dir)\(size)")
+        line += " \(kind == .mmio ? o.decision.target : o.decision.handler) \(o.decision.action.rawValue)"
+        if let v = o.decision.value { line += " 0x" + String(v, radix: 16) }
+        if let p = o.panic { line += " (\(p))" }
+        line += " el2 \(o.cycles)"
+        traceSink(line)
     }
 
     /// HVC #imm, or SMC trapped by HCR_EL2.TSC (whose ELR points at the SMC itself).
@@ -68,7 +90,16 @@ extension Machine {
             return psci(cpu)
         }
         var h = hostContext(cpu)
+        let start = cpu.cycles
         let outcome = kcore.handleHVC(&h)
+        if configuration.trace.contains(.hvc) {
+            let args = (1...5).map { "0x" + String(cpu.x($0), radix: 16) }.joined(separator: ", ")
+            var line = "[\(start)] cpu\(cpu.index) hvc \(fn) \(outcome.decision.target)(\(args)) -> 0x\(String(h.x[0], radix: 16))"
+            line += " \(outcome.decision.action.rawValue)"
+            if let p = outcome.panic { line += " (\(p))" }
+            line += " el2 \(outcome.cycles)"
+            traceSink(line)
+        }
         return apply(outcome, h, to: cpu)
     }
 }

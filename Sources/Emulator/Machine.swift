@@ -17,7 +17,14 @@ public struct MachineConfiguration {
     /// Which level of the seed spec drives EL2 (`--handlers`), and whether both run on every call.
     public var handlers: KCore.HandlerLevel = .impl
     public var checkRefinement = false
+    /// Trace streams to print (`--trace mmio,hvc,s2`).
+    public var trace: Set<TraceKind> = []
     public init() {}
+}
+
+/// What `--trace` can show: trapped SMMU accesses, hypercalls, host stage-2 faults and mappings.
+public enum TraceKind: String, CaseIterable, Sendable {
+    case mmio, hvc, s2
 }
 
 /// How a run ended; `exitStatus` follows HARDWARE.md's command-line contract.
@@ -41,6 +48,9 @@ public final class Machine {
     public let dmaEngines: [DMAEngine]
     /// The EL2 software: host stage-2 table, SMMU emulation, hypercalls.
     public let kcore: KCore
+    /// Where trace lines go (stderr for the CLI).
+    public var traceSink: (String) -> Void = { _ in }
+    lazy var disassembler = Disassembler()
     /// Known spec-level/implementation-level divergences met during the run (with --check-refinement).
     public internal(set) var knownDivergences: [String] = []
     /// Cycles each CPU spent in EL2 handlers.

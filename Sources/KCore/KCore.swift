@@ -1,3 +1,4 @@
+import SMMUDevice
 import Stage2
 
 /// The host's registers at a trap to EL2, as the machine hands them over.
@@ -371,15 +372,6 @@ func fnv1a(_ bytes: [UInt8]) -> UInt64 {
 
 /// "SMMU0.CB3.TTBR0"-style names for the registers the handlers decide on.
 func smmuRegisterName(index: UInt32, offset: UInt64) -> String {
-    let s = index == KC.INVALID ? "SMMU?" : "SMMU\(index)"
-    if offset >= 0x8000 {
-        let cb = (offset - 0x8000) >> 12, o = offset & 0xFFF
-        let n: [UInt64: String] = [0x0: "SCTLR", 0x20: "TTBR0", 0x24: "TTBR0_HI", 0x28: "TTBR1", 0x30: "TCR", 0x34: "CONTEXTIDR", 0x58: "FSR", 0x60: "FAR"]
-        return "\(s).CB\(cb).\(n[o] ?? "+0x" + String(o, radix: 16))"
-    }
-    if offset >= 0x1000 && offset < 0x1800 { return "\(s).GR1.CBAR\((offset - 0x1000) / 4)" }
-    let g: [UInt64: String] = [0x0: "sCR0", 0x8: "sCR2", 0x20: "IDR0", 0x24: "IDR1", 0x48: "GFSR"]
-    if offset >= 0x800 && offset < 0xC00 { return "\(s).GR0.SMR\((offset - 0x800) / 4)" }
-    if offset >= 0xC00 && offset < 0x1000 { return "\(s).GR0.S2CR\((offset - 0xC00) / 4)" }
-    return "\(s).GR0.\(g[offset] ?? "+0x" + String(offset, radix: 16))"
+    // One register table for the device, the handlers and traces: SMMUDevice's.
+    (index == KC.INVALID ? "SMMU?" : "SMMU\(index)") + "." + SMMURegisterMap.name(offset: offset)
 }

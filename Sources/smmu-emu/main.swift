@@ -35,6 +35,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Run both spec levels on every EL2 call and stop (exit 3) at the first difference outside the known-divergence allow-list.")
     var checkRefinement = false
 
+    @Option(help: "Comma-separated trace streams on stderr: mmio (trapped SMMU accesses, disassembled), hvc (hypercalls), s2 (host stage-2 faults and mappings). Example: --trace mmio,hvc")
+    var trace: String?
+
     @Option(help: "YAML file overriding cycle costs (sections cpu and el2; see Documentation/CostModel.md). Example: --cost-model costs.yaml")
     var costModel: String?
 
@@ -43,6 +46,11 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 8") }
+ if let trace {
+            for t in trace.split(separator: ",") where TraceKind(rawValue: String(t)) == nil {
+                throw ValidationError("--trace takes a comma-separated list of: \(TraceKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
         guard handlers == "impl" || handlers == "spec" else { throw ValidationError("--handlers must be impl or spec") }
         guard Run.parseSize(memory) != nil else { throw ValidationError("--memory must be a size like 256M or 1G (16M to 64G, 4 KiB multiple)") }
     }
@@ -67,6 +75,7 @@ struct Run: ParsableCommand {
         if let maxInstructions { config.maxInstructions = maxInstructions }
         config.handlers = handlers == "spec" ? .spec : .impl
         config.checkRefinement = checkRefinement
+        config.trace = Set((trace ?? "").split(separator: ",").compactMap { TraceKind(rawValue: String($0)) })
         if let costModel {
             do { try CostModelFile.apply(path: costModel, to: &config) } catch {
                 FileHandle.standardError.write("smmu-emu: error: \(error)\n".data(using: .utf8)!)
@@ -83,6 +92,7 @@ struct Run: ParsableCommand {
             FileHandle.standardError.write("smmu-emu: error: \(error)\n".data(using: .utf8)!)
             throw ExitCode(2)
         }
+        machine.traceSink = { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
         let result = machine.run()
         fflush(stdout)
         for d in machine.knownDivergences {

@@ -35,6 +35,7 @@ import Testing
         #expect(try run(["run", "x.elf", "--memory", "lots"]).0 == 64)
         #expect(try run(["run", "x.elf", "--handlers", "maybe"]).0 == 64)
         #expect(try run(["frobnicate"]).0 == 64)
+        #expect(try run(["run", "x.elf", "--trace", "mmio,everything"]).0 == 64)
     }
 
     @Test(.enabled(if: binary != nil, "build smmu-emu first"))

@@ -72,6 +72,27 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(m.knownDivergences.contains { $0.contains("D1") })
     }
 
+    /// `--trace mmio,hvc,s2`: one line per trap, with the disassembled instruction, the decoded
+    /// SMMU register and the handler's decision.
+    @Test(.enabled(if: SamplePaths.has("smmu-dma"), "make samples first"))
+    func traceShowsEveryTrappedAccessDecoded() throws {
+        var config = MachineConfiguration()
+        config.trace = [.mmio, .hvc, .s2]
+        let m = try Machine(imagePath: SamplePaths.sample("smmu-dma"), configuration: config) { _ in }
+        var lines: [String] = []
+        m.traceSink = { lines.append($0) }
+        #expect(m.run().exitStatus == 0)
+        #expect(lines.first?.contains("s2 _start (instruction fetch) IPA 0x40080000 X map_page_host mapped") == true)
+        #expect(lines.contains { $0.contains("hvc 24 el2_alloc_smmu_pgd(0x1, 0x1, 0x0") })
+        #expect(lines.contains { $0.contains("mmio main+") && $0.contains("str x3, [x1] IPA 0x9059020 W8 SMMU0.CB1.TTBR0 rewritten 0x") })
+        #expect(lines.contains { $0.contains("IPA 0x9051004 W4 SMMU0.GR1.CBAR1 emulated 0x1 ") })
+        #expect(lines.contains { $0.contains("ldr w0, [x0] IPA 0x9059058 R4 SMMU0.CB1.FSR emulated 0x2 ") })
+        #expect(lines.filter { $0.contains(" mmio ") }.count == 8)
+        // Cycle stamps never go backwards on one CPU.
+        let stamps = lines.compactMap { UInt64($0.dropFirst().prefix { $0 != "]" }) }
+        #expect(stamps == stamps.sorted())
+    }
+
     @Test(.enabled(if: SamplePaths.has("el2-touch"), "make samples first"))
     func touchingEL2MemoryPanicsTheHypervisor() throws {
         let (out, r) = try runSample("el2-touch")
