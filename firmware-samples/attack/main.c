@@ -1,0 +1,57 @@
+#include "uart.h"
+
+/* Attacks a host kernel could make on the SMMU under SeKVM. Built once per attack
+ * (-DATTACK_<NAME>); each ends as the spec prescribes: a hypervisor panic (exit status 3) for the
+ * forbidden ones. Setup for all: VM 1 owns context bank 1 of SMMU0. */
+#define SMMU0 0x09050000UL
+#define CB(n) (SMMU0 + 0x8000UL + (n) * 0x1000UL)
+#define R32(a) (*(volatile unsigned int *)(a))
+#define R16(a) (*(volatile unsigned short *)(a))
+
+static unsigned long hvc(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3,
+                         unsigned long a4, unsigned long a5) {
+    register unsigned long x0 __asm__("x0") = fn;
+    register unsigned long x1 __asm__("x1") = a1;
+    register unsigned long x2 __asm__("x2") = a2;
+    register unsigned long x3 __asm__("x3") = a3;
+    register unsigned long x4 __asm__("x4") = a4;
+    register unsigned long x5 __asm__("x5") = a5;
+    __asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
+    return x0;
+}
+
+int main(void) {
+    unsigned long vmid = hvc(13, 0, 0, 0, 0, 0);
+    hvc(24, 1, vmid, 0, 0, 0);
+    R32(SMMU0 + 0x1000 + 4 * 1) = (unsigned int)vmid;  /* allowed: CBAR1 with the bank's own VMID */
+    uart_puts("setup done\n");
+#if defined(ATTACK_CBAR_VMID)
+    uart_puts("repoint CB1 to VMID 2\n");
+    R32(SMMU0 + 0x1000 + 4 * 1) = 2;
+#elif defined(ATTACK_CBAR_TYPE)
+    uart_puts("make CB1 a stage-1 context\n");
+    R32(SMMU0 + 0x1000 + 4 * 1) = (1u << 16) | (unsigned int)vmid;
+#elif defined(ATTACK_CONTEXTIDR)
+    uart_puts("write CB1.CONTEXTIDR\n");
+    R32(CB(1) + 0x34) = 7;
+#elif defined(ATTACK_HALFWORD)
+    uart_puts("2-byte write to CB1.SCTLR\n");
+    R16(CB(1) + 0x00) = 0x67;
+#elif defined(ATTACK_SCR0)
+    uart_puts("sCR0 with SMCFCFG clear\n");
+    R32(SMMU0 + 0x0) = 0;
+#elif defined(ATTACK_FREE_LIVE_VM)
+    uart_puts("free a live VM's page table\n");
+    hvc(23, 1, 0, 0, 0, 0);
+#elif defined(ATTACK_MAP_EL2_PAGE)
+    uart_puts("map an EL2 page for the VM\n");
+    hvc(25, 0x10000000UL, 0x4FFFF000UL, 0xFF, 1, 0);
+#elif defined(ATTACK_BAD_CBNDX)
+    uart_puts("allocate bank 5 of SMMU1 (it has 4)\n");
+    hvc(24, 5, vmid, 1, 0, 0);
+#else
+#error "choose an attack"
+#endif
+    uart_puts("not stopped\n");
+    return 0;
+}
