@@ -43,6 +43,15 @@ extension Machine {
             let esr = "0x" + String(cpu.el2.esr, radix: 16)
             return RunResult(exitStatus: 3, reason: "hypervisor panic in \(p) (cpu\(cpu.index), pc \(pc), ESR_EL2 \(esr))")
         }
+        if configuration.checkInvariants || configuration.strictSMMU {
+            for f in SMMUReachability(smmus: smmus, ram: ram, kcore: kcore).findings() where !smmuFindings.contains(f) {
+                smmuFindings.append(f)
+                if configuration.strictSMMU {
+                    return RunResult(exitStatus: 3, reason: "strict-smmu: \(f) (cpu\(cpu.index), pc 0x\(String(cpu.el2.elr, radix: 16)))")
+                }
+                warningSink("warning: \(f)")
+            }
+        }
         if let r = outcome.refinement {
             if outcome.refinementFailure {
                 return RunResult(exitStatus: 3, reason: "refinement check failed (cpu\(cpu.index)): \(r)")

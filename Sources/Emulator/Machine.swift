@@ -17,6 +17,10 @@ public struct MachineConfiguration {
     /// Which level of the seed spec drives EL2 (`--handlers`), and whether both run on every call.
     public var handlers: KCore.HandlerLevel = .impl
     public var checkRefinement = false
+    /// After every EL2 handler, compute what each SMMU stream can reach and warn about EL2 or
+    /// foreign VM pages (`--check-invariants`); `--strict-smmu` makes such a finding a panic.
+    public var checkInvariants = false
+    public var strictSMMU = false
     /// Trace streams to print (`--trace mmio,hvc,s2`).
     public var trace: Set<TraceKind> = []
     public init() {}
@@ -51,6 +55,10 @@ public final class Machine {
     /// Where trace lines go (stderr for the CLI).
     public var traceSink: (String) -> Void = { _ in }
     lazy var disassembler = Disassembler()
+    /// Distinct SMMU reachability findings so far, in the order they appeared.
+    public internal(set) var smmuFindings: [String] = []
+    /// Where warnings go (stderr for the CLI).
+    public var warningSink: (String) -> Void = { _ in }
     /// Known spec-level/implementation-level divergences met during the run (with --check-refinement).
     public internal(set) var knownDivergences: [String] = []
     /// Cycles each CPU spent in EL2 handlers.

@@ -35,6 +35,12 @@ struct Run: ParsableCommand {
     @Flag(help: "Run both spec levels on every EL2 call and stop (exit 3) at the first difference outside the known-divergence allow-list.")
     var checkRefinement = false
 
+    @Flag(help: "After every EL2 handler, compute from the SMMUs' real registers and tables which pages each stream can reach, and warn about EL2 pages or another VM's pages.")
+    var checkInvariants = false
+
+    @Flag(help: "Like --check-invariants, but a reachable EL2 or foreign VM page is a hypervisor panic (exit 3). The host must then enable and route both SMMUs before any trap after reset.")
+    var strictSMMU = false
+
     @Option(help: "Comma-separated trace streams on stderr: mmio (trapped SMMU accesses, disassembled), hvc (hypercalls), s2 (host stage-2 faults and mappings). Example: --trace mmio,hvc")
     var trace: String?
 
@@ -75,6 +81,8 @@ struct Run: ParsableCommand {
         if let maxInstructions { config.maxInstructions = maxInstructions }
         config.handlers = handlers == "spec" ? .spec : .impl
         config.checkRefinement = checkRefinement
+        config.checkInvariants = checkInvariants
+        config.strictSMMU = strictSMMU
         config.trace = Set((trace ?? "").split(separator: ",").compactMap { TraceKind(rawValue: String($0)) })
         if let costModel {
             do { try CostModelFile.apply(path: costModel, to: &config) } catch {
@@ -92,6 +100,7 @@ struct Run: ParsableCommand {
             FileHandle.standardError.write("smmu-emu: error: \(error)\n".data(using: .utf8)!)
             throw ExitCode(2)
         }
+        machine.warningSink = { FileHandle.standardError.write(("smmu-emu: " + $0 + "\n").data(using: .utf8)!) }
         machine.traceSink = { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
         let result = machine.run()
         fflush(stdout)

@@ -30,3 +30,41 @@ import Testing
         }
     }
 }
+
+/// What the proofs do not see: DMA rerouted by an S2CR bypass reads EL2 memory. The spec's
+/// handlers allow every write involved; `--check-invariants` names the route, `--strict-smmu`
+/// stops the machine.
+@Suite struct SMMURerouteTests {
+    @Test func s2crBypassLeaksEL2MemoryUnlessChecked() throws {
+        try #require(SamplePaths.has("attack-dma-bypass"), "make samples first")
+        let (out, r) = try runSample("attack-dma-bypass")
+        #expect(r.exitStatus == 0)
+        #expect(out.contains("dma status 0x0000000000000001, leaked EL2 word 0x"))
+        #expect(!out.contains("leaked EL2 word 0x0000000000000000"))
+
+        var config = MachineConfiguration()
+        config.checkInvariants = true
+        let m = try Machine(imagePath: SamplePaths.sample("attack-dma-bypass"), configuration: config) { _ in }
+        var warnings: [String] = []
+        m.warningSink = { warnings.append($0) }
+        #expect(m.run().exitStatus == 0)
+        #expect(warnings.contains { $0.contains("SMMU0 SMR0 (ID 0x5 MASK 0x0): S2CR bypass, reaches EL2 memory") })
+        #expect(warnings.contains { $0.contains("SMMU0: sCR0.CLIENTPD = 1") })
+
+        let (_, strict) = try runSample("attack-dma-bypass") { $0.strictSMMU = true }
+        #expect(strict.exitStatus == 3)
+        #expect(strict.reason.contains("strict-smmu"))
+    }
+
+    /// A correctly routed VM bank raises no finding of its own.
+    @Test func aProperlyRoutedBankIsClean() throws {
+        try #require(SamplePaths.has("smmu-dma"), "make samples first")
+        var config = MachineConfiguration()
+        config.checkInvariants = true
+        let m = try Machine(imagePath: SamplePaths.sample("smmu-dma"), configuration: config) { _ in }
+        var warnings: [String] = []
+        m.warningSink = { warnings.append($0) }
+        #expect(m.run().exitStatus == 0)
+        #expect(!warnings.contains { $0.contains("CB1") })
+    }
+}

