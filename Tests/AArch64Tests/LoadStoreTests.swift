@@ -58,6 +58,39 @@ struct LoadStoreTests {
         #expect(m.cpu.x(11) == 99)
     }
 
+    /// LD{S,U}{MAX,MIN} below 64 bits: operands truncated to the access size, compared with the
+    /// named signedness (ARM ARM). QEMU 7.2 gives these results; Unicorn 2.0.1 does not.
+    @Test func minMaxBelowSixtyFourBitsFollowTheArchitecture() throws {
+        let m = try TestMachine("""
+            ldr x28, =0x40100800
+            mov w1, #0xc804
+            strh w1, [x28]
+            ldr x19, =0xabd74b769ab273e6
+            ldumaxlh w19, w10, [x28]
+            ldrh w2, [x28]
+            mov w3, #0x8000
+            strh w3, [x28, #2]
+            mov w4, #0x7fff
+            add x27, x28, #2
+            ldsmaxh w4, w5, [x27]
+            ldrh w6, [x28, #2]
+            ldr w7, =0x4edc7f61
+            str w7, [x28, #8]
+            add x26, x28, #8
+            ldr x11, =0xbd555b9b636d2438
+            ldsminal w11, w10, [x26]
+            ldr w8, [x28, #8]
+            hvc #0
+            .ltorg
+            """)
+        m.run()
+        #expect(m.cpu.x(2) == 0xC804)
+        #expect(m.cpu.x(8) == 0x4EDC_7F61)
+        #expect(m.cpu.x(10) == 0x4EDC_7F61)
+        #expect(m.cpu.x(5) == 0x8000)
+        #expect(m.cpu.x(6) == 0x7FFF)
+    }
+
     @Test func anotherCPUsStoreClearsTheExclusiveMonitor() throws {
         let m = try TestMachine("""
             ldr x1, =0x40100000

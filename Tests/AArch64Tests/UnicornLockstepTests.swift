@@ -135,7 +135,19 @@ struct StreamGenerator {
     mutating func instruction() -> UInt32 {
         let sf = bits(1)
         let rd = r(), rn = r(), rm = r()
-        switch next() % 20 {
+        switch next() % 21 {
+        case 20:  // LSE: LDADD/LDCLR/LDEOR/LDSET/LD[SU]MAX/LD[SU]MIN/SWP, all sizes and orderings; CAS
+            let size = bits(2)
+            if next() % 4 == 0 {
+                return size << 30 | 0b001000 << 24 | 1 << 23 | bits(1) << 22 | 1 << 21 | rm << 16 | bits(1) << 15 | 31 << 10 | 28 << 5 | rd
+            }
+            let o3 = bits(1)
+            var opc = o3 == 1 ? 0 : bits(3)
+            // Known Unicorn 2.0.1 bugs: LD{S,U}{MAX,MIN} below 64 bits compare with the wrong
+            // signedness or without truncating Rs (QEMU 7.2 and the ARM ARM agree with smmu-emu;
+            // pinned in LoadStoreTests.minMaxBelowSixtyFourBitsFollowTheArchitecture).
+            if size < 3 && opc >= 4 { opc -= 4 }
+            return size << 30 | 0b111000 << 24 | bits(2) << 22 | 1 << 21 | rm << 16 | o3 << 15 | opc << 12 | 28 << 5 | rd
         case 0:  // ADD/ADDS/SUB/SUBS immediate
             return sf << 31 | bits(2) << 29 | 0b100010 << 23 | bits(1) << 22 | bits(12) << 10 | rn << 5 | rd
         case 1:  // logical immediate (only encodings DecodeBitMasks accepts)
