@@ -6,7 +6,7 @@ import Foundation
 struct SMMUEmu: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smmu-emu", abstract: "Cycle-level emulator of an ARMv8 hypervisor's IOMMU handling.",
-        subcommands: [Run.self])
+        subcommands: [Run.self, Test.self])
 }
 
 struct Run: ParsableCommand {
@@ -112,6 +112,50 @@ struct Run: ParsableCommand {
         }
         if stats { FileHandle.standardError.write((machine.statistics() + "\n").data(using: .utf8)!) }
         throw ExitCode(result.exitStatus)
+    }
+}
+
+struct Test: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run regression suites of scenario files (YAML; Documentation/Scenarios.md).",
+        discussion: "Prints a line per failure and ends with 'N passed, M failed'; exits 1 when any failed. Example: smmu-emu test Tests/Scenarios --junit results.xml")
+
+    @Argument(help: "Scenario files or directories (searched for .yaml/.yml).")
+    var paths: [String]
+
+    @Option(help: "Override every scenario's handler level: impl or spec. Example: --handlers spec")
+    var handlers: String?
+
+    @Flag(help: "Run both spec levels on every EL2 call in every scenario.")
+    var checkRefinement = false
+
+    @Option(help: "Scenarios run at once (default: the number of cores). Example: --jobs 2")
+    var jobs: Int?
+
+    @Option(help: "Write JUnit XML here. Example: --junit results.xml")
+    var junit: String?
+
+    func validate() throws {
+        if let handlers, handlers != "impl" && handlers != "spec" { throw ValidationError("--handlers must be impl or spec") }
+        if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be 1 to 64") }
+    }
+
+    func run() throws {
+        let files = ScenarioRunner.collect(paths)
+        let results = ScenarioRunner.run(files: files, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { c in
+            if let handlers { c.handlers = handlers == "spec" ? .spec : .impl }
+            if checkRefinement { c.checkRefinement = true }
+        }
+        for r in results where r.failure != nil { print("FAIL \(r.file): \(r.name): \(r.failure!)") }
+        let failed = results.filter { $0.failure != nil }.count
+        if let junit {
+            do { try ScenarioRunner.junit(results).write(toFile: junit, atomically: true, encoding: .utf8) } catch {
+                FileHandle.standardError.write("smmu-emu: error: cannot write \(junit)\n".data(using: .utf8)!)
+                throw ExitCode(2)
+            }
+        }
+        print("\(results.count - failed) passed, \(failed) failed")
+        if failed > 0 || results.isEmpty { throw ExitCode(1) }
     }
 }
 
