@@ -1,4 +1,5 @@
 #include "uart.h"
+#include "hvc.h"
 
 /* Attacks a host kernel could make on the SMMU under SeKVM. Built once per attack
  * (-DATTACK_<NAME>); each ends as the spec prescribes: a hypervisor panic (exit status 3) for the
@@ -8,17 +9,6 @@
 #define R32(a) (*(volatile unsigned int *)(a))
 #define R16(a) (*(volatile unsigned short *)(a))
 
-static unsigned long hvc(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3,
-                         unsigned long a4, unsigned long a5) {
-    register unsigned long x0 __asm__("x0") = fn;
-    register unsigned long x1 __asm__("x1") = a1;
-    register unsigned long x2 __asm__("x2") = a2;
-    register unsigned long x3 __asm__("x3") = a3;
-    register unsigned long x4 __asm__("x4") = a4;
-    register unsigned long x5 __asm__("x5") = a5;
-    __asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
-    return x0;
-}
 
 int main(void) {
     unsigned long vmid = hvc(13, 0, 0, 0, 0, 0);

@@ -1,4 +1,5 @@
 #include "uart.h"
+#include "hvc.h"
 
 /* What a host kernel's SMMU driver does under SeKVM, end to end on smmu-emu (not on QEMU: it needs
  * the hypervisor and the SMMU): register a VM, give it context bank 1 of SMMU0
@@ -12,17 +13,6 @@
 #define R32(a) (*(volatile unsigned int *)(a))
 #define R64(a) (*(volatile unsigned long *)(a))
 
-static unsigned long hvc(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3,
-                         unsigned long a4, unsigned long a5) {
-    register unsigned long x0 __asm__("x0") = fn;
-    register unsigned long x1 __asm__("x1") = a1;
-    register unsigned long x2 __asm__("x2") = a2;
-    register unsigned long x3 __asm__("x3") = a3;
-    register unsigned long x4 __asm__("x4") = a4;
-    register unsigned long x5 __asm__("x5") = a5;
-    __asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
-    return x0;
-}
 
 static unsigned long dma(unsigned long src, unsigned long dst, unsigned int len) {
     R64(DMA0 + 0x00) = src;

@@ -1,10 +1,10 @@
 #include "uart.h"
+#include "hvc.h"
 
 /* SMP sample: CPU 0 starts every other CPU with PSCI CPU_ON (until one does not exist), then all
  * CPUs add to two shared counters: one under an LDAXR/STLXR spinlock, one with LSE LDADD.
  * Only CPU 0 prints, after every CPU has reported done, so the output is deterministic. */
 #define ROUNDS 2000
-#define PSCI_CPU_ON 0xC4000003UL
 
 extern void _secondary_start(void);
 
@@ -13,14 +13,6 @@ static volatile unsigned long locked_counter;
 static volatile unsigned long lse_counter;
 static volatile unsigned long done;
 
-static long hvc3(unsigned long fn, unsigned long a1, unsigned long a2, unsigned long a3) {
-    register unsigned long x0 __asm__("x0") = fn;
-    register unsigned long x1 __asm__("x1") = a1;
-    register unsigned long x2 __asm__("x2") = a2;
-    register unsigned long x3 __asm__("x3") = a3;
-    __asm__ volatile("hvc #0" : "+r"(x0) : "r"(x1), "r"(x2), "r"(x3) : "memory");
-    return (long)x0;
-}
 
 static void spin_lock(volatile unsigned int *l) {
     unsigned int tmp, fail;
@@ -65,7 +57,7 @@ static void putdec(unsigned long v) {
 int main(void) {
     unsigned long cpus = 1;
     for (unsigned long i = 1; i < 8; i++) {
-        if (hvc3(PSCI_CPU_ON, i, (unsigned long)_secondary_start, i) != 0) break;
+        if ((long)hvc(PSCI_CPU_ON, i, (unsigned long)_secondary_start, i, 0, 0) != 0) break;
         cpus++;
     }
     work();
