@@ -71,24 +71,27 @@ extension Machine {
         return apply(outcome, h, to: cpu)
     }
 
-    /// `[cycle] cpu0 mmio main+0x1c str w1, [x0] IPA 0x9059020 W4 SMMU0.CB1.TTBR0 rewritten 0x10000 el2 230`
+    /// Records a stage-2 trap for `--trace` / `--trace-json`.
     func traceAbort(_ cpu: CPU, _ o: TrapOutcome, at cycle: UInt64, kind: TraceKind) {
         let esr = cpu.el2.esr
         let ipa = ((cpu.el2.hpfar >> 4) << 12) | (cpu.el2.far & 0xFFF)
-        let isv = esr & (1 << 24) != 0
-        let size = isv ? "\(1 << ((esr >> 22) & 3))" : "?"
-        let dir = esr & (1 << 6) != 0 ? "W" : "R"
-        let pc = cpu.el2.elr
-        var line = "[\(cycle)] cpu\(cpu.index) \(kind.rawValue) \(image.symbolize(pc)) "
         let fetch = esr >> 26 == 0x20
-        line += fetch ? "(instruction fetch)" : disassembler.disassemble(cpu.exitInstruction, at: pc)
-        line += " IPA 0x\(String(ipa, radix: 16))" + (fetch ? " X" : " \(dir)\(size)")
-        line += " \(kind == .mmio ? o.decision.target : o.decision.handler) \(o.decision.action.rawValue)"
-        if let v = o.decision.value { line += " 0x" + String(v, radix: 16) }
-        if let p = o.panic { line += " (\(p))" }
-        line += " el2 \(o.cycles)"
-        traceSink(line)
+        let pc = cpu.el2.elr
+        emit(TraceEvent(
+            kind: kind.rawValue, cycle: cycle, cpu: cpu.index, pc: hex(pc), symbol: image.symbolize(pc),
+            insn: fetch ? "(instruction fetch)" : disassembler.disassemble(cpu.exitInstruction, at: pc),
+            ipa: hex(ipa), size: !fetch && esr & (1 << 24) != 0 ? 1 << Int((esr >> 22) & 3) : nil,
+            dir: fetch ? "X" : (esr & (1 << 6) != 0 ? "W" : "R"),
+            target: kind == .mmio ? o.decision.target : o.decision.handler, action: o.decision.action.rawValue,
+            value: o.decision.value.map(hex), panic: o.panic.map { "\($0)" }, el2Cycles: o.cycles))
     }
+
+    func emit(_ e: TraceEvent) {
+        traceSink(e.text)
+        traceJSONSink?(e.json)
+    }
+
+    func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
 
     /// HVC #imm, or SMC trapped by HCR_EL2.TSC (whose ELR points at the SMC itself).
     func handleHypercall(_ cpu: CPU, smc: Bool) -> RunResult? {
@@ -102,12 +105,11 @@ extension Machine {
         let start = cpu.cycles
         let outcome = kcore.handleHVC(&h)
         if configuration.trace.contains(.hvc) {
-            let args = (1...5).map { "0x" + String(cpu.x($0), radix: 16) }.joined(separator: ", ")
-            var line = "[\(start)] cpu\(cpu.index) hvc \(fn) \(outcome.decision.target)(\(args)) -> 0x\(String(h.x[0], radix: 16))"
-            line += " \(outcome.decision.action.rawValue)"
-            if let p = outcome.panic { line += " (\(p))" }
-            line += " el2 \(outcome.cycles)"
-            traceSink(line)
+            emit(TraceEvent(
+                kind: "hvc", cycle: start, cpu: cpu.index, pc: hex(cpu.el2.elr &- 4), symbol: image.symbolize(cpu.el2.elr &- 4),
+                call: Int(fn), args: (1...5).map { hex(cpu.x($0)) }, result: hex(h.x[0]),
+                target: outcome.decision.target, action: outcome.decision.action.rawValue,
+                panic: outcome.panic.map { "\($0)" }, el2Cycles: outcome.cycles))
         }
         return apply(outcome, h, to: cpu)
     }

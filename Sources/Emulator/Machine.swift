@@ -54,6 +54,8 @@ public final class Machine {
     public let kcore: KCore
     /// Where trace lines go (stderr for the CLI).
     public var traceSink: (String) -> Void = { _ in }
+    /// Where `--trace-json` records go (one JSON object per line), if anywhere.
+    public var traceJSONSink: ((String) -> Void)?
     lazy var disassembler = Disassembler()
     /// Distinct SMMU reachability findings so far, in the order they appeared.
     public internal(set) var smmuFindings: [String] = []

@@ -44,6 +44,9 @@ struct Run: ParsableCommand {
     @Option(help: "Comma-separated trace streams on stderr: mmio (trapped SMMU accesses, disassembled), hvc (hypercalls), s2 (host stage-2 faults and mappings). Example: --trace mmio,hvc")
     var trace: String?
 
+    @Option(help: "Write the trace events as JSON Lines to FILE (schema in Documentation/Trace.md); without --trace, all streams. Example: --trace-json trace.jsonl")
+    var traceJson: String?
+
     @Option(help: "YAML file overriding cycle costs (sections cpu and el2; see Documentation/CostModel.md). Example: --cost-model costs.yaml")
     var costModel: String?
 
@@ -84,6 +87,7 @@ struct Run: ParsableCommand {
         config.checkInvariants = checkInvariants
         config.strictSMMU = strictSMMU
         config.trace = Set((trace ?? "").split(separator: ",").compactMap { TraceKind(rawValue: String($0)) })
+        if traceJson != nil && trace == nil { config.trace = Set(TraceKind.allCases) }
         if let costModel {
             do { try CostModelFile.apply(path: costModel, to: &config) } catch {
                 FileHandle.standardError.write("smmu-emu: error: \(error)\n".data(using: .utf8)!)
@@ -101,7 +105,21 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         }
         machine.warningSink = { FileHandle.standardError.write(("smmu-emu: " + $0 + "\n").data(using: .utf8)!) }
-        machine.traceSink = { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
+        var jsonFile: UnsafeMutablePointer<FILE>?
+        if let traceJson {
+            guard let f = fopen(traceJson, "w") else {
+                FileHandle.standardError.write("smmu-emu: error: cannot write \(traceJson)\n".data(using: .utf8)!)
+                throw ExitCode(2)
+            }
+            jsonFile = f
+            machine.traceJSONSink = { line in fputs(line + "\n", f) }
+        }
+        defer { if let jsonFile { fclose(jsonFile) } }
+        let printText = trace != nil
+        machine.traceSink = { line in
+            guard printText else { return }
+            FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
+        }
         let result = machine.run()
         fflush(stdout)
         for d in machine.knownDivergences {

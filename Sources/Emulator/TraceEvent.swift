@@ -1,0 +1,45 @@
+import Foundation
+
+/// One trapped event, the single source of both trace formats: the `--trace` text line and the
+/// `--trace-json` JSON Lines record (schema: Documentation/Trace.md, version `TraceEvent.schemaVersion`).
+public struct TraceEvent: Codable, Equatable {
+    public static let schemaVersion = 1
+    public var v = TraceEvent.schemaVersion
+    public var kind: String  // "mmio", "hvc" or "s2"
+    public var cycle: UInt64  // the CPU's cycle counter when it trapped
+    public var cpu: Int
+    public var pc: String  // hex
+    public var symbol: String
+    public var insn: String?  // disassembly (stage-2 faults)
+    public var ipa: String?  // hex (stage-2 faults)
+    public var size: Int?  // bytes, when ESR_EL2.ISV = 1
+    public var dir: String?  // "R", "W" or "X"
+    public var call: Int?  // HVC function id
+    public var args: [String]?  // HVC x1–x5, hex
+    public var result: String?  // HVC x0 after the call, hex
+    public var target: String  // "SMMU0.CB1.TTBR0", a handler name, or the called function
+    public var action: String  // emulated, rewritten, ignored, mapped, called, panic
+    public var value: String?  // hex
+    public var panic: String?
+    public var el2Cycles: UInt64
+
+    /// The `--trace` line.
+    public var text: String {
+        var line = "[\(cycle)] cpu\(cpu) \(kind) "
+        if kind == "hvc" {
+            line += "\(call ?? 0) \(target)(\((args ?? []).joined(separator: ", "))) -> \(result ?? "?") \(action)"
+        } else {
+            line += "\(symbol) \(insn ?? "") IPA \(ipa ?? "?") \(dir ?? "?")\(size.map(String.init) ?? (dir == "X" ? "" : "?")) \(target) \(action)"
+            if let value { line += " " + value }
+        }
+        if let panic { line += " (\(panic))" }
+        return line + " el2 \(el2Cycles)"
+    }
+
+    /// The `--trace-json` line (keys sorted, so files diff cleanly).
+    public var json: String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? e.encode(self)) ?? Data(), as: UTF8.self)
+    }
+}
