@@ -41,7 +41,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Like --check-invariants, but a reachable EL2 or foreign VM page is a hypervisor panic (exit 3). The host must then enable and route both SMMUs before any trap after reset.")
     var strictSMMU = false
 
-    @Option(help: "Comma-separated trace streams on stderr: mmio (trapped SMMU accesses, disassembled), hvc (hypercalls), s2 (host stage-2 faults and mappings). Example: --trace mmio,hvc")
+    @Option(help: "Comma-separated trace streams on stderr: mmio (trapped SMMU accesses, disassembled), hvc (hypercalls), s2 (host stage-2 faults and mappings), insn (every instruction with the registers it changed; for small images). Example: --trace mmio,hvc")
     var trace: String?
 
     @Option(help: "Write the trace events as JSON Lines to FILE (schema in Documentation/Trace.md); without --trace, all streams. Example: --trace-json trace.jsonl")
@@ -87,7 +87,7 @@ struct Run: ParsableCommand {
         config.checkInvariants = checkInvariants
         config.strictSMMU = strictSMMU
         config.trace = Set((trace ?? "").split(separator: ",").compactMap { TraceKind(rawValue: String($0)) })
-        if traceJson != nil && trace == nil { config.trace = Set(TraceKind.allCases) }
+        if traceJson != nil && trace == nil { config.trace = [.mmio, .hvc, .s2] }
         if let costModel {
             do { try CostModelFile.apply(path: costModel, to: &config) } catch {
                 FileHandle.standardError.write("smmu-emu: error: \(error)\n".data(using: .utf8)!)

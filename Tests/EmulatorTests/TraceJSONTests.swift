@@ -8,7 +8,7 @@ import Testing
     @Test(.enabled(if: SamplePaths.has("smmu-dma"), "make samples first"))
     func jsonLinesFollowTheSchemaAndMatchTheTextTrace() throws {
         var config = MachineConfiguration()
-        config.trace = Set(TraceKind.allCases)
+        config.trace = [.mmio, .hvc, .s2]
         let m = try Machine(imagePath: SamplePaths.sample("smmu-dma"), configuration: config) { _ in }
         var text: [String] = [], json: [String] = []
         m.traceSink = { text.append($0) }
@@ -34,5 +34,25 @@ import Testing
             #expect(e.cycle >= lastCycle[e.cpu, default: 0])
             lastCycle[e.cpu] = e.cycle
         }
+    }
+}
+
+/// `--trace insn`: each executed instruction, disassembled, with the registers it changed.
+@Suite struct InstructionTraceTests {
+    @Test(.enabled(if: SamplePaths.has("hello"), "make samples first"))
+    func everyInstructionWithItsRegisterChanges() throws {
+        var config = MachineConfiguration()
+        config.trace = [.insn]
+        var out: [UInt8] = []
+        let m = try Machine(imagePath: SamplePaths.sample("hello"), configuration: config) { out.append($0) }
+        var lines: [String] = []
+        m.traceSink = { lines.append($0) }
+        #expect(m.run().exitStatus == 0)
+        #expect(String(decoding: out, as: UTF8.self) == "Hello from smmu-emu guest\n")
+        #expect(lines.first?.hasSuffix("cpu0 insn _start ldr x1, #0x40080038 ; x1=0x40091000") == true)
+        #expect(lines.contains { $0.contains("_start+0x10 cmp x1, x2 ; nzcv=0x6") })
+        #expect(lines.contains { $0.contains("bl #0x") && $0.contains("x30=0x40080024") })
+        // One line per retired instruction but the last (printed when the next one starts).
+        #expect(lines.count >= Int(m.cpus[0].instructionsRetired) - 1)
     }
 }
