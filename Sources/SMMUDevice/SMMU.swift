@@ -12,7 +12,7 @@ public final class SMMU: MMIODevice {
     let memory: PhysicalMemory
 
     // Global space 0 and 1.
-    public private(set) var scr0: UInt64 = 0x0020_0001
+    public private(set) var scr0: UInt64 = SMMU.reset(SMMURegisterMap.gr0, "sCR0")
     public private(set) var scr2: UInt64 = 0
     public private(set) var gfsr: UInt64 = 0
     public private(set) var gfar: UInt64 = 0
@@ -30,7 +30,7 @@ public final class SMMU: MMIODevice {
     /// IOTLB: (context bank, VMID, IOVA page) → leaf. Kept until an invalidation command,
     /// as on hardware: a missing TLBI leaves stale translations visible.
     struct TLBKey: Hashable { var cb: Int; var vmid: UInt64; var page: UInt64 }
-    struct TLBEntry { var pa: UInt64; var permissions: Stage2Permissions }
+    struct TLBEntry { var pa: UInt64; var permissions: Stage2Permissions; var level: Int }
     var iotlb: [TLBKey: TLBEntry] = [:]
     public var iotlbSize: Int { iotlb.count }
 
@@ -40,181 +40,196 @@ public final class SMMU: MMIODevice {
         self.streamMatchGroups = max(1, min(128, streamMatchGroups))
         self.memory = memory
         self.costs = costs
-        smr = Array(repeating: 0, count: self.streamMatchGroups)
-        s2cr = Array(repeating: 2 << 16, count: self.streamMatchGroups)
-        cbar = Array(repeating: 2 << 16, count: self.contextBankCount)
+        smr = Array(repeating: SMMU.reset(SMMURegisterMap.gr0, "SMR"), count: self.streamMatchGroups)
+        s2cr = Array(repeating: SMMU.reset(SMMURegisterMap.gr0, "S2CR"), count: self.streamMatchGroups)
+        cbar = Array(repeating: SMMU.reset(SMMURegisterMap.gr1, "CBAR"), count: self.contextBankCount)
         cba2r = Array(repeating: 0, count: self.contextBankCount)
         cbfrsynra = Array(repeating: 0, count: self.contextBankCount)
         self.contextBanks = Array(repeating: ContextBank(), count: self.contextBankCount)
     }
 
+    static func reset(_ table: [SMMURegisterMap.Register], _ name: String) -> UInt64 {
+        table.first { $0.name == name }?.reset ?? 0
+    }
+
     // MARK: ID registers (truthful for this instance)
 
-    var idr0: UInt64 { 1 << 29 | 1 << 27 | UInt64(streamMatchGroups) }  // S2TS, SMS, NUMSMRG
-    var idr1: UInt64 { 2 << 28 | UInt64(contextBankCount) << 16 | UInt64(contextBankCount) }  // NUMPAGENDXB=2, NUMS2CB, NUMCB
-    var idr2: UInt64 { 1 << 12 | 2 << 4 | 2 }  // PTFS_4K, OAS = IAS = 40 bits
-    var idr7: UInt64 { 0x21 }  // MMU-500 r2p1 style MAJOR/MINOR
+    /// S2TS[29], SMS[27], ATOSNS[26] (no ATOS), PTFS = 0b10[25:24] (AArch64 tables only),
+    /// NUMSIDB = 15[12:9] (15-bit stream IDs, as SMR.ID), NUMSMRG[7:0].
+    var idr0: UInt64 { 1 << 29 | 1 << 27 | 1 << 26 | 2 << 24 | 15 << 9 | UInt64(streamMatchGroups) }
+    /// PAGESIZE = 0 (4 KiB), NUMPAGENDXB = 2[30:28], NUMS2CB[23:16], NUMCB[7:0].
+    var idr1: UInt64 { 2 << 28 | UInt64(contextBankCount) << 16 | UInt64(contextBankCount) }
+    /// VMID16 = 0 (8-bit VMIDs), PTFS_4K[12], OAS = IAS = 40 bits (code 2).
+    var idr2: UInt64 { 1 << 12 | 2 << 4 | 2 }
+    /// MAJOR 2, MINOR 1 (MMU-500 r2p1 style).
+    var idr7: UInt64 { 0x21 }
+    /// IAS and OAS in bits, as IDR2 reports them.
+    static let addressBits = 40
 
     // MARK: MMIODevice
 
+    /// Any offset and size: reserved offsets and banks or groups beyond NUMCB/NUMSMRG read as
+    /// zero; 64-bit registers read whole or by either 32-bit half; smaller reads take byte lanes.
     public func read(offset: UInt64, size: Int) -> UInt64 {
         let off = offset & 0xFFFF
-        let laneMask: UInt64 = size >= 4 ? 0xFFFF_FFFF : (1 << UInt64(max(1, size) * 8)) - 1
-        if is64(off & ~7) {  // a 64-bit register: whole, or a 32-bit read of either half
-            let v = read64(off & ~7) ?? 0
-            if size == 8 && off & 7 == 0 { return v }
-            return (off & 4 == 0 ? v : v >> 32) & laneMask
-        }
-        return (read32(off & ~3) >> ((off & 3) * 8)) & laneMask
+        guard let l = SMMURegisterMap.locate(offset: off) else { return 0 }
+        let v = registerValue(l)
+        if l.register.width == 64 && size == 8 && off & 7 == 0 { return v }
+        let word = l.register.width == 64 && l.upperHalf ? v >> 32 : v & 0xFFFF_FFFF
+        guard size < 4 else { return word }
+        return (word >> ((off & 3) * 8)) & ((1 << UInt64(max(1, size) * 8)) - 1)
     }
 
+    /// Writes of 32 bits (either half of a 64-bit register) or 64 bits (a whole 64-bit register).
+    /// Sub-word and unaligned writes are ignored, as are reserved offsets; each register takes
+    /// only its writable bits (SMMURegisterMap).
     public func write(offset: UInt64, size: Int, value: UInt64) -> UInt64 {
         let off = offset & 0xFFFF
-        if is64(off & ~7) {
-            let old = read64(off & ~7) ?? 0
-            let v: UInt64
+        guard size >= 4, off & 3 == 0, let l = SMMURegisterMap.locate(offset: off) else { return 0 }
+        let r = l.register
+        let old = registerValue(l)
+        var v = value & 0xFFFF_FFFF
+        if r.width == 64 {
             if size == 8 && off & 7 == 0 { v = value }
-            else if off & 4 == 0 { v = (old & ~0xFFFF_FFFF) | (value & 0xFFFF_FFFF) }
-            else { v = (old & 0xFFFF_FFFF) | (value & 0xFFFF_FFFF) << 32 }
-            write64(off & ~7, v)
-            return 0
+            else if l.upperHalf { v = (old & 0xFFFF_FFFF) | v << 32 }
+            else { v = (old & ~0xFFFF_FFFF) | v }
         }
-        guard size >= 4 else { return 0 }  // sub-word writes to 32-bit registers are ignored
-        write32(off & ~3, value & 0xFFFF_FFFF)
+        switch r.access {
+        case .readOnly: break
+        case .command: command(l, v)
+        case .writeOneToClear: store(l, old & ~(v & r.writableMask))
+        case .readWrite: store(l, (old & ~r.writableMask) | (v & r.writableMask))
+        }
         return 0
     }
 
-    func is64(_ off: UInt64) -> Bool {
-        if off == 0x40 { return true }
-        if off >= 0x8000 {
-            let r = off & 0xFFF
-            return r == 0x20 || r == 0x28 || r == 0x50 || r == 0x60 || r == 0x630 || r == 0x638
-        }
-        return false
-    }
-
-    func cbIndex(_ off: UInt64) -> Int? {
-        guard off >= 0x8000 else { return nil }
-        let n = Int((off - 0x8000) >> 12)
-        return n < contextBankCount ? n : nil
-    }
-
-    func read64(_ off: UInt64) -> UInt64? {
-        guard is64(off) else { return nil }
-        if off == 0x40 { return gfar }
-        guard let n = cbIndex(off) else { return 0 }
-        switch off & 0xFFF {
-        case 0x20: return contextBanks[n].ttbr0
-        case 0x28: return contextBanks[n].ttbr1
-        case 0x50: return contextBanks[n].par
-        case 0x60: return contextBanks[n].far
-        default: return 0  // TLBIIPAS2(L): write-only
+    /// The instance `l` names exists on this SMMU (arrays are cut to NUMSMRG or NUMCB).
+    func live(_ l: SMMURegisterMap.Location) -> Bool {
+        switch l.space {
+        case .gr0: return l.register.count == 1 || l.index < streamMatchGroups
+        case .gr1: return l.index < contextBankCount
+        case .contextBank(let n): return n < contextBankCount
         }
     }
 
-    func write64(_ off: UInt64, _ v: UInt64) {
-        if off == 0x40 { gfar = v; return }
-        guard let n = cbIndex(off) else { return }
-        switch off & 0xFFF {
-        case 0x20: contextBanks[n].ttbr0 = v
-        case 0x28: contextBanks[n].ttbr1 = v
-        case 0x60: contextBanks[n].far = v
-        case 0x630, 0x638: invalidate(cb: n, page: v & 0xF_FFFF_FFFF)  // TLBIIPAS2(L): IPA >> 12
-        default: break
-        }
-    }
-
-    func read32(_ off: UInt64) -> UInt64 {
-        switch off {
-        case 0x00: return scr0
-        case 0x08: return scr2
-        case 0x20: return idr0
-        case 0x24: return idr1
-        case 0x28: return idr2
-        case 0x3C: return idr7
-        case 0x48: return gfsr
-        case 0x50, 0x54, 0x58: return gfsynr[Int((off - 0x50) / 4)]
-        case 0x74: return 0  // sTLBGSTATUS.GSACTIVE: syncs complete at once
-        case 0x800..<0xC00:
-            let i = Int((off - 0x800) / 4)
-            return i < streamMatchGroups ? smr[i] : 0
-        case 0xC00..<0x1000:
-            let i = Int((off - 0xC00) / 4)
-            return i < streamMatchGroups ? s2cr[i] : 0
-        case 0x1000..<0x1400:
-            let i = Int((off - 0x1000) / 4)
-            return i < contextBankCount ? cbar[i] : 0
-        case 0x1400..<0x1800:
-            let i = Int((off - 0x1400) / 4)
-            return i < contextBankCount ? cbfrsynra[i] : 0
-        case 0x1800..<0x1C00:
-            let i = Int((off - 0x1800) / 4)
-            return i < contextBankCount ? cba2r[i] : 0
-        default:
-            guard let n = cbIndex(off) else { return 0 }
+    func registerValue(_ l: SMMURegisterMap.Location) -> UInt64 {
+        guard live(l) else { return 0 }
+        let i = l.index
+        switch l.space {
+        case .gr0:
+            switch l.register.name {
+            case "sCR0": return scr0
+            case "sCR2": return scr2
+            case "IDR0": return idr0
+            case "IDR1": return idr1
+            case "IDR2": return idr2
+            case "IDR7": return idr7
+            case "sGFAR": return gfar
+            case "sGFSR": return gfsr
+            case "sGFSYNR0": return gfsynr[0]
+            case "sGFSYNR1": return gfsynr[1]
+            case "sGFSYNR2": return gfsynr[2]
+            case "SMR": return smr[i]
+            case "S2CR": return s2cr[i]
+            default: return 0  // IDR3–6 reserved, sTLBGSTATUS.GSACTIVE = 0 (syncs finish at once), commands
+            }
+        case .gr1:
+            switch l.register.name {
+            case "CBAR": return cbar[i]
+            case "CBFRSYNRA": return cbfrsynra[i]
+            default: return cba2r[i]
+            }
+        case .contextBank(let n):
             let cb = contextBanks[n]
-            switch off & 0xFFF {
-            case 0x00: return cb.sctlr
-            case 0x04: return cb.actlr
-            case 0x10: return cb.tcr2
-            case 0x30: return cb.tcr
-            case 0x34: return cb.contextidr
-            case 0x38: return cb.mair0
-            case 0x3C: return cb.mair1
-            case 0x58: return cb.fsr
-            case 0x68: return cb.fsynr0
-            case 0x6C: return cb.fsynr1
-            default: return 0  // TLBSTATUS.SACTIVE = 0, reserved offsets RAZ
+            switch l.register.name {
+            case "SCTLR": return cb.sctlr
+            case "ACTLR": return cb.actlr
+            case "TCR2": return cb.tcr2
+            case "TTBR0": return cb.ttbr0
+            case "TTBR1": return cb.ttbr1
+            case "TCR": return cb.tcr
+            case "CONTEXTIDR": return cb.contextidr
+            case "MAIR0": return cb.mair0
+            case "MAIR1": return cb.mair1
+            case "PAR": return cb.par
+            case "FSR": return cb.fsr
+            case "FAR": return cb.far
+            case "FSYNR0": return cb.fsynr0
+            case "FSYNR1": return cb.fsynr1
+            default: return 0  // TLBSTATUS.SACTIVE = 0, commands read as zero
             }
         }
     }
 
-    func write32(_ off: UInt64, _ v: UInt64) {
-        switch off {
-        case 0x00: scr0 = (v & 0xFFFF_FFFF) | 1 << 21  // SMCFCFG is RO 1 on MMU-500
-        case 0x08: scr2 = v & 0xFF
-        case 0x48: gfsr &= ~v  // write 1 to clear
-        case 0x64: invalidate(vmid: v & 0xFFFF)  // TLBIVMID
-        case 0x68: iotlb.removeAll()  // TLBIALLNSNH
-        case 0x800..<0xC00:
-            let i = Int((off - 0x800) / 4)
-            if i < streamMatchGroups { smr[i] = v & 0xFFFF_7FFF }
-        case 0xC00..<0x1000:
-            let i = Int((off - 0xC00) / 4)
-            if i < streamMatchGroups { s2cr[i] = v & 0x0303_04FF }
-        case 0x1000..<0x1400:
-            let i = Int((off - 0x1000) / 4)
-            if i < contextBankCount { cbar[i] = v & 0x0003_F7FF }
-        case 0x1800..<0x1C00:
-            let i = Int((off - 0x1800) / 4)
-            if i < contextBankCount { cba2r[i] = v & 0xFFFF_0003 }
-        default:
-            guard let n = cbIndex(off) else { return }
-            switch off & 0xFFF {
-            case 0x00: contextBanks[n].sctlr = v & 0x1FFF
-            case 0x04: contextBanks[n].actlr = v
-            case 0x10: contextBanks[n].tcr2 = v
-            case 0x30: contextBanks[n].tcr = v
-            case 0x34: contextBanks[n].contextidr = v
-            case 0x38: contextBanks[n].mair0 = v
-            case 0x3C: contextBanks[n].mair1 = v
-            case 0x58: contextBanks[n].fsr &= ~v  // write 1 to clear
-            case 0x5C: contextBanks[n].fsr = v  // FSRRESTORE
-            case 0x68: contextBanks[n].fsynr0 = v
-            case 0x618: invalidate(vmid: vmid(ofContextBank: n))  // TLBIALL for a stage-2 context
+    func store(_ l: SMMURegisterMap.Location, _ v: UInt64) {
+        guard live(l) else { return }
+        let i = l.index
+        switch l.space {
+        case .gr0:
+            switch l.register.name {
+            case "sCR0": scr0 = v
+            case "sCR2": scr2 = v
+            case "sGFAR": gfar = v
+            case "sGFSR": gfsr = v
+            case "sGFSYNR0": gfsynr[0] = v
+            case "sGFSYNR1": gfsynr[1] = v
+            case "sGFSYNR2": gfsynr[2] = v
+            case "SMR": smr[i] = v
+            case "S2CR": s2cr[i] = v
+            default: break
+            }
+        case .gr1:
+            switch l.register.name {
+            case "CBAR": cbar[i] = v
+            case "CBFRSYNRA": cbfrsynra[i] = v
+            default: cba2r[i] = v
+            }
+        case .contextBank(let n):
+            switch l.register.name {
+            case "SCTLR": contextBanks[n].sctlr = v
+            case "ACTLR": contextBanks[n].actlr = v
+            case "TCR2": contextBanks[n].tcr2 = v
+            case "TTBR0": contextBanks[n].ttbr0 = v
+            case "TTBR1": contextBanks[n].ttbr1 = v
+            case "TCR": contextBanks[n].tcr = v
+            case "CONTEXTIDR": contextBanks[n].contextidr = v
+            case "MAIR0": contextBanks[n].mair0 = v
+            case "MAIR1": contextBanks[n].mair1 = v
+            case "FSR": contextBanks[n].fsr = v
+            case "FAR": contextBanks[n].far = v
+            case "FSYNR0": contextBanks[n].fsynr0 = v
+            case "FSYNR1": contextBanks[n].fsynr1 = v
             default: break
             }
         }
     }
 
-    // MARK: TLB maintenance
-
-    func vmid(ofContextBank n: Int) -> UInt64 {
-        scr0 & (1 << 31) != 0 ? cba2r[n] >> 16 : cbar[n] & 0xFF
+    /// Command registers. Syncs complete at once (the model has no TLB operations in flight),
+    /// and RESUME has nothing to resume (no stalling).
+    func command(_ l: SMMURegisterMap.Location, _ v: UInt64) {
+        guard live(l) else { return }
+        switch (l.space, l.register.name) {
+        case (.gr0, "sGFSRRESTORE"): gfsr = v & 0x8000_017F
+        case (.gr0, "TLBIVMID"): invalidate(vmid: v & 0xFFFF)
+        case (.gr0, "TLBIALLNSNH"): iotlb.removeAll()
+        case (.contextBank(let n), "FSRRESTORE"): contextBanks[n].fsr = v & 0xC000_07FE
+        // CBn_TLBIALL is specified for stage-1 banks; on a stage-2 bank the model treats it as
+        // "invalidate this bank's VMID", a superset that never keeps a stale entry alive.
+        case (.contextBank(let n), "TLBIALL"): invalidate(vmid: vmid(ofContextBank: n))
+        case (.contextBank(let n), "TLBIIPAS2"), (.contextBank(let n), "TLBIIPAS2L"):
+            invalidate(vmid: vmid(ofContextBank: n), page: v & 0xF_FFFF_FFFF)  // the value is IPA >> 12
+        default: break
+        }
     }
 
+    // MARK: TLB maintenance
+
+    /// CBAR.VMID: the tag of the bank's TLB entries (8-bit VMIDs: IDR2.VMID16 = 0).
+    func vmid(ofContextBank n: Int) -> UInt64 { cbar[n] & 0xFF }
+
     func invalidate(vmid: UInt64) { iotlb = iotlb.filter { $0.key.vmid != vmid } }
-    func invalidate(cb: Int, page: UInt64) { iotlb = iotlb.filter { !($0.key.cb == cb && $0.key.page == page) } }
+    /// By IPA for a VMID: entries of every bank tagged with that VMID, as a VMID-tagged TLB would.
+    func invalidate(vmid: UInt64, page: UInt64) { iotlb = iotlb.filter { !($0.key.vmid == vmid && $0.key.page == page) } }
 
     // MARK: Translation (ARM IHI 0062: stream matching → S2CR → CBAR → context bank → walk)
 
@@ -244,11 +259,14 @@ public final class SMMU: MMIODevice {
             stats.bypassed &+= 1
             return SMMUTranslation(outcome: .address(iova), cycles: costs.tlbHit)
         case 0: break
-        default: return globalFault(0x1, sid: sid, iova: iova, write: write)  // S2CR fault type (ICF-style)
+        default: return globalFault(0x1, sid: sid, iova: iova, write: write)  // S2CR TYPE fault (or reserved 3): ICF
         }
         let cb = Int(s2cr[n] & 0xFF)
-        guard cb < contextBankCount, (cbar[cb] >> 16) & 3 == 0 else {
-            return globalFault(0x8, sid: sid, iova: iova, write: write)  // UCBF: no usable stage-2 bank
+        guard cb < contextBankCount else {
+            return globalFault(0x8, sid: sid, iova: iova, write: write)  // UCBF: CBNDX beyond NUMCB
+        }
+        guard (cbar[cb] >> 16) & 3 == 0 else {
+            return globalFault(0x1, sid: sid, iova: iova, write: write)  // ICF: a stage-1 type on a stage-2-only SMMU
         }
         let bank = contextBanks[cb]
         if !bank.enabled {
@@ -258,23 +276,31 @@ public final class SMMU: MMIODevice {
         let vmid = vmid(ofContextBank: cb)
         let needed: Stage2Permissions = write ? .write : .read
         let key = TLBKey(cb: cb, vmid: vmid, page: iova >> 12)
-        if let e = iotlb[key], e.permissions.contains(needed) {
+        if let e = iotlb[key] {
+            // The cached leaf decides, permissions included: a table changed to grant more
+            // without a TLBI still faults, as on hardware.
             stats.tlbHits &+= 1
+            guard e.permissions.contains(needed) else {
+                return contextFault(cb, kind: 1 << 3, level: e.level, iova: iova, write: write, sid: sid, cycles: costs.tlbHit &+ costs.fault)
+            }
             return SMMUTranslation(outcome: .address(e.pa | (iova & 0xFFF)), cycles: costs.tlbHit)
         }
         stats.tlbMisses &+= 1
         stats.walks &+= 1
-        guard let regime = Stage2Regime.fromVTCR(bank.tcr, root: bank.ttbr0 & 0xFF_FFFF_FFFF) else {
+        // TTBR0 and the output size are bounded by OAS (40 bits), whatever TCR.PS says.
+        guard var regime = Stage2Regime.fromVTCR(bank.tcr, root: bank.ttbr0 & 0xFF_FFFF_FFFF) else {
             return contextFault(cb, kind: 1 << 1, level: 0, iova: iova, write: write, sid: sid, cycles: costs.fault)
         }
+        regime.outputBits = min(regime.outputBits, SMMU.addressBits)
         let walk = Stage2Walker.walk(iova, regime: regime, memory: memory)
         let walkCycles = UInt64(walk.descriptorReads) &* costs.walkPerLevel
         switch walk.result {
         case .success(let t):
+            // A valid leaf is cached whatever the access, as a TLB fill is.
+            iotlb[key] = TLBEntry(pa: t.physicalAddress & ~0xFFF, permissions: t.permissions, level: t.level)
             if let f = Stage2Walker.check(t, needed: needed) {
                 return contextFault(cb, kind: 1 << 3, level: f.level, iova: iova, write: write, sid: sid, cycles: walkCycles &+ costs.fault)
             }
-            iotlb[key] = TLBEntry(pa: t.physicalAddress & ~0xFFF, permissions: t.permissions)
             return SMMUTranslation(outcome: .address(t.physicalAddress), cycles: walkCycles)
         case .failure(let f):
             let bit: UInt64
