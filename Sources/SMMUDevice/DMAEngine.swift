@@ -45,11 +45,16 @@ public final class DMAEngine: MMIODevice {
         case 0x24: v = faultIOVA >> 32
         default: v = 0
         }
-        if size == 8 && offset & 7 == 0 && (offset == 0 || offset == 8 || offset == 0x20) { return v }
-        return v & 0xFFFF_FFFF
+        if size == 8 && (offset == 0 || offset == 8 || offset == 0x20) { return v }
+        let word = v & 0xFFFF_FFFF
+        guard size < 4 else { return word }
+        return (word >> ((offset & 3) * 8)) & ((1 << UInt64(max(1, size) * 8)) - 1)
     }
 
+    /// 32-bit writes (64-bit ones to SRC, DST); sub-word writes are ignored, so a stray byte
+    /// store cannot start a copy.
     public func write(offset: UInt64, size: Int, value: UInt64) -> UInt64 {
+        guard size >= 4 else { return 0 }
         func set(_ r: inout UInt64, _ at: UInt64) {
             if size == 8 && offset == at { r = value }
             else if offset == at { r = (r & ~0xFFFF_FFFF) | (value & 0xFFFF_FFFF) }
