@@ -57,6 +57,36 @@ import Testing
         #expect(Stage2Walker.walk(0x8000_0000, regime: regime48, memory: ram).result == .failure(Stage2Fault(.translation, level: 0)))
     }
 
+    @Test func translationFaultAtLevelTwo() {
+        put(0x4100_0000, .table(0x4100_1000))
+        put(0x4100_1000 + 2 * 8, .table(0x4100_2000))
+        let w = Stage2Walker.walk(0x8000_0000, regime: regime48, memory: ram)
+        #expect(w.result == .failure(Stage2Fault(.translation, level: 2)))
+        #expect(w.descriptorReads == 3)
+        #expect(Stage2Fault(.translation, level: 2).faultStatusCode == 0b000110)
+    }
+
+    /// A table descriptor whose next-level address lies beyond PS is an address-size fault at
+    /// the level of that descriptor (40-bit PS, table at 2^40).
+    @Test func addressSizeFaultOnATableDescriptor() {
+        let regime40 = Stage2Regime.fromVTCR(16 | 2 << 6 | 2 << 16, root: 0x4100_0000)!
+        put(0x4100_0000, .table(0x4100_1000))
+        put(0x4100_1000 + 2 * 8, .table(1 << 40))
+        #expect(Stage2Walker.walk(0x8000_0000, regime: regime40, memory: ram).result == .failure(Stage2Fault(.addressSize, level: 1)))
+    }
+
+    @Test func writeOnlyAndNoAccessLeaves() {
+        buildChain()
+        put(0x4100_3000, .leaf(address: 0x4200_0000, level: 3, s2ap: 2))
+        put(0x4100_3008, .leaf(address: 0x4200_1000, level: 3, s2ap: 0))
+        guard case .success(let wo) = Stage2Walker.walk(0x8000_0000, regime: regime48, memory: ram).result,
+              case .success(let none) = Stage2Walker.walk(0x8000_1000, regime: regime48, memory: ram).result
+        else { Issue.record("walks failed"); return }
+        #expect(Stage2Walker.check(wo, needed: .write) == nil)
+        #expect(Stage2Walker.check(wo, needed: .read) == Stage2Fault(.permission, level: 3))
+        #expect(Stage2Walker.check(none, needed: .read) == Stage2Fault(.permission, level: 3))
+    }
+
     @Test func inputBeyondT0SZIsATranslationFault() {
         #expect(Stage2Walker.walk(1 << 48, regime: regime48, memory: ram).result == .failure(Stage2Fault(.translation, level: 0)))
     }
