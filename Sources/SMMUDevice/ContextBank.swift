@@ -21,37 +21,3 @@ public struct ContextBank: Equatable {
     public var enabled: Bool { sctlr & 1 != 0 }
     public init() {}
 }
-
-/// Cycle costs of the SMMU (Documentation/SMMU.md).
-public struct SMMUCostModel: Equatable {
-    public var tlbHit: UInt64 = 2
-    public var walkPerLevel: UInt64 = 20
-    public var fault: UInt64 = 50
-    public init() {}
-}
-
-/// Counters for `--stats`.
-public struct SMMUStats: Equatable {
-    public var translations: UInt64 = 0
-    public var tlbHits: UInt64 = 0
-    public var tlbMisses: UInt64 = 0
-    public var walks: UInt64 = 0
-    public var contextFaults: UInt64 = 0
-    public var globalFaults: UInt64 = 0
-    public var bypassed: UInt64 = 0
-    public init() {}
-}
-
-/// The outcome of one transaction through the SMMU.
-public struct SMMUTranslation: Equatable {
-    public enum Outcome: Equatable {
-        /// Translated (or bypassed) to this physical address.
-        case address(UInt64)
-        /// Context fault recorded in CBn.FSR/FAR/FSYNR0.
-        case contextFault(contextBank: Int)
-        /// Global fault recorded in sGFSR/sGFAR/sGFSYNR (unmatched stream, conflict, S2CR fault).
-        case globalFault
-    }
-    public var outcome: Outcome
-    public var cycles: UInt64
-}
