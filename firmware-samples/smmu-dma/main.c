@@ -23,6 +23,29 @@ static unsigned long dma(unsigned long src, unsigned long dst, unsigned int len)
     return R32(DMA0 + 0x1C);
 }
 
+/* arm_smmu_device_reset (Linux arm-smmu.c, MMU-500): clear the global fault status, make every
+ * stream fault until routed, disable and clear every context bank, invalidate the TLBs and wait
+ * for the sync. Every write here traps to EL2 and goes through emulate_mmio. */
+static void smmu_reset(void) {
+    R32(SMMU0 + 0x48) = R32(SMMU0 + 0x48);           /* sGFSR: write back to clear */
+    for (int i = 0; i < 16; i++) {
+        R32(SMMU0 + 0x800 + 4 * i) = 0;              /* SMRn: invalid */
+        R32(SMMU0 + 0xC00 + 4 * i) = 2u << 16;       /* S2CRn: TYPE fault */
+    }
+    for (int n = 0; n < 8; n++) {
+        R32(CB(n) + 0x00) = 0;                        /* SCTLR: off */
+        R32(CB(n) + 0x58) = 0xFFFFFFFFu;             /* FSR: write 1 to clear */
+    }
+    R32(SMMU0 + 0x68) = 0;                            /* TLBIALLNSNH */
+    R32(SMMU0 + 0x70) = 0;                            /* sTLBGSYNC */
+    while (R32(SMMU0 + 0x74) & 1) { }                 /* sTLBGSTATUS.GSACTIVE */
+}
+
+static void tlb_sync_cb(int n) {
+    R32(CB(n) + 0x7F0) = 0;                           /* TLBSYNC */
+    while (R32(CB(n) + 0x7F4) & 1) { }                /* TLBSTATUS.SACTIVE */
+}
+
 static unsigned char page_a[4096] __attribute__((aligned(4096)));
 static unsigned char page_b[4096] __attribute__((aligned(4096)));
 
@@ -43,14 +66,20 @@ int main(void) {
     uart_puthex(pa);
     uart_puts(pa == (unsigned long)page_a + 0x10 ? " ok\n" : " WRONG\n");
 
-    /* Linux arm-smmu style: context bank 1 for stage 2, stream 5 routed to it, SMMU enabled. */
+    /* Linux arm-smmu style: reset, context bank 1 for stage 2, stream 5 routed to it, enable. */
+    smmu_reset();
+    R32(SMMU0 + 0x1800 + 4 * 1) = 1;                    /* CBA2R1: VA64 (AArch64 descriptors) */
     R32(SMMU0 + 0x1000 + 4 * 1) = (unsigned int)vmid;  /* CBAR1: TYPE 0 (stage 2), VMID */
     R32(CB(1) + 0x30) = 0x80023558;                     /* TCR */
     R64(CB(1) + 0x20) = 0x12345000;                     /* TTBR0: EL2 substitutes the shadow root */
     R32(CB(1) + 0x00) = 0x67;                           /* SCTLR */
     R32(SMMU0 + 0xC00) = 1;                             /* S2CR0: translate via CB1 */
     R32(SMMU0 + 0x800) = 0x80000005;                    /* SMR0: VALID, stream 5 */
+    R32(CB(1) + 0x618) = 0;                             /* CB1.TLBIALL */
+    tlb_sync_cb(1);
     R32(SMMU0 + 0x0) = 0x00200000;                      /* sCR0: SMCFCFG, clients translated */
+    R32(SMMU0 + 0x70) = 0;                              /* sTLBGSYNC after enabling */
+    while (R32(SMMU0 + 0x74) & 1) { }
 
     unsigned long st = dma(0x10000000UL, 0x10001000UL, 256);
     uart_puts("dma through the mapping: status ");
