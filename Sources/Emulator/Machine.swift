@@ -67,6 +67,8 @@ public final class Machine {
     public internal(set) var knownDivergences: [String] = []
     /// Cycles each CPU spent in EL2 handlers.
     public internal(set) var el2Cycles: [UInt64]
+    /// EL2 calls and cycles per handler, for `--stats`.
+    public internal(set) var el2Statistics = EL2Statistics()
     static let quantum: UInt64 = 10_000
 
     public init(imagePath: String, configuration: MachineConfiguration, output: @escaping (UInt8) -> Void) throws(ELFLoadError) {
@@ -215,6 +217,8 @@ public final class Machine {
             ti &+= c.instructionsRetired
         }
         lines.append("total: cycles \(tc) instructions \(ti)")
+        lines += el2Statistics.lines
+        lines.append("\(kcore.nptPoolUsage)")
         for s in smmus {
             let st = s.stats
             lines.append("\(s.name): translations \(st.translations) iotlb-hits \(st.tlbHits) misses \(st.tlbMisses) walks \(st.walks) context-faults \(st.contextFaults) global-faults \(st.globalFaults) bypassed \(st.bypassed)")
