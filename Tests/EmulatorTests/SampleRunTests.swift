@@ -173,6 +173,17 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(try qemuOutput("selftest", cpus: 1) == ours)
     }
 
+    /// touch-all and fault-cost run unchanged on QEMU: same pages touched, and the fault-cost
+    /// report has the same shape (QEMU's figures are its own timing, not ours).
+    @Test(.enabled(if: SamplePaths.has("touch-all") && SamplePaths.has("fault-cost") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"))
+    func touchSamplesRunOnQEMU() throws {
+        let (ours, _) = try runSample("touch-all")
+        #expect(try qemuOutput("touch-all", cpus: 1) == ours)
+        let q = try qemuOutput("fault-cost", cpus: 1)
+        #expect(q.hasPrefix("pages 512\nfirst touch (stage-2 fault + map_page_host): "), "\(q)")
+        #expect(q.contains("\nfault cost: "))
+    }
+
     func qemuOutput(_ sample: String, cpus: Int) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: SamplePaths.qemu!)
