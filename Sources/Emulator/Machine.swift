@@ -23,6 +23,9 @@ public struct MachineConfiguration {
     public var strictSMMU = false
     /// Trace streams to print (`--trace mmio,hvc,s2`).
     public var trace: Set<TraceKind> = []
+    /// The SHA-256 each VM's image must hash to for `verify_vm_image` (`--vm-image VMID=…`);
+    /// a VM without one fails verification (a hypervisor panic).
+    public var vmImages: [VMImageOption] = []
     public init() {}
 }
 
@@ -94,6 +97,9 @@ public final class Machine {
         kc.handlers = configuration.handlers
         kc.checkRefinement = configuration.checkRefinement
         kc.costModel = configuration.el2Costs
+        // Image verification: the configured digests, checked with swift-crypto's SHA-256.
+        for v in configuration.vmImages { kc.vmImageHashes[v.vmid] = v.sha256 }
+        kc.sha256 = VMImageOption.sha256
         let kcore = KCore(configuration: kc, memory: ram, smmu: BusSMMUHardware(bus: bus, bases: kc.smmuConf.physBase))
         for (i, seg) in image.segments.enumerated()
         where seg.start < kcore.carveOut.base + kcore.carveOut.size && kcore.carveOut.base < seg.end {
