@@ -64,6 +64,11 @@ public final class Machine {
     lazy var disassembler = Disassembler()
     /// Distinct SMMU reachability findings so far, in the order they appeared.
     public internal(set) var smmuFindings: [String] = []
+    /// KCore state invariants found broken so far (`--check-invariants`), each once, in order.
+    public internal(set) var invariantViolations: [InvariantViolation] = []
+    /// The KCore state after the previous handler, for the "a panicked machine changes nothing"
+    /// check; nil until the first handler runs with `--check-invariants`.
+    var invariantBaseline: SpecState?
     /// Where warnings go (stderr for the CLI).
     public var warningSink: (String) -> Void = { _ in }
     /// Known spec-level/implementation-level divergences met during the run (with --check-refinement).
