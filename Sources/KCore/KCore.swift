@@ -71,9 +71,9 @@ public final class KCore {
 
     public let configuration: Configuration
     public let carveOut: CarveOutLayout
-    public private(set) var impl: ImplState
+    public internal(set) var impl: ImplState
     /// The spec-level state: authoritative with `.spec`, the reference with `checkRefinement`.
-    public private(set) var spec: SpecState
+    public internal(set) var spec: SpecState
     public private(set) var refinementReports: [RefinementReport] = []
 
     public var vttbr: UInt64 { impl.vttbr }
