@@ -315,8 +315,7 @@ public final class KCore {
             default:
                 guard let pages = VMBoot.verify_check(&d, &c, vmid: vmid, expected: configuration.vmImageHashes[vmid],
                     digest: configuration.sha256, read: { mem.read($0 << 12, count: 4096) }) else { return nil }
-                for p in pages { revoke(p.pfn, &c) }
-                VMBoot.verify_commit(&d, &c, vmid: vmid, pages: pages)
+                VMBoot.verify_commit(&d, &c, vmid: vmid, pages: pages, revoke: revoke)
                 return nil
             }
         }

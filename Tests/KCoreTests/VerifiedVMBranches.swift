@@ -29,7 +29,10 @@ import Testing
 // el2_free_smmu_pgd (the other state-dependent call):
 //   F1 owner VERIFIED: both panic;  F2 owner POWEROFF: both free the slot
 // Around them: verification moves the image pages (V1), a wrong or missing hash panics (V2),
-// the host touching a verified page panics in map_page_host (V3); share counts of host pages
+// the host touching a verified page panics in map_page_host (V3); each image page goes to the
+// VM as assign_pfn_to_vm says (V4 host page still counted: panic; V5 the VM's own page at that
+// gfn, SMMU marker count INVALID reset to 0; V6 EL2's page, or V7 the same page twice: panic);
+// share counts of host pages
 // mapped by a host bank go up, saturate at 16 and come down (H1), and such a page cannot be
 // given to a VERIFIED VM (H2, = A2 reached without seeding).
 
@@ -176,6 +179,64 @@ let iova: UInt64 = 0x2000_0000
         c.hvc(24, 2, 1, 0)
         c.touch(VMImage.base)
         #expect(c.violations.isEmpty, "\(c.violations)")
+    }
+
+    /// Boots VM 1 from the given pfns (one load of `size` bytes at the usual gfn) with the
+    /// digest of exactly what they hold, so that the hash passes and ownership decides.
+    func bootFrom(_ pfns: [UInt64], size: UInt64, level: Level, prepare: (Checked) -> Void = { _ in }) -> (Checked, TrapOutcome) {
+        let probe = vmCore(level)
+        var bytes: [UInt8] = []
+        for p in pfns { bytes += probe.impl.memory.read(p << 12, count: 4096) ?? [] }
+        let c = Checked(vmCore(level, hash: Array(SHA256.hash(data: Array(bytes.prefix(Int(size)))))))
+        prepare(c)
+        c.hvc(13)
+        c.hvc(14, 1, 0)
+        c.hvc(10, 1, VMImage.loadIPA, size)
+        for p in pfns { c.hvc(11, 1, p, 0) }
+        return (c, c.hvc(12, 1).0)
+    }
+
+    /// V4: an image page some host bank still maps (share count > 0) cannot become the VM's:
+    /// the pages before it have moved, it and the rest stay the host's, the VM stays READY.
+    @Test(arguments: Level.allCases)
+    func anImagePageStillCountedPanics(level: Level) {
+        let pfns = (0..<VMImage.pages).map(VMImage.pfn)
+        let (c, o) = bootFrom(pfns, size: VMImage.size, level: level) {
+            $0.k.spec.data.s2page[VMImage.pfn(2)].count = 2
+            $0.k.impl.data.s2page[VMImage.pfn(2)].count = 2
+        }
+        #expect(o.panic?.condition == "image page 0x\(String(VMImage.pfn(2), radix: 16)) is still shared with the host's devices (count 2)")
+        #expect(c.k.data.s2page[VMImage.pfn(1)].owner == 1)
+        #expect(c.k.data.s2page[VMImage.pfn(2)].owner == KC.HOSTVISOR && c.k.data.s2page[VMImage.pfn(3)].owner == KC.HOSTVISOR)
+        #expect(c.k.data.vminfos[1].state == .ready)
+        #expect(c.violations.isEmpty, "\(c.violations)")
+    }
+
+    /// V5: an image page the VM already owns at that gfn (mapped for its device before
+    /// verification, count INVALID) is accepted and its count becomes 0.
+    @Test(arguments: [Level.impl, .refinement])
+    func anImagePageTheVMOwnsAtItsGFNIsKept(level: Level) {
+        let c = Checked(vmCore(level))
+        c.boot(verify: false)
+        #expect(c.hvc(25, VMImage.gfn(0) << 12, VMImage.pfn(0) << 12, 3, 1, 0).0.panic == nil)
+        #expect(c.k.data.s2page[VMImage.pfn(0)].count == KC.INVALID)
+        #expect(c.hvc(12, 1).0.panic == nil)
+        #expect(c.k.data.s2page[VMImage.pfn(0)] == S2Page(owner: 1, count: 0, gfn: VMImage.gfn(0)))
+        #expect(c.hvc(26, VMImage.loadIPA | 4, 1, 0).1.x[0] == VMImage.base | 4)
+        #expect(c.violations.isEmpty, "\(c.violations)")
+    }
+
+    /// V6: an EL2 page among the remapped ones (the hash of what it holds passes): panic.
+    /// V7: the same host page remapped twice: the second gfn does not match the first: panic.
+    @Test(arguments: Level.allCases)
+    func foreignOrRepeatedImagePagesPanic(level: Level) {
+        let el2 = vmCore(level).carveOut.base >> 12
+        let (c, o) = bootFrom([VMImage.pfn(0), el2], size: 8192, level: level)
+        #expect(o.panic?.condition == "image page 0x\(String(el2, radix: 16)) is owned by EL2 (COREVISOR)")
+        #expect(c.violations.isEmpty, "\(c.violations)")
+        let (d, p) = bootFrom([VMImage.pfn(0), VMImage.pfn(0)], size: 8192, level: level)
+        #expect(p.panic?.condition == "image page 0x\(String(VMImage.pfn(0), radix: 16)) is owned by vmid 1 at gfn 0x10000")
+        #expect(d.violations.isEmpty, "\(d.violations)")
     }
 
     /// verify_vm_image twice: the VM is no longer READY, which panics.
