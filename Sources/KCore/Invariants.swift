@@ -105,7 +105,7 @@ public enum KCoreInvariants {
         var hostBankRefs: [UInt64: Int] = [:]
         for (ttbr, entries) in s.spt.pt.sorted(by: { $0.key < $1.key }) {
             guard ttbr >= KC.SMMU_POOL_START else { continue }
-            let slot = Int((ttbr - KC.SMMU_POOL_START) / 8192)
+            let slot = Int(clamping: (ttbr - KC.SMMU_POOL_START) / 8192)
             guard slot < d.smmuVmid.count else { continue }
             let v = d.smmuVmid[slot]
             if v == KC.INVALID { continue }  // freed bank: KCore never walks it again (the device may: SMMUReachability)

@@ -72,6 +72,14 @@ enum VMBoot {
             _ = halt(&d, &ctx, "verify_vm_image", "vmid \(vmid) is \(info.state) or has no image")
             return nil
         }
+        // More pages than RAM holds means one repeats, and the second assign of it panics in
+        // verify_commit anyway; stopping here keeps a hostile host from making the emulator
+        // hash terabytes of the same page.
+        let total = info.loads.reduce(UInt64(0)) { $0 &+ UInt64($1.remappedPFNs.count) }
+        guard total <= d.s2page.ramEndPFN &- d.s2page.ramFirstPFN else {
+            _ = halt(&d, &ctx, "verify_vm_image", "image of vmid \(vmid) spans \(total) pages, more than RAM holds: a page repeats")
+            return nil
+        }
         var image: [UInt8] = []
         var pages: [(pfn: UInt64, gfn: UInt64)] = []
         for load in info.loads {

@@ -31,7 +31,8 @@ import Testing
 // Around them: verification moves the image pages (V1), a wrong or missing hash panics (V2),
 // the host touching a verified page panics in map_page_host (V3); each image page goes to the
 // VM as assign_pfn_to_vm says (V4 host page still counted: panic; V5 the VM's own page at that
-// gfn, SMMU marker count INVALID reset to 0; V6 EL2's page, or V7 the same page twice: panic);
+// gfn, SMMU marker count INVALID reset to 0; V6 EL2's page, or V7 the same page twice: panic;
+// V8 more pages than RAM: panic before hashing);
 // share counts of host pages
 // mapped by a host bank go up, saturate at 16 and come down (H1), and such a page cannot be
 // given to a VERIFIED VM (H2, = A2 reached without seeding).
@@ -237,6 +238,18 @@ let iova: UInt64 = 0x2000_0000
         let (d, p) = bootFrom([VMImage.pfn(0), VMImage.pfn(0)], size: 8192, level: level)
         #expect(p.panic?.condition == "image page 0x\(String(VMImage.pfn(0), radix: 16)) is owned by vmid 1 at gfn 0x10000")
         #expect(d.violations.isEmpty, "\(d.violations)")
+    }
+
+    /// V8: an image of more pages than RAM holds must repeat a page; verification stops before
+    /// hashing it (the repeated page's assign would panic anyway).
+    @Test func anImageLargerThanRAMPanicsBeforeHashing() {
+        let k = vmCore(.impl)
+        let ramPages: UInt64 = (64 << 20) / 4096
+        _ = hvc(k, 13)
+        _ = hvc(k, 10, 1, VMImage.loadIPA, (ramPages + 1) * 4096)
+        for _ in 0...ramPages { _ = hvc(k, 11, 1, VMImage.pfn(0), 0) }
+        let o = hvc(k, 12, 1).0
+        #expect(o.panic?.condition == "image of vmid 1 spans \(ramPages + 1) pages, more than RAM holds: a page repeats")
     }
 
     /// verify_vm_image twice: the VM is no longer READY, which panics.
