@@ -71,6 +71,8 @@ public final class KCore {
 
     public let configuration: Configuration
     public let carveOut: CarveOutLayout
+    /// The implementation-level state. Settable inside the module (and by `@testable` tests,
+    /// which seed states no hypercall sequence reaches, e.g. a counted host page).
     public internal(set) var impl: ImplState
     /// The spec-level state: authoritative with `.spec`, the reference with `checkRefinement`.
     public internal(set) var spec: SpecState

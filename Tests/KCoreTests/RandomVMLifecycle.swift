@@ -24,7 +24,7 @@ import Testing
             var cfg = k.configuration
             cfg.sha256 = { _ in [0] }
             for v in UInt32(1)...3 { cfg.vmImageHashes[v] = [0] }
-            let c = Checked(KCore(configuration: cfg, memory: k.impl.memory, smmu: FakeSMMU()))
+            let c = CheckedCore(KCore(configuration: cfg, memory: k.impl.memory, smmu: FakeSMMU()))
             for _ in 0..<40 {
                 let live = UInt64(c.k.data.nextVmid - 1)
                 let vm = live > 0 && rnd(8) != 0 ? 1 + rnd(live) : 1 + rnd(3), cb = rnd(4), ix = rnd(2)

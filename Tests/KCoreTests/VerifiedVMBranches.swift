@@ -38,7 +38,7 @@ import Testing
 // given to a VERIFIED VM (H2, = A2 reached without seeding).
 
 /// Which handler level drives, or the implementation with the spec checked against it.
-enum Level: String, CaseIterable, Sendable, CustomStringConvertible {
+enum HandlerMode: String, CaseIterable, Sendable, CustomStringConvertible {
     case impl, spec, refinement
     var description: String { rawValue }
 }
@@ -53,10 +53,13 @@ enum VMImage {
     static var sha256: [UInt8] { Array(SHA256.hash(data: bytes)) }
     static func pfn(_ i: UInt64) -> UInt64 { (base >> 12) + i }
     static func gfn(_ i: UInt64) -> UInt64 { (loadIPA >> 12) + i }
+    /// A host page outside the image, and the IOVA the tests map things at.
+    static let hostPage: UInt64 = 0x4020_0000
+    static let iova: UInt64 = 0x2000_0000
 }
 
 /// A machine-less KCore at `level` whose configuration expects VM 1's image (or `hash`).
-func vmCore(_ level: Level, hash: [UInt8]? = VMImage.sha256) -> KCore {
+func vmCore(_ level: HandlerMode, hash: [UInt8]? = VMImage.sha256) -> KCore {
     let mem = PhysicalMemory(base: 0x4000_0000, size: 64 << 20)!
     var c = KCore.Configuration()
     c.ramSize = 64 << 20
@@ -69,7 +72,7 @@ func vmCore(_ level: Level, hash: [UInt8]? = VMImage.sha256) -> KCore {
 }
 
 /// Calls into a KCore and checks the state invariants after each call.
-final class Checked {
+final class CheckedCore {
     let k: KCore
     var violations: [InvariantViolation] = []
     init(_ k: KCore) { self.k = k }
@@ -125,15 +128,13 @@ func bothLevels(
     return (s, sc.panic, a, ic.panic, compareStates(s, a))
 }
 
-let hostPage: UInt64 = 0x4020_0000
-let iova: UInt64 = 0x2000_0000
 
 @Suite struct VerificationMovesPages {
     /// V1: the image pages become VM 1's at load gfn + i with count 0 (assign_pfn_to_vm), their
     /// host NPT entries are revoked, the VM is VERIFIED; nothing else moves.
-    @Test(arguments: Level.allCases)
-    func verifiedImagePagesLeaveTheHost(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: HandlerMode.allCases)
+    func verifiedImagePagesLeaveTheHost(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         let o = c.boot(bank: false)
         #expect(o?.panic == nil)
         let k = c.k
@@ -150,9 +151,9 @@ let iova: UInt64 = 0x2000_0000
 
     /// V2: a wrong digest, or none configured for the VM, panics in verify_vm_image (exit 3
     /// on a machine); the pages stay the host's and the VM stays READY.
-    @Test(arguments: Level.allCases, [[UInt8](repeating: 0, count: 32), nil])
-    func aWrongOrMissingHashPanics(level: Level, hash: [UInt8]?) {
-        let c = Checked(vmCore(level, hash: hash))
+    @Test(arguments: HandlerMode.allCases, [[UInt8](repeating: 0, count: 32), nil])
+    func aWrongOrMissingHashPanics(level: HandlerMode, hash: [UInt8]?) {
+        let c = CheckedCore(vmCore(level, hash: hash))
         let o = c.boot(bank: false)
         #expect(o?.panic?.function == "verify_vm_image")
         #expect(o?.panic?.condition.contains("SHA-256") == true)
@@ -163,16 +164,16 @@ let iova: UInt64 = 0x2000_0000
 
     /// One changed byte in the remapped pages is enough.
     @Test func aChangedImageByteFailsVerification() {
-        let c = Checked(vmCore(.impl))
+        let c = CheckedCore(vmCore(.impl))
         _ = c.k.impl.memory.store(VMImage.base + 4096 * 3 + 99, size: 1, value: 0x5A ^ UInt64(VMImage.bytes[4096 * 3 + 99]))
         #expect(c.boot(bank: false)?.panic?.function == "verify_vm_image")
     }
 
     /// V3: after verification a host access to an image page faults, and map_page_host refuses
     /// it (the page is the VM's with count 0): panic, and nothing after it changes anything.
-    @Test(arguments: Level.allCases)
-    func theHostTouchingAVerifiedPagePanics(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: HandlerMode.allCases)
+    func theHostTouchingAVerifiedPagePanics(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot(bank: false)
         let o = c.touch(VMImage.base + 8)
         #expect(o.panic?.function == "map_page_host")
@@ -184,11 +185,11 @@ let iova: UInt64 = 0x2000_0000
 
     /// Boots VM 1 from the given pfns (one load of `size` bytes at the usual gfn) with the
     /// digest of exactly what they hold, so that the hash passes and ownership decides.
-    func bootFrom(_ pfns: [UInt64], size: UInt64, level: Level, prepare: (Checked) -> Void = { _ in }) -> (Checked, TrapOutcome) {
+    func bootFrom(_ pfns: [UInt64], size: UInt64, level: HandlerMode, prepare: (CheckedCore) -> Void = { _ in }) -> (CheckedCore, TrapOutcome) {
         let probe = vmCore(level)
         var bytes: [UInt8] = []
         for p in pfns { bytes += probe.impl.memory.read(p << 12, count: 4096) ?? [] }
-        let c = Checked(vmCore(level, hash: Array(SHA256.hash(data: Array(bytes.prefix(Int(size)))))))
+        let c = CheckedCore(vmCore(level, hash: Array(SHA256.hash(data: Array(bytes.prefix(Int(size)))))))
         prepare(c)
         c.hvc(13)
         c.hvc(14, 1, 0)
@@ -199,8 +200,8 @@ let iova: UInt64 = 0x2000_0000
 
     /// V4: an image page some host bank still maps (share count > 0) cannot become the VM's:
     /// the pages before it have moved, it and the rest stay the host's, the VM stays READY.
-    @Test(arguments: Level.allCases)
-    func anImagePageStillCountedPanics(level: Level) {
+    @Test(arguments: HandlerMode.allCases)
+    func anImagePageStillCountedPanics(level: HandlerMode) {
         let pfns = (0..<VMImage.pages).map(VMImage.pfn)
         let (c, o) = bootFrom(pfns, size: VMImage.size, level: level) {
             $0.k.spec.data.s2page[VMImage.pfn(2)].count = 2
@@ -215,9 +216,9 @@ let iova: UInt64 = 0x2000_0000
 
     /// V5: an image page the VM already owns at that gfn (mapped for its device before
     /// verification, count INVALID) is accepted and its count becomes 0.
-    @Test(arguments: [Level.impl, .refinement])
-    func anImagePageTheVMOwnsAtItsGFNIsKept(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: [HandlerMode.impl, .refinement])
+    func anImagePageTheVMOwnsAtItsGFNIsKept(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot(verify: false)
         #expect(c.hvc(25, VMImage.gfn(0) << 12, VMImage.pfn(0) << 12, 3, 1, 0).0.panic == nil)
         #expect(c.k.data.s2page[VMImage.pfn(0)].count == KC.INVALID)
@@ -229,8 +230,8 @@ let iova: UInt64 = 0x2000_0000
 
     /// V6: an EL2 page among the remapped ones (the hash of what it holds passes): panic.
     /// V7: the same host page remapped twice: the second gfn does not match the first: panic.
-    @Test(arguments: Level.allCases)
-    func foreignOrRepeatedImagePagesPanic(level: Level) {
+    @Test(arguments: HandlerMode.allCases)
+    func foreignOrRepeatedImagePagesPanic(level: HandlerMode) {
         let el2 = vmCore(level).carveOut.base >> 12
         let (c, o) = bootFrom([VMImage.pfn(0), el2], size: 8192, level: level)
         #expect(o.panic?.condition == "image page 0x\(String(el2, radix: 16)) is owned by EL2 (COREVISOR)")
@@ -254,7 +255,7 @@ let iova: UInt64 = 0x2000_0000
 
     /// verify_vm_image twice: the VM is no longer READY, which panics.
     @Test func verifyingTwicePanics() {
-        let c = Checked(vmCore(.impl))
+        let c = CheckedCore(vmCore(.impl))
         c.boot(bank: false)
         #expect(c.hvc(12, 1).0.panic?.function == "verify_vm_image")
     }
@@ -264,24 +265,24 @@ let iova: UInt64 = 0x2000_0000
     /// A1: at the spec level the assign succeeds (then the map panics: the seed never maps for
     /// a VM bank); at the implementation level the assign panics (D1); with the refinement
     /// check, D1 is reported with D3's fields (flatmem, data_log) among the differences.
-    @Test(arguments: Level.allCases)
-    func hostPageWithCountZero(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: HandlerMode.allCases)
+    func hostPageWithCountZero(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot()
-        c.touch(hostPage)
-        let (o, _) = c.hvc(25, iova, hostPage, 3, 1, 0)
+        c.touch(VMImage.hostPage)
+        let (o, _) = c.hvc(25, VMImage.iova, VMImage.hostPage, 3, 1, 0)
         let k = c.k
         switch level {
         case .spec:
             #expect(o.panic?.function == "smmu_map_page")
             #expect(o.panic?.condition.contains("frozen") == true)
-            #expect(k.data.s2page[hostPage >> 12] == S2Page(owner: 1, count: KC.INVALID, gfn: iova >> 12))
-            #expect(k.spec.npt.entry(hostPage >> 12).pte == KC.PAGE_GUEST)
-            #expect(k.data.flatmem[hostPage >> 12] != nil && k.data.dataLog[1] == 1)
+            #expect(k.data.s2page[VMImage.hostPage >> 12] == S2Page(owner: 1, count: KC.INVALID, gfn: VMImage.iova >> 12))
+            #expect(k.spec.npt.entry(VMImage.hostPage >> 12).pte == KC.PAGE_GUEST)
+            #expect(k.data.flatmem[VMImage.hostPage >> 12] != nil && k.data.dataLog[1] == 1)
         case .impl, .refinement:
             #expect(o.panic?.function == "smmu_assign_page")
             #expect(o.panic?.condition == "vmid 1 is VERIFIED")
-            #expect(k.data.s2page[hostPage >> 12].owner == KC.HOSTVISOR)
+            #expect(k.data.s2page[VMImage.hostPage >> 12].owner == KC.HOSTVISOR)
         }
         if level == .refinement {
             #expect(o.refinement?.known == .D1)
@@ -295,14 +296,14 @@ let iova: UInt64 = 0x2000_0000
 
     /// A2: a host page with a share count cannot go to the VM: the seed panics on the count, the
     /// C on the VM state; no ownership moves.
-    @Test(arguments: Level.allCases)
-    func hostPageWithCountAboveZero(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: HandlerMode.allCases)
+    func hostPageWithCountAboveZero(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot()
-        let pfn = hostPage >> 12
+        let pfn = VMImage.hostPage >> 12
         c.k.spec.data.s2page[pfn].count = 3
         c.k.impl.data.s2page[pfn].count = 3
-        let o = c.hvc(25, iova, hostPage, 3, 1, 0).0
+        let o = c.hvc(25, VMImage.iova, VMImage.hostPage, 3, 1, 0).0
         #expect(o.panic?.function == "smmu_assign_page")
         #expect(o.panic?.condition == (level == .spec ? "host page 0x\(String(pfn, radix: 16)) still shared (count 3)" : "vmid 1 is VERIFIED"))
         #expect(c.k.data.s2page[pfn] == S2Page(owner: KC.HOSTVISOR, count: 3, gfn: pfn + KC.SMMU_HOST_OFFSET))
@@ -311,9 +312,9 @@ let iova: UInt64 = 0x2000_0000
 
     /// A3: a page the VERIFIED VM already owns (an image page at its gfn): the seed's assign
     /// does nothing, then its map panics; the C's assign panics (D1).
-    @Test(arguments: Level.allCases)
-    func pageTheVMAlreadyOwns(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: HandlerMode.allCases)
+    func pageTheVMAlreadyOwns(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot()
         let o = c.hvc(25, VMImage.gfn(1) << 12, VMImage.pfn(1) << 12, 3, 1, 0).0
         #expect(o.panic?.function == (level == .spec ? "smmu_map_page" : "smmu_assign_page"))
@@ -323,12 +324,12 @@ let iova: UInt64 = 0x2000_0000
     }
 
     /// A4: a page of a third owner (EL2's carve-out): both panic, for different reasons.
-    @Test(arguments: Level.allCases)
-    func pageOfAThirdOwner(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: HandlerMode.allCases)
+    func pageOfAThirdOwner(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot()
         let el2 = c.k.carveOut.base
-        let o = c.hvc(25, iova, el2, 3, 1, 0).0
+        let o = c.hvc(25, VMImage.iova, el2, 3, 1, 0).0
         #expect(o.panic?.function == "smmu_assign_page")
         #expect(o.panic?.condition.contains(level == .spec ? "owned by 16" : "VERIFIED") == true)
         #expect(c.k.data.s2page[el2 >> 12].owner == KC.COREVISOR)
@@ -336,21 +337,21 @@ let iova: UInt64 = 0x2000_0000
     }
 
     /// A5: a POWEROFF VM: the seed's assign panics (not VERIFIED); the C assigns and maps (D1).
-    @Test(arguments: Level.allCases)
-    func poweroffVM(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: HandlerMode.allCases)
+    func poweroffVM(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot()
         c.powerOff(1)
-        c.touch(hostPage)
-        let o = c.hvc(25, iova, hostPage, 3, 1, 0).0
+        c.touch(VMImage.hostPage)
+        let o = c.hvc(25, VMImage.iova, VMImage.hostPage, 3, 1, 0).0
         if level == .spec {
             #expect(o.panic?.condition == "vmid 1 is POWEROFF, not VERIFIED")
-            #expect(c.k.data.s2page[hostPage >> 12].owner == KC.HOSTVISOR)
+            #expect(c.k.data.s2page[VMImage.hostPage >> 12].owner == KC.HOSTVISOR)
         } else {
             #expect(o.panic == nil)
-            #expect(c.k.data.s2page[hostPage >> 12] == S2Page(owner: 1, count: KC.INVALID, gfn: iova >> 12))
-            #expect(KC.phys_page(c.k.abstractState.npt.entry(hostPage >> 12).pte) == 0)
-            #expect(c.hvc(26, iova | 0x44, 1, 0).1.x[0] == hostPage | 0x44)
+            #expect(c.k.data.s2page[VMImage.hostPage >> 12] == S2Page(owner: 1, count: KC.INVALID, gfn: VMImage.iova >> 12))
+            #expect(KC.phys_page(c.k.abstractState.npt.entry(VMImage.hostPage >> 12).pte) == 0)
+            #expect(c.hvc(26, VMImage.iova | 0x44, 1, 0).1.x[0] == VMImage.hostPage | 0x44)
         }
         if level == .refinement {
             #expect(o.refinement?.known == .D1)
@@ -364,7 +365,7 @@ let iova: UInt64 = 0x2000_0000
     /// M1: smmu_map_page alone, VERIFIED VM, even of the VM's own page at its gfn: both levels
     /// panic before looking at the page, identically.
     @Test func mapOnAVerifiedVMPanicsAtBothLevels() {
-        let c = Checked(vmCore(.refinement))
+        let c = CheckedCore(vmCore(.refinement))
         c.boot()
         let pte = VMImage.pfn(0) << 12 | 3 | KC.PTE_AF_OR_SH_IS
         let r = bothLevels(c.k,
@@ -379,7 +380,7 @@ let iova: UInt64 = 0x2000_0000
     /// M2: POWEROFF: the VM's page at its gfn is mapped at both levels, its count stays 0 (only
     /// host pages are counted). M3: at another IOVA both panic.
     @Test func mapOnAPoweroffVMFollowsOwnership() {
-        let c = Checked(vmCore(.refinement))
+        let c = CheckedCore(vmCore(.refinement))
         c.boot()
         c.powerOff(1)
         let pte = VMImage.pfn(2) << 12 | 3 | KC.PTE_AF_OR_SH_IS
@@ -392,66 +393,66 @@ let iova: UInt64 = 0x2000_0000
         #expect(ok.spec.data.s2page[VMImage.pfn(2)] == S2Page(owner: 1, count: 0, gfn: VMImage.gfn(2)))
         #expect(KCoreInvariants.check(ok.impl).isEmpty)
         let bad = bothLevels(c.k,
-            spec: { MmioOps.Spec.smmu_map_page(&$0, &$1, cbndx: 1, index: 0, iova: iova, pte: pte) },
-            impl: { MmioOps.Impl.smmu_map_page(&$0, &$1, cbndx: 1, index: 0, iova: iova, pte: pte) })
+            spec: { MmioOps.Spec.smmu_map_page(&$0, &$1, cbndx: 1, index: 0, iova: VMImage.iova, pte: pte) },
+            impl: { MmioOps.Impl.smmu_map_page(&$0, &$1, cbndx: 1, index: 0, iova: VMImage.iova, pte: pte) })
         #expect(bad.specPanic?.function == "smmu_map_page" && bad.implPanic?.function == "smmu_map_page")
     }
 
     /// C1: el2_arm_lpae_clear on a VERIFIED VM's bank panics at every level, whether the IOVA
     /// is mapped or not; no refinement report.
-    @Test(arguments: Level.allCases, [true, false])
-    func clearOnAVerifiedVMPanics(level: Level, mapped: Bool) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: HandlerMode.allCases, [true, false])
+    func clearOnAVerifiedVMPanics(level: HandlerMode, mapped: Bool) {
+        let c = CheckedCore(vmCore(level))
         c.boot(verify: false)
-        if mapped && level != .spec { #expect(c.hvc(25, iova, hostPage, 3, 1, 0).0.panic == nil) }
+        if mapped && level != .spec { #expect(c.hvc(25, VMImage.iova, VMImage.hostPage, 3, 1, 0).0.panic == nil) }
         c.hvc(12, 1)
-        let o = c.hvc(27, iova, 1, 0).0
+        let o = c.hvc(27, VMImage.iova, 1, 0).0
         #expect(o.panic?.function == "el2_arm_lpae_clear")
         #expect(o.panic?.condition.contains("frozen") == true)
         #expect(o.refinement == nil)
         #expect(c.k.halted)
-        #expect(c.hvc(26, iova, 1, 0).1.x[0] == 26)  // halted: the call is ignored, x0 untouched
+        #expect(c.hvc(26, VMImage.iova, 1, 0).1.x[0] == 26)  // halted: the call is ignored, x0 untouched
         #expect(c.violations.isEmpty, "\(c.violations)")
     }
 
     /// C2: POWEROFF: the clear removes the entry and the page stays the VM's; both levels agree
     /// (D5, TrapHandler's >= VERIFIED, is not between them).
-    @Test(arguments: [Level.impl, .refinement])
-    func clearOnAPoweroffVMKeepsThePageTheVMs(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: [HandlerMode.impl, .refinement])
+    func clearOnAPoweroffVMKeepsThePageTheVMs(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot(verify: false)
-        #expect(c.hvc(25, iova, hostPage, 3, 1, 0).0.panic == nil)
+        #expect(c.hvc(25, VMImage.iova, VMImage.hostPage, 3, 1, 0).0.panic == nil)
         c.hvc(12, 1)
         c.powerOff(1)
-        let o = c.hvc(27, iova, 1, 0).0
+        let o = c.hvc(27, VMImage.iova, 1, 0).0
         #expect(o.panic == nil)
         #expect(o.refinement == nil)
-        #expect(c.hvc(26, iova | 8, 1, 0).1.x[0] == 8)
-        #expect(c.k.data.s2page[hostPage >> 12] == S2Page(owner: 1, count: KC.INVALID, gfn: iova >> 12))
+        #expect(c.hvc(26, VMImage.iova | 8, 1, 0).1.x[0] == 8)
+        #expect(c.k.data.s2page[VMImage.hostPage >> 12] == S2Page(owner: 1, count: KC.INVALID, gfn: VMImage.iova >> 12))
         #expect(c.violations.isEmpty, "\(c.violations)")
     }
 
     /// C2 at the spec level from the same state, directly (the seed cannot map for a VM bank).
     @Test func clearOnAPoweroffVMAtBothLevelsDirectly() {
-        let c = Checked(vmCore(.refinement))
+        let c = CheckedCore(vmCore(.refinement))
         c.boot(verify: false)
-        c.hvc(25, iova, hostPage, 3, 1, 0)
+        c.hvc(25, VMImage.iova, VMImage.hostPage, 3, 1, 0)
         c.hvc(12, 1)
         c.powerOff(1)
         let r = bothLevels(c.k,
-            spec: { MmioOps.Spec.el2_arm_lpae_clear(&$0, &$1, iova: iova, cbndx: 1, index: 0) },
-            impl: { MmioOps.Impl.el2_arm_lpae_clear(&$0, &$1, iova: iova, cbndx: 1, index: 0) })
+            spec: { MmioOps.Spec.el2_arm_lpae_clear(&$0, &$1, iova: VMImage.iova, cbndx: 1, index: 0) },
+            impl: { MmioOps.Impl.el2_arm_lpae_clear(&$0, &$1, iova: VMImage.iova, cbndx: 1, index: 0) })
         #expect(r.specPanic == nil && r.implPanic == nil)
         #expect(r.diffs.isEmpty, "\(r.diffs)")
-        #expect(r.spec.spt.entry(KC.SMMU_TTBR(0, 1), iova >> 12).pte == 0)
+        #expect(r.spec.spt.entry(KC.SMMU_TTBR(0, 1), VMImage.iova >> 12).pte == 0)
     }
 }
 
 @Suite struct AllocAndFreeForVerifiedOrPoweroffVM {
     /// L1: a free slot for a VERIFIED VM: the seed claims it; the C claims it and panics (D2).
-    @Test(arguments: Level.allCases)
-    func allocForAVerifiedVMOnAFreeSlot(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: HandlerMode.allCases)
+    func allocForAVerifiedVMOnAFreeSlot(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot(bank: false)
         let o = c.hvc(24, 3, 1, 0).0
         #expect(c.k.data.smmuVmid[3] == 1)
@@ -466,9 +467,9 @@ let iova: UInt64 = 0x2000_0000
     }
 
     /// L2: the slot is taken: nothing happens at any level, and the levels agree.
-    @Test(arguments: Level.allCases)
-    func allocForAVerifiedVMOnATakenSlot(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: HandlerMode.allCases)
+    func allocForAVerifiedVMOnATakenSlot(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot()
         let o = c.hvc(24, 1, 1, 0).0
         #expect(o.panic == nil && o.refinement == nil)
@@ -477,9 +478,9 @@ let iova: UInt64 = 0x2000_0000
 
     /// L3: POWEROFF VM, free slot: both claim it and clear its table; the C's INFO lock is the
     /// only difference (D2).
-    @Test(arguments: Level.allCases)
-    func allocForAPoweroffVM(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: HandlerMode.allCases)
+    func allocForAPoweroffVM(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot(bank: false)
         c.powerOff(1)
         let o = c.hvc(24, 2, 1, 0).0
@@ -493,14 +494,14 @@ let iova: UInt64 = 0x2000_0000
     }
 
     /// F1/F2: freeing a VERIFIED VM's bank panics; a POWEROFF VM's is freed.
-    @Test(arguments: Level.allCases)
-    func freeNeedsPoweroff(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: HandlerMode.allCases)
+    func freeNeedsPoweroff(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot()
         c.powerOff(1)
         #expect(c.hvc(23, 1, 0).0.panic == nil)
         #expect(c.k.data.smmuVmid[1] == KC.INVALID)
-        let d = Checked(vmCore(level))
+        let d = CheckedCore(vmCore(level))
         d.boot()
         #expect(d.hvc(23, 1, 0).0.panic?.condition.contains("not POWEROFF") == true)
         #expect(c.violations.isEmpty && d.violations.isEmpty)
@@ -512,21 +513,21 @@ let iova: UInt64 = 0x2000_0000
     /// (pfn + 10^9 on a real host page, so never below 2^40); with the gfn seeded to an IOVA, each
     /// map counts the page (saturating at 16), each clear uncounts it, and the host keeps the
     /// page in its NPT while it is counted.
-    @Test(arguments: Level.allCases)
-    func hostBankMappingsCountTheHostPage(level: Level) {
-        let c = Checked(vmCore(level))
-        let pfn = hostPage >> 12
-        c.touch(hostPage)
-        c.k.spec.data.s2page[pfn].gfn = iova >> 12
-        c.k.impl.data.s2page[pfn].gfn = iova >> 12
+    @Test(arguments: HandlerMode.allCases)
+    func hostBankMappingsCountTheHostPage(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
+        let pfn = VMImage.hostPage >> 12
+        c.touch(VMImage.hostPage)
+        c.k.spec.data.s2page[pfn].gfn = VMImage.iova >> 12
+        c.k.impl.data.s2page[pfn].gfn = VMImage.iova >> 12
         c.hvc(24, 0, 0, 0)  // bank 0 of SMMU0 for the host
         for n in 1...17 {
-            #expect(c.hvc(25, iova, hostPage, 3, 0, 0).0.panic == nil)
+            #expect(c.hvc(25, VMImage.iova, VMImage.hostPage, 3, 0, 0).0.panic == nil)
             #expect(c.k.data.s2page[pfn].count == UInt32(min(n, 16)))
         }
-        c.hvc(27, iova, 0, 0)
+        c.hvc(27, VMImage.iova, 0, 0)
         #expect(c.k.data.s2page[pfn].count == 15)
-        #expect(KC.phys_page(c.k.abstractState.npt.entry(pfn).pte) == hostPage)
+        #expect(KC.phys_page(c.k.abstractState.npt.entry(pfn).pte) == VMImage.hostPage)
         #expect(c.k.refinementReports.allSatisfy { $0.known == .D2 })  // the host bank's alloc
         // The seeded gfn is not pfn + 10^9: the checker names exactly that, nothing else.
         #expect(Set(c.violations.map(\.kind)) == [.hostPageGFN])
@@ -534,28 +535,28 @@ let iova: UInt64 = 0x2000_0000
 
     /// H2: that page, counted, cannot be given to a VERIFIED VM (the seed panics on the count).
     @Test func aCountedHostPageCannotGoToAVerifiedVM() {
-        let c = Checked(vmCore(.spec))
-        let pfn = hostPage >> 12
-        c.k.spec.data.s2page[pfn].gfn = iova >> 12
+        let c = CheckedCore(vmCore(.spec))
+        let pfn = VMImage.hostPage >> 12
+        c.k.spec.data.s2page[pfn].gfn = VMImage.iova >> 12
         c.hvc(24, 0, 0, 0)
-        c.hvc(25, iova, hostPage, 3, 0, 0)
+        c.hvc(25, VMImage.iova, VMImage.hostPage, 3, 0, 0)
         c.boot(touch: false)
-        let o = c.hvc(25, iova, hostPage, 3, 1, 0).0
+        let o = c.hvc(25, VMImage.iova, VMImage.hostPage, 3, 1, 0).0
         #expect(o.panic?.condition == "host page 0x\(String(pfn, radix: 16)) still shared (count 1)")
     }
 
     /// The spec's trap 12 (detail/smmu-tables.md): a page smmu_assign_page gave a VM has count
     /// INVALID, and map_page_host's unsigned `count > 0` maps it for the host again. The C does
     /// it, the seed does it; the invariant checker names the page.
-    @Test(arguments: [Level.impl, .refinement])
-    func theHostRegainsAnSMMUAssignedPageAndTheCheckerSaysSo(level: Level) {
-        let c = Checked(vmCore(level))
+    @Test(arguments: [HandlerMode.impl, .refinement])
+    func theHostRegainsAnSMMUAssignedPageAndTheCheckerSaysSo(level: HandlerMode) {
+        let c = CheckedCore(vmCore(level))
         c.boot(verify: false)
-        c.touch(hostPage)
-        c.hvc(25, iova, hostPage, 3, 1, 0)
+        c.touch(VMImage.hostPage)
+        c.hvc(25, VMImage.iova, VMImage.hostPage, 3, 1, 0)
         #expect(c.violations.isEmpty)
-        #expect(c.touch(hostPage).panic == nil)
-        #expect(KC.phys_page(c.k.abstractState.npt.entry(hostPage >> 12).pte) == hostPage)
+        #expect(c.touch(VMImage.hostPage).panic == nil)
+        #expect(KC.phys_page(c.k.abstractState.npt.entry(VMImage.hostPage >> 12).pte) == VMImage.hostPage)
         #expect(c.violations == [InvariantViolation(.vmPageInHostNPT, "host NPT maps VM 1's page 0x40200000 at IPA 0x40200000 (count INVALID)")])
         #expect(c.k.refinementReports.allSatisfy { $0.known != nil })
     }
