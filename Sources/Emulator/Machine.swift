@@ -17,8 +17,9 @@ public struct MachineConfiguration {
     /// Which level of the seed spec drives EL2 (`--handlers`), and whether both run on every call.
     public var handlers: KCore.HandlerLevel = .impl
     public var checkRefinement = false
-    /// After every EL2 handler, compute what each SMMU stream can reach and warn about EL2 or
-    /// foreign VM pages (`--check-invariants`); `--strict-smmu` makes such a finding a panic.
+    /// After every EL2 handler, check KCore's state invariants (`KCoreInvariants`) and compute
+    /// what each SMMU stream can reach, warning about violations, EL2 or foreign VM pages
+    /// (`--check-invariants`); `--strict-smmu` makes an SMMU finding a panic.
     public var checkInvariants = false
     public var strictSMMU = false
     /// Trace streams to print (`--trace mmio,hvc,s2`).

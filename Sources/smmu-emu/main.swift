@@ -35,7 +35,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Run both spec levels on every EL2 call and stop (exit 3) at the first difference outside the known-divergence allow-list.")
     var checkRefinement = false
 
-    @Flag(help: "After every EL2 handler, compute from the SMMUs' real registers and tables which pages each stream can reach, and warn about EL2 pages or another VM's pages.")
+    @Flag(help: "After every EL2 handler, check KCore's state invariants (page ownership against the host NPT and the shadow tables, share counts, locks, nothing changed after a panic) and compute from the SMMUs' real registers and tables which pages each stream can reach; warn about each violation, EL2 page or other VM's page.")
     var checkInvariants = false
 
     @Flag(help: "Like --check-invariants, but a reachable EL2 or foreign VM page is a hypervisor panic (exit 3). The host must then enable and route both SMMUs before any trap after reset.")
