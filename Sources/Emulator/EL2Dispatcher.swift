@@ -39,6 +39,7 @@ extension Machine {
         el2Cycles[cpu.index] &+= outcome.cycles
         el2Statistics.record(statisticsKey(outcome.decision), cycles: outcome.cycles)
         for ipa in outcome.tlbInvalidations { for c in cpus { c.invalidateStage2TLB(ipa: ipa) } }
+        if configuration.checkInvariants { checkKCoreInvariants(cpu) }
         if let p = outcome.panic {
             let pc = "0x" + String(cpu.el2.elr, radix: 16)
             let esr = "0x" + String(cpu.el2.esr, radix: 16)

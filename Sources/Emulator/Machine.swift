@@ -17,12 +17,16 @@ public struct MachineConfiguration {
     /// Which level of the seed spec drives EL2 (`--handlers`), and whether both run on every call.
     public var handlers: KCore.HandlerLevel = .impl
     public var checkRefinement = false
-    /// After every EL2 handler, compute what each SMMU stream can reach and warn about EL2 or
-    /// foreign VM pages (`--check-invariants`); `--strict-smmu` makes such a finding a panic.
+    /// After every EL2 handler, check KCore's state invariants (`KCoreInvariants`) and compute
+    /// what each SMMU stream can reach, warning about violations, EL2 or foreign VM pages
+    /// (`--check-invariants`); `--strict-smmu` makes an SMMU finding a panic.
     public var checkInvariants = false
     public var strictSMMU = false
     /// Trace streams to print (`--trace mmio,hvc,s2`).
     public var trace: Set<TraceKind> = []
+    /// The SHA-256 each VM's image must hash to for `verify_vm_image` (`--vm-image VMID=…`);
+    /// a VM without one fails verification (a hypervisor panic).
+    public var vmImages: [VMImageOption] = []
     public init() {}
 }
 
@@ -61,6 +65,11 @@ public final class Machine {
     lazy var disassembler = Disassembler()
     /// Distinct SMMU reachability findings so far, in the order they appeared.
     public internal(set) var smmuFindings: [String] = []
+    /// KCore state invariants found broken so far (`--check-invariants`), each once, in order.
+    public internal(set) var invariantViolations: [InvariantViolation] = []
+    /// The KCore state after the previous handler, for the "a panicked machine changes nothing"
+    /// check; nil until the first handler runs with `--check-invariants`.
+    var invariantBaseline: SpecState?
     /// Where warnings go (stderr for the CLI).
     public var warningSink: (String) -> Void = { _ in }
     /// Known spec-level/implementation-level divergences met during the run (with --check-refinement).
@@ -96,6 +105,9 @@ public final class Machine {
         kc.handlers = configuration.handlers
         kc.checkRefinement = configuration.checkRefinement
         kc.costModel = configuration.el2Costs
+        // Image verification: the configured digests, checked with swift-crypto's SHA-256.
+        for v in configuration.vmImages { kc.vmImageHashes[v.vmid] = v.sha256 }
+        kc.sha256 = VMImageOption.sha256
         let kcore = KCore(configuration: kc, memory: ram, smmu: BusSMMUHardware(bus: bus, bases: kc.smmuConf.physBase))
         for (i, seg) in image.segments.enumerated()
         where seg.start < kcore.carveOut.base + kcore.carveOut.size && kcore.carveOut.base < seg.end {

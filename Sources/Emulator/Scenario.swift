@@ -85,6 +85,18 @@ public struct Scenario {
                         throw fail("options.trace must be a list of: \(TraceKind.allCases.map(\.rawValue).joined(separator: ", "))")
                     }
                     config.trace = Set(list.compactMap(TraceKind.init(rawValue:)))
+                case "vm-images":
+                    // ["VMID=SHA256HEX" or "VMID=FILE"], FILE relative to the scenario (issue 4).
+                    guard let list = v as? [String] else { throw fail("options.vm-images must be a list of \"VMID=SHA256HEX\" or \"VMID=FILE\"") }
+                    for item in list {
+                        do {
+                            let o = try VMImageOption.parse(item, relativeTo: base.path)
+                            guard !config.vmImages.contains(where: { $0.vmid == o.vmid }) else { throw fail("options.vm-images: VM \(o.vmid) given twice") }
+                            config.vmImages.append(o)
+                        } catch let e as VMImageOption.ParseError {
+                            throw fail("options.vm-images: \(e)")
+                        }
+                    }
                 default: throw fail("unknown option '\(k)'")
                 }
             }

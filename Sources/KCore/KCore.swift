@@ -71,9 +71,11 @@ public final class KCore {
 
     public let configuration: Configuration
     public let carveOut: CarveOutLayout
-    public private(set) var impl: ImplState
+    /// The implementation-level state. Settable inside the module (and by `@testable` tests,
+    /// which seed states no hypercall sequence reaches, e.g. a counted host page).
+    public internal(set) var impl: ImplState
     /// The spec-level state: authoritative with `.spec`, the reference with `checkRefinement`.
-    public private(set) var spec: SpecState
+    public internal(set) var spec: SpecState
     public private(set) var refinementReports: [RefinementReport] = []
 
     public var vttbr: UInt64 { impl.vttbr }
@@ -315,8 +317,7 @@ public final class KCore {
             default:
                 guard let pages = VMBoot.verify_check(&d, &c, vmid: vmid, expected: configuration.vmImageHashes[vmid],
                     digest: configuration.sha256, read: { mem.read($0 << 12, count: 4096) }) else { return nil }
-                for p in pages { revoke(p.pfn, &c) }
-                VMBoot.verify_commit(&d, &c, vmid: vmid, pages: pages)
+                VMBoot.verify_commit(&d, &c, vmid: vmid, pages: pages, revoke: revoke)
                 return nil
             }
         }

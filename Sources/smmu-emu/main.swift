@@ -35,7 +35,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Run both spec levels on every EL2 call and stop (exit 3) at the first difference outside the known-divergence allow-list.")
     var checkRefinement = false
 
-    @Flag(help: "After every EL2 handler, compute from the SMMUs' real registers and tables which pages each stream can reach, and warn about EL2 pages or another VM's pages.")
+    @Flag(help: "After every EL2 handler, check KCore's state invariants (page ownership against the host NPT and the shadow tables, share counts, locks, nothing changed after a panic) and compute from the SMMUs' real registers and tables which pages each stream can reach; warn about each violation, EL2 page or other VM's page.")
     var checkInvariants = false
 
     @Flag(help: "Like --check-invariants, but a reachable EL2 or foreign VM page is a hypervisor panic (exit 3). The host must then enable and route both SMMUs before any trap after reset.")
@@ -53,6 +53,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Print per-CPU cycles, instructions, IPC and exception counts on stderr at the end.")
     var stats = false
 
+    @Option(help: ArgumentHelp("The SHA-256 VM VMID's image must hash to for verify_vm_image: 64 hex digits, or a file that is hashed (repeatable; a VM without one fails verification). Example: --vm-image 1=firmware-samples/build/vm-boot.img", valueName: "VMID=SHA256HEX|FILE"))
+    var vmImage: [String] = []
+
     func validate() throws {
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 8") }
  if let trace {
@@ -62,6 +65,15 @@ struct Run: ParsableCommand {
         }
         guard handlers == "impl" || handlers == "spec" else { throw ValidationError("--handlers must be impl or spec") }
         guard Run.parseSize(memory) != nil else { throw ValidationError("--memory must be a size like 256M or 1G (16M to 64G, 4 KiB multiple)") }
+        var seen = Set<UInt32>()
+        for v in vmImage {
+            do {
+                let o = try VMImageOption.parse(v)
+                guard seen.insert(o.vmid).inserted else { throw ValidationError("--vm-image: VM \(o.vmid) given twice") }
+            } catch let e as VMImageOption.ParseError {
+                throw ValidationError("--vm-image: \(e)")
+            }
+        }
     }
 
     static func parseSize(_ s: String) -> UInt64? {
@@ -86,6 +98,7 @@ struct Run: ParsableCommand {
         config.checkRefinement = checkRefinement
         config.checkInvariants = checkInvariants
         config.strictSMMU = strictSMMU
+        config.vmImages = vmImage.compactMap { try? VMImageOption.parse($0) }  // checked in validate()
         config.trace = Set((trace ?? "").split(separator: ",").compactMap { TraceKind(rawValue: String($0)) })
         if traceJson != nil && trace == nil { config.trace = [.mmio, .hvc, .s2] }
         if let costModel {

@@ -187,14 +187,19 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
     func qemuOutput(_ sample: String, cpus: Int) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: SamplePaths.qemu!)
-        p.arguments = ["-M", "virt", "-cpu", "max", "-smp", "\(cpus)", "-nographic", "-monitor", "none", "-serial", "stdio", "-kernel", SamplePaths.sample(sample)]
+        p.arguments = ["-M", "virt", "-cpu", "max", "-m", "256M", "-smp", "\(cpus)", "-nographic", "-monitor", "none", "-serial", "stdio", "-kernel", SamplePaths.sample(sample)]
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardInput = FileHandle.nullDevice
         try p.run()
         let deadline = Date().addingTimeInterval(30)
         while p.isRunning && Date() < deadline { usleep(10_000) }
-        if p.isRunning { p.terminate() }
+        if p.isRunning {  // a guest that never powers off: SIGTERM, then SIGKILL if QEMU is stuck
+            p.terminate()
+            let grace = Date().addingTimeInterval(2)
+            while p.isRunning && Date() < grace { usleep(10_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        }
         return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 }

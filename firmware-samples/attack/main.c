@@ -1,5 +1,6 @@
 #include "uart.h"
 #include "hvc.h"
+#include "vmboot.h"
 
 /* Attacks a host kernel could make on the SMMU under SeKVM. Built once per attack
  * (-DATTACK_<NAME>); each ends as the spec prescribes: a hypervisor panic (exit status 3) for the
@@ -75,6 +76,27 @@ int main(void) {
     uart_puts(", leaked EL2 word ");
     uart_puthex(leak[0]);
     uart_putc('\n');
+#elif defined(ATTACK_TOUCH_VM_PAGE)
+    /* Boot VM vmid (run with --vm-image 1=build/vm-boot.img): after verification its image
+     * pages are the VM's, gone from the host NPT; a host read faults and map_page_host panics. */
+    vm_prepare(vmid);
+    hvc(HVC_VERIFY_VM_IMAGE, vmid, 0, 0, 0, 0);
+    uart_puts("verified; host reads the VM's first image page\n");
+    uart_puthex(*(volatile unsigned long *)vm_image);
+    uart_putc('\n');
+#elif defined(ATTACK_MAP_VERIFIED)
+    /* A VERIFIED VM's SMMU table is frozen: el2_arm_lpae_map panics (the C already in
+     * smmu_assign_page, the seed in smmu_map_page). */
+    vm_prepare(vmid);
+    hvc(HVC_VERIFY_VM_IMAGE, vmid, 0, 0, 0, 0);
+    uart_puts("verified; map a host page into the VM's bank\n");
+    hvc(HVC_ARM_LPAE_MAP, 0x20000000UL, 0x40100000UL, 0xFF, 1, 0);
+#elif defined(ATTACK_CLEAR_VERIFIED)
+    /* ... and el2_arm_lpae_clear on it panics too, mapped or not. */
+    vm_prepare(vmid);
+    hvc(HVC_VERIFY_VM_IMAGE, vmid, 0, 0, 0, 0);
+    uart_puts("verified; clear an IOVA of the VM's bank\n");
+    hvc(HVC_ARM_LPAE_CLEAR, 0x20000000UL, 1, 0, 0, 0);
 #else
 #error "choose an attack"
 #endif
