@@ -93,6 +93,15 @@ public struct CallContext {
     public var tableAccesses = 0
     /// Host IPAs whose NPT entry changed (the machine invalidates its TLBs for them).
     public var hostTLBInvalidations: [UInt64] = []
+    /// Lock operations and the cycles spent waiting for locks, charged by `KCoreCostModel`.
+    public var lockAcquires = 0
+    public var lockReleases = 0
+    public var lockWaitCycles: UInt64 = 0
+    /// The prices of the work above (for `now`, the cycle a lock operation happens at).
+    public var costs = KCoreCostModel()
+    /// Lock timing (HandlerClock.swift); nil when the call is untimed: the shadow run of a
+    /// refinement check, or a caller that gave no cycle.
+    public var clock: HandlerClock?
 
     public init(
         cpu: Int, conf: SMMUConf, regs: HostRegisters,

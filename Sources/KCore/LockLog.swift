@@ -40,6 +40,31 @@ public struct LockEvent: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// One event of the run's lock log (`--lock-log`): the spec's event, the lock it belongs to and
+/// the cycle it happened at on its CPU. A `WAIT_LOCK` is stamped when the CPU takes its ticket
+/// and carries the ticket and the cycles it then waited; the `OPULL` that follows is stamped
+/// when the CPU holds the lock.
+public struct TimedLockEvent: Equatable, Sendable, CustomStringConvertible {
+    public var cycle: UInt64
+    public var lock: Int
+    public var event: LockEvent
+    /// For `WAIT_LOCK`: the ticket taken (per lock, from 0).
+    public var ticket: UInt64?
+    /// For `WAIT_LOCK`: cycles until the lock was granted (0 when it was free).
+    public var waited: UInt64
+    public init(cycle: UInt64, lock: Int, event: LockEvent, ticket: UInt64? = nil, waited: UInt64 = 0) {
+        self.cycle = cycle
+        self.lock = lock
+        self.event = event
+        self.ticket = ticket
+        self.waited = waited
+    }
+    /// `[cycle] cpuN LOCK <spec event>`, plus ` ticket T wait W` on a `WAIT_LOCK`.
+    public var description: String {
+        "[\(cycle)] cpu\(event.cpu) \(LockID.name(lock)) \(event)" + (ticket.map { " ticket \($0) wait \(waited)" } ?? "")
+    }
+}
+
 /// Lock ownership and logs, for all lock ids. Logs are kept oldest first (the reverse of the
 /// Coq list, which is equivalent) and bounded: beyond `maxEventsPerLock` the oldest half is
 /// dropped and counted, so a long run keeps bounded memory.
