@@ -160,7 +160,7 @@ public final class KCore {
         abs.data = impl.data
         if ictx.tableAccesses > 0 || sctx.tableAccesses > 0 { abs.spt = impl.abstractSPT() }
         if !ictx.hostTLBInvalidations.isEmpty || !sctx.hostTLBInvalidations.isEmpty { abs.npt = impl.abstractNPT() }
-        var diffs = compareStates(s, abs)
+        var diffs = compareStates(s, abs, logsFrom: pre.data.locks.log.mapValues(\.count))
         if sr != r { diffs.append(.init(field: "return value", spec: "\(sr)", impl: "\(r)")) }
         if sctx.regs != ictx.regs { diffs.append(.init(field: "host registers", spec: "\(sctx.regs)", impl: "\(ictx.regs)")) }
         if sctx.deviceAccesses != ictx.deviceAccesses {
