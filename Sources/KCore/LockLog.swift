@@ -3,9 +3,11 @@
 ///
 /// The machine runs each EL2 handler to completion, so the oracle of the Coq model ("what the
 /// other CPUs did since this CPU last looked") is the global log itself: every CPU appends to the
-/// same per-lock list, and a pull reads the one shared copy. Contention is therefore never seen
-/// inside a handler; the `WAIT_LOCK` event records that a ticket was taken. Snapshot events carry
-/// the kind of object pushed, not a copy of it (the state comparison covers the contents).
+/// same per-lock list, and a pull reads the one shared copy. A lock is therefore always free when
+/// a handler asks for it; waiting is a matter of time, modelled in cycles by `TicketLocks` (the
+/// `WAIT_LOCK` event records that a ticket was taken, `TimedLockEvent` when and for how long).
+/// Snapshot events carry the kind of object pushed, not a copy of it (the state comparison
+/// covers the contents).
 public enum SharedObject: String, Equatable, Sendable {
     case smmu = "OSMMU", spt = "OSPT", npt = "ONPT", s2page = "OS2_PAGE", vminfo = "OVMINFO",
         flatmem = "OFLATMEM", coreData = "OCORE_DATA"
