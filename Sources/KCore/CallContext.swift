@@ -91,6 +91,10 @@ public struct CallContext {
     /// Primitive steps and table-entry accesses, charged by `KCoreCostModel`.
     public var steps = 0
     public var tableAccesses = 0
+    /// Whether the implementation level wrote the shadow tables / the host NPT in memory: the
+    /// refinement check re-reads (abstracts) a table region only after a call wrote it.
+    public var sptWritten = false
+    public var nptWritten = false
     /// Host IPAs whose NPT entry changed (the machine invalidates its TLBs for them).
     public var hostTLBInvalidations: [UInt64] = []
     /// Lock operations and the cycles spent waiting for locks, charged by `KCoreCostModel`.

@@ -43,6 +43,7 @@ public struct ImplState {
     }
     @inline(__always) func store(_ pa: UInt64, _ v: UInt64, _ ctx: inout CallContext) {
         ctx.tableAccesses += 1
+        if pa < carve.nptBase { ctx.sptWritten = true } else { ctx.nptWritten = true }
         memory.store(pa, size: 8, value: v)
     }
 

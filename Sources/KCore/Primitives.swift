@@ -135,6 +135,7 @@ extension ImplState {
         let root = get_smmu_cfg_hw_ttbr(cbndx, index)
         memory.zero(root, length: 8192)
         ctx.tableAccesses += 1024
+        ctx.sptWritten = true
         data.tstate = 1
     }
     mutating func walk_smmu_pt(_ cbndx: Int, _ index: Int, _ iova: UInt64, _ ctx: inout CallContext) -> UInt64 {
