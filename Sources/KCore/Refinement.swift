@@ -41,8 +41,9 @@ public struct RefinementReport: Equatable, Sendable, CustomStringConvertible {
 /// whole logs.
 public func compareStates(_ s: SpecState, _ i: SpecState, logsFrom: [Int: Int]? = nil) -> [RefinementDifference] {
     var d: [RefinementDifference] = []
-    func cmp<T: Equatable>(_ name: String, _ a: T, _ b: T) {
-        if a != b { d.append(.init(field: name, spec: "\(a)", impl: "\(b)")) }
+    // Names are built only for a difference: this runs after every checked call.
+    func cmp<T: Equatable>(_ name: @autoclosure () -> String, _ a: T, _ b: T) {
+        if a != b { d.append(.init(field: name(), spec: "\(a)", impl: "\(b)")) }
     }
     cmp("halt", s.data.halt, i.data.halt)
     cmp("tstate", s.data.tstate, i.data.tstate)
