@@ -28,7 +28,7 @@ extension Machine {
     func hostContext(_ cpu: CPU) -> HostContext {
         HostContext(
             cpu: cpu.index, x: (0..<31).map { cpu.x($0) }, elr: cpu.el2.elr, esr: cpu.el2.esr, far: cpu.el2.far,
-            hpfar: cpu.el2.hpfar)
+            hpfar: cpu.el2.hpfar, cycle: cpu.cycles)
     }
 
     /// Applies a KCore handler's effects to the machine; returns a run result on a hypervisor panic.

@@ -12,13 +12,12 @@ extension MmioOps {
 
         /// Pulls lock `id`; false (spec undefined) when it is not free.
         static func pull(_ s: inout SpecState, _ ctx: inout CallContext, _ id: Int) -> Bool {
-            ctx.steps += 1
-            if s.data.locks.acquire(id, cpu: ctx.cpu) { return true }
+            if s.data.locks.acquire(id, &ctx) { return true }
             ctx.flagUndefined("lock \(LockID.name(id)) not free on entry")
             return false
         }
-        static func rel(_ s: inout SpecState, _ ctx: CallContext, _ id: Int, _ o: SharedObject) {
-            _ = s.data.locks.release(id, cpu: ctx.cpu, pushing: o)
+        static func rel(_ s: inout SpecState, _ ctx: inout CallContext, _ id: Int, _ o: SharedObject) {
+            _ = s.data.locks.release(id, &ctx, pushing: o)
         }
         static func free(_ s: SpecState, _ ctx: inout CallContext, _ ids: [Int]) -> Bool {
             for id in ids where s.data.locks.isHeld(id) {
@@ -42,7 +41,7 @@ extension MmioOps {
             ctx.steps += 1
             if res == KC.INVALID {
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, LockID.smmu, .smmu)
                 return KC.INVALID
             }
             let index = Int(res)
@@ -51,7 +50,7 @@ extension MmioOps {
                 return 0  // SMMU lock kept
             }
             s.data.tstate = 1
-            rel(&s, ctx, LockID.smmu, .smmu)
+            rel(&s, &ctx, LockID.smmu, .smmu)
             return res
         }
 
@@ -112,16 +111,16 @@ extension MmioOps {
             let vmid = s.data.smmuVmid[KC.smmu_id(index, cbndx)]
             if vmid == KC.INVALID {
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, LockID.smmu, .smmu)
                 return
             }
             let id = LockID.info(vmid)
             guard pull(&s, &ctx, id) else { return }
-            rel(&s, ctx, id, .vminfo)  // released on both paths
+            rel(&s, &ctx, id, .vminfo)  // released on both paths
             if s.data.vminfos[Int(vmid)].state == .poweroff {
                 s.data.smmuVmid[KC.smmu_id(index, cbndx)] = KC.INVALID
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, LockID.smmu, .smmu)
             } else {
                 panic(&s, &ctx, "el2_free_smmu_pgd", "bank \(cbndx) of SMMU\(index) owned by vmid \(vmid), which is not POWEROFF", tstate: 1)
             }
@@ -142,11 +141,11 @@ extension MmioOps {
                     _ = pull(&s, &ctx, LockID.spt)
                     s.spt.clearBank(KC.SMMU_TTBR(index, cbndx))
                     s.data.tstate = 1
-                    rel(&s, ctx, LockID.smmu, .smmu)
-                    rel(&s, ctx, LockID.spt, .spt)
+                    rel(&s, &ctx, LockID.smmu, .smmu)
+                    rel(&s, &ctx, LockID.spt, .spt)
                 } else {
                     s.data.tstate = 1
-                    rel(&s, ctx, LockID.smmu, .smmu)
+                    rel(&s, &ctx, LockID.smmu, .smmu)
                 }
             } else {
                 panic(&s, &ctx, "el2_alloc_smmu_pgd", "cbndx \(cbndx) beyond SMMU\(index)'s \(num) context banks")
@@ -163,7 +162,7 @@ extension MmioOps {
             let vmid = s.data.smmuVmid[KC.smmu_id(index, cbndx)]
             if vmid == KC.INVALID {
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, LockID.smmu, .smmu)
                 return
             }
             let id = LockID.info(vmid)
@@ -191,20 +190,20 @@ extension MmioOps {
                                 s.data.flatmem[pfn] = ctx.pageContents(pfn)
                                 s.data.dataLog[vmid] = logn &+ 1
                                 s.data.tstate = 1
-                                rel(&s, ctx, LockID.smmu, .smmu)
-                                rel(&s, ctx, id, .vminfo)
-                                rel(&s, ctx, LockID.s2page, .s2page)
-                                rel(&s, ctx, LockID.npt(0), .npt)
-                                s.data.locks.pushFlatmem(cpu: ctx.cpu)
+                                rel(&s, &ctx, LockID.smmu, .smmu)
+                                rel(&s, &ctx, id, .vminfo)
+                                rel(&s, &ctx, LockID.s2page, .s2page)
+                                rel(&s, &ctx, LockID.npt(0), .npt)
+                                s.data.locks.pushFlatmem(&ctx)
                             }
                         } else {
                             panic(&s, &ctx, f, "host page 0x\(String(pfn, radix: 16)) still shared (count \(page.count))")
                         }
                     } else if page.owner == vmid {
                         s.data.tstate = 1
-                        rel(&s, ctx, LockID.smmu, .smmu)
-                        rel(&s, ctx, id, .vminfo)
-                        rel(&s, ctx, LockID.s2page, .s2page)
+                        rel(&s, &ctx, LockID.smmu, .smmu)
+                        rel(&s, &ctx, id, .vminfo)
+                        rel(&s, &ctx, LockID.s2page, .s2page)
                     } else {
                         panic(&s, &ctx, f, "pfn 0x\(String(pfn, radix: 16)) owned by \(page.owner), not the host or vmid \(vmid)")
                     }
@@ -213,8 +212,8 @@ extension MmioOps {
                 }
             } else {
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
-                rel(&s, ctx, id, .vminfo)
+                rel(&s, &ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, id, .vminfo)
             }
         }
 
@@ -228,7 +227,7 @@ extension MmioOps {
             let vmid = s.data.smmuVmid[KC.smmu_id(index, cbndx)]
             if vmid == KC.INVALID {
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, LockID.smmu, .smmu)
                 return
             }
             let id = LockID.info(vmid)
@@ -253,10 +252,10 @@ extension MmioOps {
                     s.data.s2page[pfn].count = page.count + 1
                 }
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
-                rel(&s, ctx, id, .vminfo)
-                rel(&s, ctx, LockID.s2page, .s2page)
-                rel(&s, ctx, LockID.spt, .spt)
+                rel(&s, &ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, id, .vminfo)
+                rel(&s, &ctx, LockID.s2page, .s2page)
+                rel(&s, &ctx, LockID.spt, .spt)
             } else {
                 panic(&s, &ctx, f, "pfn 0x\(String(pfn, radix: 16)) is \(page), not vmid \(vmid)'s page at gfn 0x\(String(gfn, radix: 16))")
             }
@@ -270,7 +269,7 @@ extension MmioOps {
             guard pull(&s, &ctx, LockID.spt) else { return 0 }
             let pte = s.spt.entry(KC.SMMU_TTBR(index, cbndx), iova / 4096).pte
             s.data.tstate = 1
-            rel(&s, ctx, LockID.spt, .spt)
+            rel(&s, &ctx, LockID.spt, .spt)
             return KC.phys_page(pte) &+ (iova & 4095)
         }
 
@@ -284,7 +283,7 @@ extension MmioOps {
             let vmid = s.data.smmuVmid[KC.smmu_id(index, cbndx)]
             if vmid == KC.INVALID {
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, LockID.smmu, .smmu)
                 return
             }
             let id = LockID.info(vmid)
@@ -308,10 +307,10 @@ extension MmioOps {
                 s.data.s2page[pfn].count = page.count - 1
             }
             s.data.tstate = 1
-            rel(&s, ctx, LockID.smmu, .smmu)
-            rel(&s, ctx, id, .vminfo)
-            rel(&s, ctx, LockID.s2page, .s2page)
-            rel(&s, ctx, LockID.spt, .spt)
+            rel(&s, &ctx, LockID.smmu, .smmu)
+            rel(&s, &ctx, id, .vminfo)
+            rel(&s, &ctx, LockID.s2page, .s2page)
+            rel(&s, &ctx, LockID.spt, .spt)
         }
 
         // MARK: helpers of the layers below (atomic forms)
@@ -377,8 +376,8 @@ extension MmioOps {
                     return
                 }
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.s2page, .s2page)
-                rel(&s, ctx, LockID.npt(0), .npt)
+                rel(&s, &ctx, LockID.s2page, .s2page)
+                rel(&s, &ctx, LockID.npt(0), .npt)
             } else {
                 panic(&s, &ctx, f, "host access to pfn 0x\(String(pfn, radix: 16)) owned by \(page.owner == KC.COREVISOR ? "EL2 (COREVISOR)" : "vmid \(page.owner)")")
             }
@@ -393,7 +392,7 @@ extension MmioOps {
                 if local_mmap(&s.npt, &ctx, addr: pfn &* 4096, level: 3, pte: KC.PAGE_GUEST) { return true }
             }
             s.data.tstate = 1
-            rel(&s, ctx, LockID.npt(0), .npt)
+            rel(&s, &ctx, LockID.npt(0), .npt)
             return false
         }
     }

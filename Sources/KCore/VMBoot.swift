@@ -5,55 +5,55 @@
 enum VMBoot {
     static func register_kvm(_ d: inout EL2Data, _ ctx: inout CallContext) -> UInt64 {
         if d.halt { return 0 }
-        _ = d.locks.acquire(LockID.core, cpu: ctx.cpu)
+        _ = d.locks.acquire(LockID.core, &ctx)
         let vmid = d.nextVmid
         guard vmid < KC.COREVISOR else { return halt(&d, &ctx, "register_kvm", "no vmid left") }
         d.nextVmid = vmid + 1
-        _ = d.locks.release(LockID.core, cpu: ctx.cpu, pushing: .coreData)
-        _ = d.locks.acquire(LockID.info(vmid), cpu: ctx.cpu)
+        _ = d.locks.release(LockID.core, &ctx, pushing: .coreData)
+        _ = d.locks.acquire(LockID.info(vmid), &ctx)
         guard d.vminfos[Int(vmid)].state == .unused else { return halt(&d, &ctx, "register_kvm", "vmid \(vmid) in use") }
         d.vminfos[Int(vmid)].state = .ready
-        _ = d.locks.release(LockID.info(vmid), cpu: ctx.cpu, pushing: .vminfo)
+        _ = d.locks.release(LockID.info(vmid), &ctx, pushing: .vminfo)
         d.tstate = 1
         return UInt64(vmid)
     }
 
     static func register_vcpu(_ d: inout EL2Data, _ ctx: inout CallContext, vmid: UInt32, vcpu: Int) {
         if d.halt { return }
-        _ = d.locks.acquire(LockID.info(vmid), cpu: ctx.cpu)
+        _ = d.locks.acquire(LockID.info(vmid), &ctx)
         let info = d.vminfos[Int(vmid)]
         guard info.state == .ready, info.registeredVCPUs & (1 << vcpu) == 0 else {
             _ = halt(&d, &ctx, "register_vcpu", "vmid \(vmid) is \(info.state) or vcpu \(vcpu) already registered")
             return
         }
         d.vminfos[Int(vmid)].registeredVCPUs |= 1 << vcpu
-        _ = d.locks.release(LockID.info(vmid), cpu: ctx.cpu, pushing: .vminfo)
+        _ = d.locks.release(LockID.info(vmid), &ctx, pushing: .vminfo)
         d.tstate = 1
     }
 
     static func set_boot_info(_ d: inout EL2Data, _ ctx: inout CallContext, vmid: UInt32, addr: UInt64, size: UInt64) -> UInt64 {
         if d.halt { return 0 }
-        _ = d.locks.acquire(LockID.info(vmid), cpu: ctx.cpu)
+        _ = d.locks.acquire(LockID.info(vmid), &ctx)
         guard d.vminfos[Int(vmid)].state == .ready else {
             return halt(&d, &ctx, "set_boot_info", "vmid \(vmid) is \(d.vminfos[Int(vmid)].state), not READY")
         }
         let idx = UInt64(d.vminfos[Int(vmid)].loads.count)
         if idx < KC.MAX_LOAD_INFO_NUM { d.vminfos[Int(vmid)].loads.append(LoadInfo(loadAddress: addr, size: size)) }
-        _ = d.locks.release(LockID.info(vmid), cpu: ctx.cpu, pushing: .vminfo)
+        _ = d.locks.release(LockID.info(vmid), &ctx, pushing: .vminfo)
         d.tstate = 1
         return idx
     }
 
     static func remap_vm_image(_ d: inout EL2Data, _ ctx: inout CallContext, vmid: UInt32, pfn: UInt64, loadIdx: Int) {
         if d.halt { return }
-        _ = d.locks.acquire(LockID.info(vmid), cpu: ctx.cpu)
+        _ = d.locks.acquire(LockID.info(vmid), &ctx)
         let info = d.vminfos[Int(vmid)]
         if info.state == .ready, loadIdx < info.loads.count,
             UInt64(info.loads[loadIdx].remappedPFNs.count) < info.loads[loadIdx].pageCount
         {
             d.vminfos[Int(vmid)].loads[loadIdx].remappedPFNs.append(pfn)
         }
-        _ = d.locks.release(LockID.info(vmid), cpu: ctx.cpu, pushing: .vminfo)
+        _ = d.locks.release(LockID.info(vmid), &ctx, pushing: .vminfo)
         d.tstate = 1
     }
 
@@ -66,7 +66,7 @@ enum VMBoot {
         digest: (([UInt8]) -> [UInt8])?, read: (UInt64) -> [UInt8]?
     ) -> [(pfn: UInt64, gfn: UInt64)]? {
         if d.halt { return nil }
-        _ = d.locks.acquire(LockID.info(vmid), cpu: ctx.cpu)
+        _ = d.locks.acquire(LockID.info(vmid), &ctx)
         let info = d.vminfos[Int(vmid)]
         guard info.state == .ready, !info.loads.isEmpty else {
             _ = halt(&d, &ctx, "verify_vm_image", "vmid \(vmid) is \(info.state) or has no image")
@@ -117,7 +117,7 @@ enum VMBoot {
             guard assign_pfn_to_vm(&d, &ctx, vmid: vmid, gfn: p.gfn, pfn: p.pfn, revoke: revoke) else { return }
         }
         d.vminfos[Int(vmid)].state = .verified
-        _ = d.locks.release(LockID.info(vmid), cpu: ctx.cpu, pushing: .vminfo)
+        _ = d.locks.release(LockID.info(vmid), &ctx, pushing: .vminfo)
         d.tstate = 1
     }
 
@@ -130,7 +130,7 @@ enum VMBoot {
         _ d: inout EL2Data, _ ctx: inout CallContext, vmid: UInt32, gfn: UInt64, pfn: UInt64,
         revoke: (UInt64, inout CallContext) -> Void
     ) -> Bool {
-        _ = d.locks.acquire(LockID.s2page, cpu: ctx.cpu)
+        _ = d.locks.acquire(LockID.s2page, &ctx)
         let page = d.s2page[pfn]
         let name = "image page 0x\(String(pfn, radix: 16))"
         if page.owner == KC.HOSTVISOR {
@@ -147,16 +147,16 @@ enum VMBoot {
             _ = halt(&d, &ctx, "verify_vm_image", "\(name) is owned by \(who)")
             return false
         }
-        _ = d.locks.release(LockID.s2page, cpu: ctx.cpu, pushing: .s2page)
+        _ = d.locks.release(LockID.s2page, &ctx, pushing: .s2page)
         return true
     }
 
     /// PSCI SYSTEM_OFF from a VM (`set_vm_poweroff`): unconditional.
     static func set_vm_poweroff(_ d: inout EL2Data, _ ctx: inout CallContext, vmid: UInt32) {
         if d.halt { return }
-        _ = d.locks.acquire(LockID.info(vmid), cpu: ctx.cpu)
+        _ = d.locks.acquire(LockID.info(vmid), &ctx)
         d.vminfos[Int(vmid)].state = .poweroff
-        _ = d.locks.release(LockID.info(vmid), cpu: ctx.cpu, pushing: .vminfo)
+        _ = d.locks.release(LockID.info(vmid), &ctx, pushing: .vminfo)
         d.tstate = 1
     }
 

@@ -47,6 +47,9 @@ struct Run: ParsableCommand {
     @Option(help: "Write the trace events as JSON Lines to FILE (schema in Documentation/Trace.md); without --trace, all streams. Example: --trace-json trace.jsonl")
     var traceJson: String?
 
+    @Option(help: "Write the spec's lock log to FILE ('-' for stderr): one event per line in cycle order, '[cycle] cpuN LOCK TEVENT n (...)' for WAIT_LOCK (with ticket and wait), OPULL, the push of the shared object, REL_LOCK (Documentation/Trace.md). Example: --lock-log locks.txt")
+    var lockLog: String?
+
     @Option(help: "YAML file overriding cycle costs (sections cpu and el2; see Documentation/CostModel.md). Example: --cost-model costs.yaml")
     var costModel: String?
 
@@ -128,6 +131,20 @@ struct Run: ParsableCommand {
             machine.traceJSONSink = { line in fputs(line + "\n", f) }
         }
         defer { if let jsonFile { fclose(jsonFile) } }
+        var lockFile: UnsafeMutablePointer<FILE>?
+        if let lockLog {
+            if lockLog == "-" {
+                machine.logLocks { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
+            } else {
+                guard let f = fopen(lockLog, "w") else {
+                    FileHandle.standardError.write("smmu-emu: error: cannot write \(lockLog)\n".data(using: .utf8)!)
+                    throw ExitCode(2)
+                }
+                lockFile = f
+                machine.logLocks { fputs($0 + "\n", f) }
+            }
+        }
+        defer { if let lockFile { fclose(lockFile) } }
         let printText = trace != nil
         machine.traceSink = { line in
             guard printText else { return }
