@@ -21,16 +21,23 @@ public struct MachineConfiguration {
     /// foreign VM pages (`--check-invariants`); `--strict-smmu` makes such a finding a panic.
     public var checkInvariants = false
     public var strictSMMU = false
-    /// Trace streams to print (`--trace mmio,hvc,s2`).
+    /// Trace streams to print (`--trace mmio,hvc,s2,dma`).
     public var trace: Set<TraceKind> = []
+    /// Record the run as a timeline for `--trace-perfetto` (`Machine.perfetto`).
+    public var recordPerfetto = false
     public init() {}
 }
 
-/// What `--trace` can show: trapped SMMU accesses, hypercalls, host stage-2 faults and mappings.
+/// What `--trace` can show: trapped SMMU accesses, hypercalls, host stage-2 faults and mappings,
+/// DMA transactions through the SMMUs.
 public enum TraceKind: String, CaseIterable, Sendable {
-    case mmio, hvc, s2
+    case mmio, hvc, s2, dma
     /// Every instruction with its disassembly and the registers it changed (for small images).
     case insn
+
+    /// The streams that are `TraceEvent`s (all but insn, which is text only): what
+    /// `--trace-json` records when `--trace` does not narrow it.
+    public static let events: Set<TraceKind> = [.mmio, .hvc, .s2, .dma]
 }
 
 /// How a run ended; `exitStatus` follows HARDWARE.md's command-line contract.
@@ -67,6 +74,11 @@ public final class Machine {
     public internal(set) var knownDivergences: [String] = []
     /// Cycles each CPU spent in EL2 handlers.
     public internal(set) var el2Cycles: [UInt64]
+    /// The timeline being recorded (with `recordPerfetto`); write it after `run`.
+    public let perfetto: PerfettoTrace?
+    /// The CPU executing now, if any: a device's side effects (a DMA copy) happen inside one of
+    /// its instructions, and their trace events carry its index and clock.
+    var runningCPU: CPU?
     static let quantum: UInt64 = 10_000
 
     public init(imagePath: String, configuration: MachineConfiguration, output: @escaping (UInt8) -> Void) throws(ELFLoadError) {
@@ -101,6 +113,8 @@ public final class Machine {
         }
         self.kcore = kcore
         el2Cycles = Array(repeating: 0, count: cpus.count)
+        perfetto = configuration.recordPerfetto
+            ? PerfettoTrace(image: URL(fileURLWithPath: imagePath).lastPathComponent, cpus: cpus.count, smmus: smmus.map(\.name)) : nil
         // The host runs under stage 2 from reset (HCR_EL2.VM), with SMC trapped (HCR_EL2.TSC), as SeKVM sets it.
         for c in cpus {
             c.el2.hcr = 1 | 1 << 19
@@ -109,6 +123,7 @@ public final class Machine {
         }
         cpus[0].powerOn(entry: image.entry, context: 0)
         if configuration.trace.contains(.insn) { installInstructionTrace() }
+        if configuration.trace.contains(.dma) || perfetto != nil { installDMATrace() }
     }
 
     /// `--trace insn`: the CPU calls the observer before each instruction; the observer prints
@@ -139,6 +154,19 @@ public final class Machine {
 
     /// Runs until power-off, a limit, or a state no CPU can leave.
     public func run() -> RunResult {
+        let result = runCPUs()
+        runningCPU = nil
+        if let perfetto {
+            let last = cpus.max { ($0.cycles, $1.index) < ($1.cycles, $0.index) } ?? cpus[0]
+            perfetto.finish(cycles: cpus.map(\.cycles), instructions: cpus.map(\.instructionsRetired))
+            perfetto.instant(cpu: last.index, name: "end of run", at: last.cycles,
+                             arguments: [("exitStatus", .int(UInt64(max(0, result.exitStatus)))), ("reason", .string(result.reason))])
+        }
+        return result
+    }
+
+    /// The scheduler: the powered-on CPU with the lowest clock runs next, for one quantum.
+    func runCPUs() -> RunResult {
         var waiting = Set<Int>()
         while true {
             let live = cpus.filter { $0.isPoweredOn && !waiting.contains($0.index) }
@@ -153,24 +181,42 @@ public final class Machine {
                 return RunResult(exitStatus: 4, reason: "instruction limit \(configuration.maxInstructions) reached")
             }
             let limit = min(configuration.maxCycles, cpu.cycles &+ Machine.quantum)
+            runningCPU = cpu
+            perfetto?.enter(cpu: cpu.index, .guest, at: cpu.cycles, instructions: cpu.instructionsRetired)
             switch cpu.run(cycleLimit: limit, instructionLimit: configuration.maxInstructions - done) {
             case .cycleLimit, .instructionLimit:
                 continue
             case .waitForEvent:
                 // WFE: give the other CPUs the next slot by moving this CPU's clock past theirs.
+                perfetto?.enter(cpu: cpu.index, .waitForEvent, at: cpu.cycles, instructions: cpu.instructionsRetired)
                 let next = cpus.filter { $0.isPoweredOn && $0 !== cpu }.map(\.cycles).min() ?? cpu.cycles
                 cpu.cycles = max(cpu.cycles, next) &+ 1
                 waiting.removeAll()
             case .waitForInterrupt:
+                perfetto?.enter(cpu: cpu.index, nil, at: cpu.cycles, instructions: cpu.instructionsRetired)
                 waiting.insert(cpu.index)
             case .hypervisorCall, .secureMonitorCall:
                 if let end = handleHypercall(cpu, smc: cpu.el2.esr >> 26 == 0x17) { return end }
                 cpu.returnFromEL2()
+                if !cpu.isPoweredOn { perfetto?.enter(cpu: cpu.index, nil, at: cpu.cycles, instructions: cpu.instructionsRetired) }
                 waiting.removeAll()
             case .stage2Abort:
                 if let end = handleStage2Abort(cpu) { return end }
                 cpu.returnFromEL2()
             }
+        }
+    }
+
+    /// The PSCI function's name (DEN0022), for the timeline; nil for ids PSCI does not define here.
+    static func psciFunctionName(_ fn: UInt64) -> String? {
+        switch fn {
+        case 0x8400_0000: "PSCI_VERSION"
+        case 0x8400_0002: "CPU_OFF"
+        case 0xC400_0003: "CPU_ON"
+        case 0xC400_0004: "AFFINITY_INFO"
+        case 0x8400_0008: "SYSTEM_OFF"
+        case 0x8400_0009: "SYSTEM_RESET"
+        default: nil
         }
     }
 
