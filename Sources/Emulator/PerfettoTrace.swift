@@ -55,6 +55,9 @@ public final class PerfettoTrace {
         var state: CPUState
         var start: UInt64
         var instructions: UInt64
+        /// Spans inside this one (lock waits), written after it so that a child that fills its
+        /// parent exactly still sorts after it.
+        var children: [Event] = []
     }
 
     public let image: String
@@ -100,12 +103,14 @@ public final class PerfettoTrace {
         case .waitForEvent:
             cpuTracks[cpu].append(Event(name: "WFE", category: "wait", phase: "X", ts: o.start, dur: dur, arguments: []))
         }
+        cpuTracks[cpu] += o.children
     }
 
     /// A wait for EL2 lock `lock` on `cpu`, inside the handler span open there.
     public func lockWait(cpu: Int, lock: String, start: UInt64, cycles: UInt64) {
         guard cpuTracks.indices.contains(cpu) else { return }
-        cpuTracks[cpu].append(Event(name: "lock wait " + lock, category: "lock", phase: "X", ts: start, dur: cycles, arguments: [("lock", .string(lock))]))
+        let e = Event(name: "lock wait " + lock, category: "lock", phase: "X", ts: start, dur: cycles, arguments: [("lock", .string(lock))])
+        if open[cpu] != nil { open[cpu]!.children.append(e) } else { cpuTracks[cpu].append(e) }
     }
 
     /// A marker on `cpu`'s track (how the run ended).

@@ -89,14 +89,17 @@ import Testing
         t.lockWait(cpu: 0, lock: "npt", start: 100, cycles: 30)
         t.enter(cpu: 0, .guest, at: 300, instructions: 10)
         t.enter(cpu: 0, .guest, at: 400, instructions: 20)  // same state: one span
+        t.enter(cpu: 0, .el2(handler: "el2_arm_lpae_map", arguments: []), at: 450, instructions: 30)
+        t.lockWait(cpu: 0, lock: "spt", start: 450, cycles: 50)  // as long as the handler: still its child
         t.dmaTransaction(smmu: 0, name: "CB1 R", start: 2000, cycles: 60, arguments: [])
         t.dmaTransaction(smmu: 0, name: "CB1 W", start: 1990, cycles: 60, arguments: [])  // recorded later, earlier in time
         t.dmaTransaction(smmu: 0, name: "CB1 R", start: 2100, cycles: 2, arguments: [])
         t.finish(cycles: [500], instructions: [30])
+        t.finish(cycles: [600], instructions: [40])  // idempotent: nothing is open any more
         let json = t.json()
         let (problems, events) = TraceEventFormatCheck.problems(in: Data(json.utf8))
         #expect(problems.isEmpty, "\(problems)")
-        #expect(names(events, tid: 1) == ["guest", "map_page_host", "lock wait npt", "guest"])
+        #expect(names(events, tid: 1) == ["guest", "map_page_host", "lock wait npt", "guest", "el2_arm_lpae_map", "lock wait spt"])
         #expect(names(events, tid: 1000) == ["CB1 W", "CB1 R"])
         #expect(names(events, tid: 1001) == ["CB1 R"])
         #expect(json.contains("\"ts\":0.100,\"dur\":0.200"))
