@@ -95,6 +95,20 @@ import Testing
                 "Tests/Golden/images.txt and firmware-samples/build disagree on the samples; regenerate with SMMU_EMU_UPDATE_GOLDEN=1")
     }
 
+    /// The goldens are what the command line prints: the trace lines on stderr (the run's own
+    /// messages aside) and the --trace-json file.
+    @Test(.enabled(if: CommandLineTests.binary != nil && SamplePaths.has("smmu-dma"), "build smmu-emu and the samples first"))
+    func commandLineWritesTheSameTraces() throws {
+        let trace = try #require(SampleTraces.traces["smmu-dma"])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("smmu-emu-golden-\(getpid()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (code, _, err) = try CommandLineTests().run(["run", SamplePaths.sample("smmu-dma"), "--trace", "mmio,hvc,s2,dma", "--trace-json", path])
+        #expect(code == 0)
+        let lines = err.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("smmu-emu: ") }
+        #expect(lines == trace.text)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == trace.json.map { $0 + "\n" }.joined())
+    }
+
     @Test func longTracesKeepTheirHeadAndADigest() {
         let lines = (0..<2001).map { "line \($0)" }
         let g = GoldenTraceTests.golden(lines)
