@@ -77,7 +77,33 @@ extension Machine {
         let outcome = kcore.handleHostStage2Fault(&h)
         let kind: TraceKind = outcome.decision.handler == "emulate_mmio" ? .mmio : .s2
         if configuration.trace.contains(kind) { traceAbort(cpu, outcome, at: start, kind: kind) }
+        if perfetto != nil { recordHandler(cpu, outcome, name: outcome.decision.handler, at: start) }
         return apply(outcome, h, to: cpu)
+    }
+
+    /// Opens the handler's span on the CPU's timeline (it ends when the CPU is back in the guest)
+    /// and draws the lock waits the handler reported inside it.
+    func recordHandler(_ cpu: CPU, _ o: TrapOutcome, name: String, at start: UInt64) {
+        guard let perfetto else { return }
+        var args: [(String, PerfettoTrace.Argument)] = [("target", .string(o.decision.target)), ("action", .string(o.decision.action.rawValue))]
+        if let v = o.decision.value { args.append(("value", .string(hex(v)))) }
+        if let p = o.panic { args.append(("panic", .string("\(p)"))) }
+        args.append(("el2Cycles", .int(o.cycles)))
+        perfetto.enter(cpu: cpu.index, .el2(handler: name, arguments: args), at: start, instructions: cpu.instructionsRetired)
+        for w in lockWaits(since: start) {
+            perfetto.lockWait(cpu: cpu.index, lock: w.lock, start: start &+ w.offset, cycles: w.cycles)
+        }
+    }
+
+    /// The lock waits of the handler that just ran (KCore's ticket locks report each
+    /// `WAIT_LOCK` with the cycles it waited), as offsets from the handler's start.
+    func lockWaits(since start: UInt64) -> [LockWait] {
+        defer { handlerLockWaits.removeAll() }
+        return handlerLockWaits.map { w in
+            var l = w.wait
+            l.offset = w.cycle >= start ? w.cycle - start : 0
+            return l
+        }
     }
 
     /// Records a stage-2 trap for `--trace` / `--trace-json`.
@@ -107,6 +133,9 @@ extension Machine {
         if smc { cpu.el2.elr &+= 4 }
         let fn = cpu.x(0) & 0xFFFF_FFFF
         if fn >> 24 == 0x84 || fn >> 24 == 0xC4 {
+            let name = Machine.psciFunctionName(fn) ?? "PSCI 0x" + String(fn, radix: 16)
+            perfetto?.enter(cpu: cpu.index, .el2(handler: name, arguments: [("function", .string(hex(fn)))]), at: cpu.cycles,
+                            instructions: cpu.instructionsRetired)
             cpu.cycles &+= kcore.configuration.costModel.trapEntry
             el2Cycles[cpu.index] &+= kcore.configuration.costModel.trapEntry
             el2Statistics.record("psci", cycles: kcore.configuration.costModel.trapEntry)
@@ -121,6 +150,10 @@ extension Machine {
                 call: Int(fn), args: (1...5).map { hex(cpu.x($0)) }, result: hex(h.x[0]),
                 target: outcome.decision.target, action: outcome.decision.action.rawValue,
                 panic: outcome.panic.map { "\($0)" }, el2Cycles: outcome.cycles))
+        }
+        if perfetto != nil {
+            // HVC spans are named by the called function (el2_alloc_smmu_pgd), not "hvc".
+            recordHandler(cpu, outcome, name: outcome.decision.target, at: start)
         }
         return apply(outcome, h, to: cpu)
     }

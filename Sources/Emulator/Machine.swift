@@ -22,19 +22,26 @@ public struct MachineConfiguration {
     /// (`--check-invariants`); `--strict-smmu` makes an SMMU finding a panic.
     public var checkInvariants = false
     public var strictSMMU = false
-    /// Trace streams to print (`--trace mmio,hvc,s2`).
+    /// Trace streams to print (`--trace mmio,hvc,s2,dma`).
     public var trace: Set<TraceKind> = []
     /// The SHA-256 each VM's image must hash to for `verify_vm_image` (`--vm-image VMID=…`);
     /// a VM without one fails verification (a hypervisor panic).
     public var vmImages: [VMImageOption] = []
+    /// Record the run as a timeline for `--trace-perfetto` (`Machine.perfetto`).
+    public var recordPerfetto = false
     public init() {}
 }
 
-/// What `--trace` can show: trapped SMMU accesses, hypercalls, host stage-2 faults and mappings.
+/// What `--trace` can show: trapped SMMU accesses, hypercalls, host stage-2 faults and mappings,
+/// DMA transactions through the SMMUs.
 public enum TraceKind: String, CaseIterable, Sendable {
-    case mmio, hvc, s2
+    case mmio, hvc, s2, dma
     /// Every instruction with its disassembly and the registers it changed (for small images).
     case insn
+
+    /// The streams that are `TraceEvent`s (all but insn, which is text only): what
+    /// `--trace-json` records when `--trace` does not narrow it.
+    public static let events: Set<TraceKind> = [.mmio, .hvc, .s2, .dma]
 }
 
 /// How a run ended; `exitStatus` follows HARDWARE.md's command-line contract.
@@ -78,6 +85,11 @@ public final class Machine {
     public internal(set) var el2Cycles: [UInt64]
     /// EL2 calls and cycles per handler, for `--stats`.
     public internal(set) var el2Statistics = EL2Statistics()
+    /// The timeline being recorded (with `recordPerfetto`); write it after `run`.
+    public let perfetto: PerfettoTrace?
+    /// The CPU executing now, if any: a device's side effects (a DMA copy) happen inside one of
+    /// its instructions, and their trace events carry its index and clock.
+    var runningCPU: CPU?
     static let quantum: UInt64 = 10_000
     /// `--lock-log`: the lock events of every EL2 handler, printed in cycle order.
     var lockLog: CycleOrderedLog?
@@ -85,9 +97,21 @@ public final class Machine {
     /// Sends every lock event (the spec's log: wait, pull, push, release, per CPU, with its
     /// cycle) to `sink`, one line each, in cycle order.
     public func logLocks(to sink: @escaping (String) -> Void) {
-        let log = CycleOrderedLog(sink)
-        lockLog = log
-        kcore.locks.sink = { log.add($0) }
+        lockLog = CycleOrderedLog(sink)
+        installLockSink()
+    }
+
+    /// Lock waits of the handler running now, for the timeline (`recordHandler` takes them).
+    var handlerLockWaits: [(cycle: UInt64, wait: LockWait)] = []
+
+    /// One sink for KCore's lock events: the `--lock-log` printer and the timeline's lock waits.
+    func installLockSink() {
+        kcore.locks.sink = { [unowned self] e in
+            lockLog?.add(e)
+            if perfetto != nil, case .waitLock = e.event.kind, e.waited > 0 {
+                handlerLockWaits.append((e.cycle, LockWait(lock: LockID.name(e.lock), offset: 0, cycles: e.waited)))
+            }
+        }
     }
 
     public init(imagePath: String, configuration: MachineConfiguration, output: @escaping (UInt8) -> Void) throws(ELFLoadError) {
@@ -125,6 +149,8 @@ public final class Machine {
         }
         self.kcore = kcore
         el2Cycles = Array(repeating: 0, count: cpus.count)
+        perfetto = configuration.recordPerfetto
+            ? PerfettoTrace(image: URL(fileURLWithPath: imagePath).lastPathComponent, cpus: cpus.count, smmus: smmus.map(\.name)) : nil
         // The host runs under stage 2 from reset (HCR_EL2.VM), with SMC trapped (HCR_EL2.TSC), as SeKVM sets it.
         for c in cpus {
             c.el2.hcr = 1 | 1 << 19
@@ -133,6 +159,8 @@ public final class Machine {
         }
         cpus[0].powerOn(entry: image.entry, context: 0)
         if configuration.trace.contains(.insn) { installInstructionTrace() }
+        if configuration.trace.contains(.dma) || perfetto != nil { installDMATrace() }
+        if perfetto != nil { installLockSink() }
     }
 
     /// `--trace insn`: the CPU calls the observer before each instruction; the observer prints
@@ -165,6 +193,13 @@ public final class Machine {
     public func run() -> RunResult {
         let result = runCPUs()
         lockLog?.finish()
+        runningCPU = nil
+        if let perfetto {
+            let last = cpus.max { ($0.cycles, $1.index) < ($1.cycles, $0.index) } ?? cpus[0]
+            perfetto.finish(cycles: cpus.map(\.cycles), instructions: cpus.map(\.instructionsRetired))
+            perfetto.instant(cpu: last.index, name: "end of run", at: last.cycles,
+                             arguments: [("exitStatus", .int(UInt64(max(0, result.exitStatus)))), ("reason", .string(result.reason))])
+        }
         return result
     }
 
@@ -182,6 +217,7 @@ public final class Machine {
             }
             if let exit = pending.removeValue(forKey: cpu.index) {
                 lockLog?.flush(before: cpu.cycles)
+                runningCPU = cpu
                 switch exit {
                 case .stage2Abort:
                     if let end = handleStage2Abort(cpu) { return end }
@@ -189,6 +225,7 @@ public final class Machine {
                 default:
                     if let end = handleHypercall(cpu, smc: cpu.el2.esr >> 26 == 0x17) { return end }
                     cpu.returnFromEL2()
+                    if !cpu.isPoweredOn { perfetto?.enter(cpu: cpu.index, nil, at: cpu.cycles, instructions: cpu.instructionsRetired) }
                     wake(&waiting, at: cpu.cycles)
                 }
                 continue
@@ -202,16 +239,20 @@ public final class Machine {
             }
             var limit = min(configuration.maxCycles, cpu.cycles &+ Machine.quantum)
             if let trap = pending.keys.map({ cpus[$0].cycles }).min() { limit = min(limit, max(trap, cpu.cycles &+ 1)) }
+            runningCPU = cpu
+            perfetto?.enter(cpu: cpu.index, .guest, at: cpu.cycles, instructions: cpu.instructionsRetired)
             let exit = cpu.run(cycleLimit: limit, instructionLimit: configuration.maxInstructions - done)
             switch exit {
             case .cycleLimit, .instructionLimit:
                 continue
             case .waitForEvent:
                 // WFE: give the other CPUs the next slot by moving this CPU's clock past theirs.
+                perfetto?.enter(cpu: cpu.index, .waitForEvent, at: cpu.cycles, instructions: cpu.instructionsRetired)
                 let next = cpus.filter { $0.isPoweredOn && $0 !== cpu }.map(\.cycles).min() ?? cpu.cycles
                 cpu.cycles = max(cpu.cycles, next) &+ 1
                 wake(&waiting, at: cpu.cycles)
             case .waitForInterrupt:
+                perfetto?.enter(cpu: cpu.index, nil, at: cpu.cycles, instructions: cpu.instructionsRetired)
                 waiting.insert(cpu.index)
             case .hypervisorCall, .secureMonitorCall, .stage2Abort:
                 pending[cpu.index] = exit  // handled when this CPU's cycle count is the lowest
@@ -225,6 +266,19 @@ public final class Machine {
     func wake(_ waiting: inout Set<Int>, at cycle: UInt64) {
         for i in waiting { cpus[i].cycles = max(cpus[i].cycles, cycle) }
         waiting.removeAll()
+    }
+
+    /// The PSCI function's name (DEN0022), for the timeline; nil for ids PSCI does not define here.
+    static func psciFunctionName(_ fn: UInt64) -> String? {
+        switch fn {
+        case 0x8400_0000: "PSCI_VERSION"
+        case 0x8400_0002: "CPU_OFF"
+        case 0xC400_0003: "CPU_ON"
+        case 0xC400_0004: "AFFINITY_INFO"
+        case 0x8400_0008: "SYSTEM_OFF"
+        case 0x8400_0009: "SYSTEM_RESET"
+        default: nil
+        }
     }
 
     /// PSCI over HVC #0 (HARDWARE.md). Returns a run result when the call ends the run.

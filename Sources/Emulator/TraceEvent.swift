@@ -5,7 +5,7 @@ import Foundation
 public struct TraceEvent: Codable, Equatable {
     public static let schemaVersion = 1
     public var v = TraceEvent.schemaVersion
-    public var kind: String  // "mmio", "hvc" or "s2"
+    public var kind: String  // "mmio", "hvc", "s2" or "dma"
     public var cycle: UInt64  // the CPU's cycle counter when it trapped
     public var cpu: Int
     public var pc: String  // hex
@@ -22,10 +22,25 @@ public struct TraceEvent: Codable, Equatable {
     public var value: String?  // hex
     public var panic: String?
     public var el2Cycles: UInt64
+    // DMA transactions (kind "dma"): which SMMU saw which stream, and what it made of the IOVA.
+    public var smmu: Int?
+    public var sid: Int?
+    public var cb: Int?  // the context bank that translated or faulted
+    public var iova: String?  // hex
+    public var pa: String?  // hex, when the transaction reached memory
+    public var fault: String?  // CBn_FSR or sGFSR bit name: TF, AFF, PF, EF, ASF, ICF, USF, SMCF, UCBF
+    public var bypass: String?  // the register that let it through untranslated
+    public var smmuCycles: UInt64?
 
     /// The `--trace` line.
     public var text: String {
         var line = "[\(cycle)] cpu\(cpu) \(kind) "
+        if kind == "dma" {
+            line += "\(symbol) \(target) sid \(sid ?? 0) \(dir ?? "?")\(size ?? 0) IOVA \(iova ?? "?") "
+            if let fault { line += "fault \(fault)" } else { line += "-> \(pa ?? "?") \(action)" }
+            if let bypass { line += " (\(bypass))" }
+            return line + " smmu \(smmuCycles ?? 0)"
+        }
         if kind == "hvc" {
             line += "\(call ?? 0) \(target)(\((args ?? []).joined(separator: ", "))) -> \(result ?? "?") \(action)"
         } else {

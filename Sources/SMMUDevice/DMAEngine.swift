@@ -24,6 +24,9 @@ public final class DMAEngine: MMIODevice {
     public private(set) var status: UInt64 = 0
     public private(set) var faultIOVA: UInt64 = 0
     public private(set) var bytesCopied: UInt64 = 0
+    /// Called with every transaction of a copy, in order, when set (traces). Nil costs one
+    /// check per beat.
+    public var transactionObserver: ((DMATransaction) -> Void)?
 
     public init(name: String, smmu: SMMU, memory: PhysicalMemory) {
         self.name = name
@@ -85,12 +88,15 @@ public final class DMAEngine: MMIODevice {
         while done < len {
             let s = src &+ done, d = dst &+ done
             let n = min(len - done, DMAEngine.beatSize, 0x1000 - (s & 0xFFF), 0x1000 - (d & 0xFFF))
-            let rs = smmu.translate(streamID: UInt32(truncatingIfNeeded: sid), iova: s, write: false)
+            let stream = UInt32(truncatingIfNeeded: sid)
+            let rs = smmu.translate(streamID: stream, iova: s, write: false)
+            transactionObserver?(DMATransaction(streamID: stream, iova: s, write: false, size: n, startOffset: cycles, translation: rs))
             cycles &+= rs.cycles
             guard case .address(let ps) = rs.outcome, let from = memory.pointer(ps, length: n) else {
                 return fault(at: s, cycles: cycles)
             }
-            let rd = smmu.translate(streamID: UInt32(truncatingIfNeeded: sid), iova: d, write: true)
+            let rd = smmu.translate(streamID: stream, iova: d, write: true)
+            transactionObserver?(DMATransaction(streamID: stream, iova: d, write: true, size: n, startOffset: cycles, translation: rd))
             cycles &+= rd.cycles
             guard case .address(let pd) = rd.outcome, let to = memory.pointer(pd, length: n) else {
                 return fault(at: d, cycles: cycles)

@@ -236,43 +236,34 @@ public final class SMMU: MMIODevice {
     /// Translates one transaction from `streamID` at `iova`.
     public func translate(streamID: UInt32, iova: UInt64, write: Bool) -> SMMUTranslation {
         stats.translations &+= 1
-        if scr0 & 1 != 0 {  // CLIENTPD: every client bypasses
-            stats.bypassed &+= 1
-            return SMMUTranslation(outcome: .address(iova), cycles: costs.tlbHit)
-        }
+        if scr0 & 1 != 0 { return bypass(iova, .clientDisabled) }
         let sid = UInt64(streamID & 0x7FFF)
         var hit: Int?
         for n in 0..<streamMatchGroups where smr[n] >> 31 == 1 {
             let id = smr[n] & 0x7FFF, mask = (smr[n] >> 16) & 0x7FFF
             if (sid ^ id) & ~mask == 0 {
-                if hit != nil { return globalFault(0x4, sid: sid, iova: iova, write: write) }  // SMCF
+                if hit != nil { return globalFault(.streamMatchConflict, sid: sid, iova: iova, write: write) }
                 hit = n
             }
         }
         guard let n = hit else {
-            if scr0 & (1 << 10) != 0 { return globalFault(0x2, sid: sid, iova: iova, write: write) }  // USF
-            stats.bypassed &+= 1
-            return SMMUTranslation(outcome: .address(iova), cycles: costs.tlbHit)
+            if scr0 & (1 << 10) != 0 { return globalFault(.unidentifiedStream, sid: sid, iova: iova, write: write) }
+            return bypass(iova, .unmatchedStream)
         }
         switch (s2cr[n] >> 16) & 3 {
-        case 1:
-            stats.bypassed &+= 1
-            return SMMUTranslation(outcome: .address(iova), cycles: costs.tlbHit)
+        case 1: return bypass(iova, .streamToContextBypass)
         case 0: break
-        default: return globalFault(0x1, sid: sid, iova: iova, write: write)  // S2CR TYPE fault (or reserved 3): ICF
+        default: return globalFault(.invalidContext, sid: sid, iova: iova, write: write)  // S2CR TYPE fault (or reserved 3)
         }
         let cb = Int(s2cr[n] & 0xFF)
         guard cb < contextBankCount else {
-            return globalFault(0x8, sid: sid, iova: iova, write: write)  // UCBF: CBNDX beyond NUMCB
+            return globalFault(.unimplementedContextBank, sid: sid, iova: iova, write: write)  // CBNDX beyond NUMCB
         }
         guard (cbar[cb] >> 16) & 3 == 0 else {
-            return globalFault(0x1, sid: sid, iova: iova, write: write)  // ICF: a stage-1 type on a stage-2-only SMMU
+            return globalFault(.invalidContext, sid: sid, iova: iova, write: write)  // a stage-1 type on a stage-2-only SMMU
         }
         let bank = contextBanks[cb]
-        if !bank.enabled {
-            stats.bypassed &+= 1
-            return SMMUTranslation(outcome: .address(iova), cycles: costs.tlbHit)
-        }
+        if !bank.enabled { return bypass(iova, .contextDisabled) }
         let vmid = vmid(ofContextBank: cb)
         let needed: Stage2Permissions = write ? .write : .read
         let key = TLBKey(cb: cb, vmid: vmid, page: iova >> 12)
@@ -281,15 +272,15 @@ public final class SMMU: MMIODevice {
             // without a TLBI still faults, as on hardware.
             stats.tlbHits &+= 1
             guard e.permissions.contains(needed) else {
-                return contextFault(cb, kind: 1 << 3, level: e.level, iova: iova, write: write, sid: sid, cycles: costs.tlbHit &+ costs.fault)
+                return contextFault(cb, .permission, level: e.level, iova: iova, write: write, sid: sid, cycles: costs.tlbHit &+ costs.fault)
             }
-            return SMMUTranslation(outcome: .address(e.pa | (iova & 0xFFF)), cycles: costs.tlbHit)
+            return SMMUTranslation(outcome: .address(e.pa | (iova & 0xFFF)), cycles: costs.tlbHit, contextBank: cb)
         }
         stats.tlbMisses &+= 1
         stats.walks &+= 1
         // TTBR0 and the output size are bounded by OAS (40 bits), whatever TCR.PS says.
         guard var regime = Stage2Regime.fromVTCR(bank.tcr, root: bank.ttbr0 & 0xFF_FFFF_FFFF) else {
-            return contextFault(cb, kind: 1 << 1, level: 0, iova: iova, write: write, sid: sid, cycles: costs.fault)
+            return contextFault(cb, .translation, level: 0, iova: iova, write: write, sid: sid, cycles: costs.fault)
         }
         regime.outputBits = min(regime.outputBits, SMMU.addressBits)
         let walk = Stage2Walker.walk(iova, regime: regime, memory: memory)
@@ -299,47 +290,53 @@ public final class SMMU: MMIODevice {
             // A valid leaf is cached whatever the access, as a TLB fill is.
             iotlb[key] = TLBEntry(pa: t.physicalAddress & ~0xFFF, permissions: t.permissions, level: t.level)
             if let f = Stage2Walker.check(t, needed: needed) {
-                return contextFault(cb, kind: 1 << 3, level: f.level, iova: iova, write: write, sid: sid, cycles: walkCycles &+ costs.fault)
+                return contextFault(cb, .permission, level: f.level, iova: iova, write: write, sid: sid, cycles: walkCycles &+ costs.fault)
             }
-            return SMMUTranslation(outcome: .address(t.physicalAddress), cycles: walkCycles)
+            return SMMUTranslation(outcome: .address(t.physicalAddress), cycles: walkCycles, contextBank: cb)
         case .failure(let f):
-            let bit: UInt64
+            let fault: SMMUFault
             switch f.kind {
-            case .translation: bit = 1 << 1
-            case .accessFlag: bit = 1 << 2
-            case .permission: bit = 1 << 3
-            case .externalAbortOnWalk: bit = 1 << 4
-            case .addressSize: bit = 1 << 7
+            case .translation: fault = .translation
+            case .accessFlag: fault = .accessFlag
+            case .permission: fault = .permission
+            case .externalAbortOnWalk: fault = .externalAbort
+            case .addressSize: fault = .addressSize
             }
-            return contextFault(cb, kind: bit, level: f.level, iova: iova, write: write, sid: sid, cycles: walkCycles &+ costs.fault)
+            return contextFault(cb, fault, level: f.level, iova: iova, write: write, sid: sid, cycles: walkCycles &+ costs.fault)
         }
+    }
+
+    /// A transaction that reaches memory untranslated (IOVA = PA), for the reason `route`.
+    func bypass(_ iova: UInt64, _ route: SMMUBypass) -> SMMUTranslation {
+        stats.bypassed &+= 1
+        return SMMUTranslation(outcome: .address(iova), cycles: costs.tlbHit, bypass: route)
     }
 
     /// Records a context fault: the first fault fills FSR/FAR/FSYNR0/CBFRSYNRA; a further one
     /// while FSR is non-zero only sets FSR.MULTI.
-    func contextFault(_ cb: Int, kind: UInt64, level: Int, iova: UInt64, write: Bool, sid: UInt64, cycles: UInt64) -> SMMUTranslation {
+    func contextFault(_ cb: Int, _ fault: SMMUFault, level: Int, iova: UInt64, write: Bool, sid: UInt64, cycles: UInt64) -> SMMUTranslation {
         stats.contextFaults &+= 1
         if contextBanks[cb].fsr & 0xFF == 0 {
-            contextBanks[cb].fsr |= kind
+            contextBanks[cb].fsr |= fault.statusBit
             contextBanks[cb].far = iova
             contextBanks[cb].fsynr0 = UInt64(max(0, min(3, level))) | (write ? 1 << 4 : 0)
             cbfrsynra[cb] = sid
         } else {
             contextBanks[cb].fsr |= 1 << 31
         }
-        return SMMUTranslation(outcome: .contextFault(contextBank: cb), cycles: cycles)
+        return SMMUTranslation(outcome: .contextFault(contextBank: cb), cycles: cycles, contextBank: cb, fault: fault)
     }
 
-    func globalFault(_ bit: UInt64, sid: UInt64, iova: UInt64, write: Bool) -> SMMUTranslation {
+    func globalFault(_ fault: SMMUFault, sid: UInt64, iova: UInt64, write: Bool) -> SMMUTranslation {
         stats.globalFaults &+= 1
         if gfsr == 0 {
-            gfsr = bit
+            gfsr = fault.statusBit
             gfar = iova
             gfsynr[0] = write ? 1 << 1 : 0
             gfsynr[1] = sid
         } else {
             gfsr |= 1 << 31
         }
-        return SMMUTranslation(outcome: .globalFault, cycles: costs.fault)
+        return SMMUTranslation(outcome: .globalFault, cycles: costs.fault, fault: fault)
     }
 }

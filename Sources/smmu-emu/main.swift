@@ -41,14 +41,17 @@ struct Run: ParsableCommand {
     @Flag(help: "Like --check-invariants, but a reachable EL2 or foreign VM page is a hypervisor panic (exit 3). The host must then enable and route both SMMUs before any trap after reset.")
     var strictSMMU = false
 
-    @Option(help: "Comma-separated trace streams on stderr: mmio (trapped SMMU accesses, disassembled), hvc (hypercalls), s2 (host stage-2 faults and mappings), insn (every instruction with the registers it changed; for small images). Example: --trace mmio,hvc")
+    @Option(help: "Comma-separated trace streams on stderr: mmio (trapped SMMU accesses, disassembled), hvc (hypercalls), s2 (host stage-2 faults and mappings), dma (each DMA transaction through an SMMU: stream, context bank, IOVA, PA or fault), insn (every instruction with the registers it changed; for small images). Example: --trace mmio,hvc,dma")
     var trace: String?
 
-    @Option(help: "Write the trace events as JSON Lines to FILE (schema in Documentation/Trace.md); without --trace, all streams. Example: --trace-json trace.jsonl")
+    @Option(help: "Write the trace events as JSON Lines to FILE (schema in Documentation/Trace.md); without --trace, all streams but insn. Example: --trace-json trace.jsonl")
     var traceJson: String?
 
     @Option(help: "Write the spec's lock log to FILE ('-' for stderr): one event per line in cycle order, '[cycle] cpuN LOCK TEVENT n (...)' for WAIT_LOCK (with ticket and wait), OPULL, the push of the shared object, REL_LOCK (Documentation/Trace.md). Example: --lock-log locks.txt")
     var lockLog: String?
+
+    @Option(help: "Write the run as a timeline in Chrome Trace Event Format JSON to FILE, for the Perfetto UI or chrome://tracing: a track per CPU (guest time, EL2 handlers by name) and per SMMU (DMA transactions). Example: --trace-perfetto run.json")
+    var tracePerfetto: String?
 
     @Option(help: "YAML file overriding cycle costs (sections cpu and el2; see Documentation/CostModel.md). Example: --cost-model costs.yaml")
     var costModel: String?
@@ -103,7 +106,8 @@ struct Run: ParsableCommand {
         config.strictSMMU = strictSMMU
         config.vmImages = vmImage.compactMap { try? VMImageOption.parse($0) }  // checked in validate()
         config.trace = Set((trace ?? "").split(separator: ",").compactMap { TraceKind(rawValue: String($0)) })
-        if traceJson != nil && trace == nil { config.trace = [.mmio, .hvc, .s2] }
+        if traceJson != nil && trace == nil { config.trace = TraceKind.events }
+        config.recordPerfetto = tracePerfetto != nil
         if let costModel {
             do { try CostModelFile.apply(path: costModel, to: &config) } catch {
                 FileHandle.standardError.write("smmu-emu: error: \(error)\n".data(using: .utf8)!)
@@ -121,6 +125,15 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         }
         machine.warningSink = { FileHandle.standardError.write(("smmu-emu: " + $0 + "\n").data(using: .utf8)!) }
+        var perfettoFile: UnsafeMutablePointer<FILE>?
+        if let tracePerfetto {
+            // Opened before the run, so an unwritable path fails at once, not after a long run.
+            guard let f = fopen(tracePerfetto, "w") else {
+                FileHandle.standardError.write("smmu-emu: error: cannot write \(tracePerfetto)\n".data(using: .utf8)!)
+                throw ExitCode(2)
+            }
+            perfettoFile = f
+        }
         var jsonFile: UnsafeMutablePointer<FILE>?
         if let traceJson {
             guard let f = fopen(traceJson, "w") else {
@@ -152,6 +165,10 @@ struct Run: ParsableCommand {
         }
         let result = machine.run()
         fflush(stdout)
+        if let perfettoFile, let timeline = machine.perfetto {
+            timeline.write { fputs($0, perfettoFile) }
+            fclose(perfettoFile)
+        }
         for d in machine.knownDivergences {
             FileHandle.standardError.write("smmu-emu: allowed \(d)\n".data(using: .utf8)!)
         }

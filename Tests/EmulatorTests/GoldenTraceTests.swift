@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+@testable import Emulator
+
+/// Golden traces: for every sample image, the text and JSON Lines traces of
+/// `--trace mmio,hvc,s2,dma` are compared exactly with Tests/Golden/<run>.txt and <run>.jsonl,
+/// so any change in what the hypervisor's handlers decide, what they cost, or what the SMMU
+/// does shows up as a reviewed diff.
+///
+/// Regenerate (then review the diff before committing):
+///
+///     SMMU_EMU_UPDATE_GOLDEN=1 swift test --filter GoldenTraceTests
+///
+/// The traces depend on the images, which `make samples` builds with the machine's
+/// cross-compiler; Tests/Golden/images.txt records each image's fingerprint (its loaded bytes
+/// and symbols) so that a changed image is reported as such rather than as a trace difference.
+/// A trace longer than `maxLines` keeps its first `keptLines` lines and ends with one line giving
+/// the number of lines and an FNV-1a 64 digest of all of them (touch-all has 64,513).
+@Suite struct GoldenTraceTests {
+    static let directory = SamplePaths.root.appendingPathComponent("Tests/Golden")
+    static let manifest = directory.appendingPathComponent("images.txt")
+    static let updating = ProcessInfo.processInfo.environment["SMMU_EMU_UPDATE_GOLDEN"] == "1"
+    static let maxLines = 2000
+    static let keptLines = 200
+
+    /// The golden form of a trace: every line, each ending in "\n", or the head and a digest.
+    static func golden(_ lines: [String]) -> String {
+        guard lines.count > maxLines else { return lines.map { $0 + "\n" }.joined() }
+        var f = FNV1a()
+        for l in lines { f.add(l + "\n") }
+        return lines.prefix(keptLines).map { $0 + "\n" }.joined()
+            + "... \(lines.count) lines in all, FNV-1a 64 of all of them \(f.hex)\n"
+    }
+
+    /// The recorded fingerprints, by run name.
+    static func recordedFingerprints() -> [String: String] {
+        guard let text = try? String(contentsOf: manifest, encoding: .utf8) else { return [:] }
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2 { out[String(parts[0])] = String(parts[1]) }
+        }
+        return out
+    }
+
+    /// Where two texts first differ, for a failure message that points at the line.
+    static func firstDifference(_ expected: String, _ actual: String) -> String {
+        let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
+        let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
+        for i in 0..<max(e.count, a.count) where (i < e.count ? e[i] : nil) != (i < a.count ? a[i] : nil) {
+            return "line \(i + 1):\n  golden: \(i < e.count ? String(e[i]) : "(end)")\n  now:    \(i < a.count ? String(a[i]) : "(end)")"
+        }
+        return "no difference"
+    }
+
+    @Test(.enabled(if: !SampleTraces.runs.isEmpty, "make samples first"), arguments: SampleTraces.runs.map(\.name))
+    func traceMatchesGolden(run: String) throws {
+        let trace = try #require(SampleTraces.traces[run], "\(run) did not load")
+        let files = [("txt", GoldenTraceTests.golden(trace.text)), ("jsonl", GoldenTraceTests.golden(trace.json))]
+        if GoldenTraceTests.updating {
+            try FileManager.default.createDirectory(at: GoldenTraceTests.directory, withIntermediateDirectories: true)
+            for (ext, content) in files {
+                try content.write(to: GoldenTraceTests.directory.appendingPathComponent("\(run).\(ext)"), atomically: true, encoding: .utf8)
+            }
+            return
+        }
+        let regenerate = "regenerate with SMMU_EMU_UPDATE_GOLDEN=1 swift test --filter GoldenTraceTests and review the diff"
+        let recorded = GoldenTraceTests.recordedFingerprints()[run]
+        guard recorded == trace.imageFingerprint else {
+            Issue.record("\(run): the image is not the one the golden traces were recorded from (fingerprint \(recorded ?? "none"), now \(trace.imageFingerprint)): was the sample changed or built by another compiler? \(regenerate)")
+            return
+        }
+        for (ext, content) in files {
+            let path = GoldenTraceTests.directory.appendingPathComponent("\(run).\(ext)")
+            let expected = try #require(try? String(contentsOf: path, encoding: .utf8), "no Tests/Golden/\(run).\(ext): \(regenerate)")
+            // Recorded by hand: #expect would print both whole files.
+            if expected != content {
+                Issue.record("Tests/Golden/\(run).\(ext) differs at \(GoldenTraceTests.firstDifference(expected, content))\nif intended, \(regenerate)")
+            }
+        }
+    }
+
+    /// The manifest lists exactly the runs there are; updating rewrites it (one writer: this test).
+    @Test(.enabled(if: !SampleTraces.runs.isEmpty, "make samples first"))
+    func manifestNamesEveryRunAndNoOther() throws {
+        let fingerprints = SampleTraces.runs.map { ($0.name, SampleTraces.traces[$0.name]?.imageFingerprint ?? "unloadable") }
+        if GoldenTraceTests.updating {
+            var text = "# Golden traces (GoldenTraceTests): run name, FNV-1a 64 of the image's loaded bytes and symbols.\n"
+            for (name, f) in fingerprints { text += "\(name) \(f)\n" }
+            try FileManager.default.createDirectory(at: GoldenTraceTests.directory, withIntermediateDirectories: true)
+            try text.write(to: GoldenTraceTests.manifest, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(Set(GoldenTraceTests.recordedFingerprints().keys) == Set(fingerprints.map(\.0)),
+                "Tests/Golden/images.txt and firmware-samples/build disagree on the samples; regenerate with SMMU_EMU_UPDATE_GOLDEN=1")
+    }
+
+    /// The goldens are what the command line prints: the trace lines on stderr (the run's own
+    /// messages aside) and the --trace-json file.
+    @Test(.enabled(if: CommandLineTests.binary != nil && SamplePaths.has("smmu-dma"), "build smmu-emu and the samples first"))
+    func commandLineWritesTheSameTraces() throws {
+        let trace = try #require(SampleTraces.traces["smmu-dma"])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("smmu-emu-golden-\(getpid()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (code, _, err) = try CommandLineTests().run(["run", SamplePaths.sample("smmu-dma"), "--trace", "mmio,hvc,s2,dma", "--trace-json", path])
+        #expect(code == 0)
+        let lines = err.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("smmu-emu: ") }
+        #expect(lines == trace.text)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == trace.json.map { $0 + "\n" }.joined())
+    }
+
+    @Test func longTracesKeepTheirHeadAndADigest() {
+        let lines = (0..<2001).map { "line \($0)" }
+        let g = GoldenTraceTests.golden(lines)
+        #expect(g.split(separator: "\n").count == GoldenTraceTests.keptLines + 1)
+        #expect(g.hasSuffix(" 2001 lines in all, FNV-1a 64 of all of them \(GoldenTraceTests.digest(lines))\n"))
+        #expect(GoldenTraceTests.golden(["a", "b"]) == "a\nb\n")
+        #expect(GoldenTraceTests.golden(lines) != GoldenTraceTests.golden(lines.dropLast() + ["changed"]))
+    }
+
+    static func digest(_ lines: [String]) -> String {
+        var f = FNV1a()
+        for l in lines { f.add(l + "\n") }
+        return f.hex
+    }
+}
