@@ -75,6 +75,8 @@ public final class KCore {
     /// The spec-level state: authoritative with `.spec`, the reference with `checkRefinement`.
     public private(set) var spec: SpecState
     public private(set) var refinementReports: [RefinementReport] = []
+    /// Spec-branch counters (`--coverage`); nil (the default) counts nothing.
+    public var coverage: SpecCoverage?
 
     public var vttbr: UInt64 { impl.vttbr }
     public var vtcr: UInt64 { ImplState.vtcr }
@@ -92,14 +94,17 @@ public final class KCore {
         memory.zero(carveOut.base, length: carveOut.size)
     }
 
-    private func makeContext(_ h: HostContext) -> CallContext {
+    /// The context of one call; `level` names the level whose branches it counts (nil: none).
+    private func makeContext(_ h: HostContext, level: HandlerLevel? = nil) -> CallContext {
         let carve = carveOut
         let mem = impl.memory
-        return CallContext(
+        var ctx = CallContext(
             cpu: h.cpu, conf: configuration.smmuConf, regs: HostRegisters(x: h.x, elr: h.elr, far: h.far),
             readDevice: { [smmu = impl.smmu] i, off, size in smmu.readRegister(smmu: i, offset: off, size: size) },
             pageContents: { pfn in fnv1a(mem.read(pfn << 12, count: 4096) ?? []) },
             hwTTBR: { carve.sptPA(KC.SMMU_TTBR($0, $1)) })
+        if let coverage, let level { ctx.coverage = CoverageProbe(counters: coverage, level: level) }
+        return ctx
     }
 
     /// Runs one seed-level call at the configured level(s). `implBody`/`specBody` are the two
@@ -110,7 +115,7 @@ public final class KCore {
         impl implBody: (inout ImplState, inout CallContext) -> R, spec specBody: (inout SpecState, inout CallContext) -> R
     ) -> (R, CallContext, RefinementReport?) {
         if configuration.handlers == .spec {
-            var ctx = makeContext(h)
+            var ctx = makeContext(h, level: .spec)
             let r = specBody(&spec, &ctx)
             impl.data = spec.data
             if let bank { impl.materializeSPT(bank: (bank.0, bank.1), from: spec.spt, iova: iova) }
@@ -118,7 +123,7 @@ public final class KCore {
             apply(ctx.regs, to: &h)
             return (r, ctx, nil)
         }
-        var ictx = makeContext(h)
+        var ictx = makeContext(h, level: .impl)
         guard configuration.checkRefinement else {
             let r = implBody(&impl, &ictx)
             apply(ictx.regs, to: &h)
@@ -127,7 +132,7 @@ public final class KCore {
         let pre = spec
         let r = implBody(&impl, &ictx)
         var reads = ictx.deviceAccesses.filter { !$0.isWrite }.map(\.value)[...]
-        var sctx = makeContext(h)
+        var sctx = makeContext(h, level: .spec)
         sctx.readDevice = { _, _, _ in reads.popFirst() ?? 0 }
         sctx.pageContents = ictx.pageContents
         var s = pre
@@ -321,7 +326,7 @@ public final class KCore {
             }
         }
         if configuration.handlers == .spec || both {
-            var sc = makeContext(h)
+            var sc = makeContext(h, level: .spec)
             var s = spec
             var tmp = spec  // the NPT revocations run on this copy; their lock events are not logged
             result = body(&s.data, &sc) { pfn, c in
@@ -337,6 +342,7 @@ public final class KCore {
             }
         }
         if configuration.handlers == .impl {
+            ctx.coverage = makeContext(h, level: .impl).coverage
             var m = impl
             var tmp = impl  // shares the RAM; its pool pointers are copied back
             result = body(&m.data, &ctx) { pfn, c in
