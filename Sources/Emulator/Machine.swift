@@ -69,7 +69,16 @@ public final class Machine {
     public internal(set) var el2Cycles: [UInt64]
     static let quantum: UInt64 = 10_000
 
-    public init(imagePath: String, configuration: MachineConfiguration, output: @escaping (UInt8) -> Void) throws(ELFLoadError) {
+    /// A machine running the ELF image at `imagePath`.
+    public convenience init(imagePath: String, configuration: MachineConfiguration, output: @escaping (UInt8) -> Void) throws(ELFLoadError) {
+        try self.init(configuration: configuration, output: output) { ram throws(ELFLoadError) in try ELFImage(path: imagePath, into: ram) }
+    }
+
+    /// A machine whose guest `load` puts into RAM (an ELF file, or a host-action program).
+    public init(
+        configuration: MachineConfiguration, output: @escaping (UInt8) -> Void,
+        load: (PhysicalMemory) throws(ELFLoadError) -> ELFImage
+    ) throws(ELFLoadError) {
         self.configuration = configuration
         guard let ram = PhysicalMemory(base: configuration.ramBase, size: configuration.ramSize) else {
             throw .unreadable("cannot reserve \(configuration.ramSize) bytes of RAM")
@@ -84,7 +93,7 @@ public final class Machine {
         for (i, d) in dmas.enumerated() { bus.attach(d, base: 0x0907_0000 + UInt64(i) * 0x1000, size: 0x1000) }
         self.smmus = smmus
         dmaEngines = dmas
-        image = try ELFImage(path: imagePath, into: ram)
+        image = try load(ram)
         let monitor = GlobalMonitor()
         let costs = configuration.costs
         cpus = (0..<max(1, min(8, configuration.cpus))).map { CPU(index: $0, bus: bus, monitor: monitor, costs: costs) }
