@@ -26,6 +26,23 @@ enum A64Encoding {
     static func stpPostIndex(_ rt1: Int, _ rt2: Int, _ rn: Int, imm: Int) -> UInt32 {
         0xA880_0000 | UInt32((imm / 8) & 0x7F) << 15 | UInt32(rt2 & 31) << 10 | UInt32(rn & 31) << 5 | UInt32(rt1 & 31)
     }
+    /// MRS Xt, <sysreg> / MSR <sysreg>, Xt with the register's (op0, op1, CRn, CRm, op2).
+    static func mrs(_ rt: Int, _ r: SystemRegister) -> UInt32 { 0xD520_0000 | r.bits | UInt32(rt & 31) }
+    static func msr(_ r: SystemRegister, _ rt: Int) -> UInt32 { 0xD500_0000 | r.bits | UInt32(rt & 31) }
+    struct SystemRegister {
+        let bits: UInt32
+        init(op0: UInt32, op1: UInt32, crn: UInt32, crm: UInt32, op2: UInt32) {
+            bits = op0 << 19 | op1 << 16 | crn << 12 | crm << 8 | op2 << 5
+        }
+        static let ELR_EL1 = SystemRegister(op0: 3, op1: 0, crn: 4, crm: 0, op2: 1)
+        static let ESR_EL1 = SystemRegister(op0: 3, op1: 0, crn: 5, crm: 2, op2: 0)
+        static let VBAR_EL1 = SystemRegister(op0: 3, op1: 0, crn: 12, crm: 0, op2: 0)
+    }
+    /// ADD Xd, Xn, #imm12.
+    static func addImmediate(_ rd: Int, _ rn: Int, _ imm12: UInt32) -> UInt32 {
+        0x9100_0000 | (imm12 & 0xFFF) << 10 | UInt32(rn & 31) << 5 | UInt32(rd & 31)
+    }
+    static let eret: UInt32 = 0xD69F_03E0
     /// B . (a branch to itself).
     static let branchToSelf: UInt32 = 0x1400_0000
 

@@ -78,14 +78,17 @@ public struct Scenario {
 
     /// The actions' expected values against what the program recorded, in order.
     static func checkActions(_ p: HostActionProgram, _ machine: Machine, _ r: RunResult) -> String? {
-        let results = p.results(in: machine.ram)
+        let outcomes = p.outcomes(in: machine.ram)
         for (i, a) in p.actions.enumerated() {
             guard let want = a.expect else { continue }
             let what = "action \(i + 1) (line \(a.line): \(a.label))"
-            guard let got = results[i] else { return "\(what) did not complete: \(r.reason)" }
-            if got != want {
+            switch outcomes[i] {
+            case .notCompleted: return "\(what) did not complete: \(r.reason)"
+            case .exceptionAtEL1(let esr): return "\(what) took an exception at EL1 (ESR_EL1 0x\(String(esr, radix: 16))), expected 0x\(String(want, radix: 16))"
+            case .value(let got) where got != want:
                 let reg = if case .hvc = a.kind { "x0" } else { "read" }
                 return "\(what): \(reg) 0x\(String(got, radix: 16)), expected 0x\(String(want, radix: 16))"
+            case .value: continue
             }
         }
         return nil
