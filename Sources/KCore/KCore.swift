@@ -117,6 +117,10 @@ public final class KCore {
         if configuration.handlers == .spec {
             var ctx = makeContext(h, level: .spec)
             let r = specBody(&spec, &ctx)
+            // The spec records the device writes SeKVM's C performs; the hardware must see them.
+            for a in ctx.deviceAccesses where a.isWrite {
+                impl.smmu.writeRegister(smmu: a.smmu, offset: a.offset, size: a.size, value: a.value)
+            }
             impl.data = spec.data
             if let bank { impl.materializeSPT(bank: (bank.0, bank.1), from: spec.spt, iova: iova) }
             impl.materializeNPT(gfns: ctx.hostTLBInvalidations, from: spec.npt)
