@@ -114,4 +114,36 @@ import Testing
         let nothing = "actions:\n  - read: 0x80000000\n    size: 8\n    expect: 0\nexpect: {exit: 0}\n"
         #expect(try run(nothing)?.contains("took an exception at EL1 (ESR_EL1 0x96000010)") == true)
     }
+
+    /// Scenario-controlled values at their extremes neither trap nor hang: addresses beyond the
+    /// PA size, all-ones ids and arguments, an unaligned SMMU access, a bank the SMMU lacks.
+    @Test func hostileValuesNeitherTrapNorHang() throws {
+        let yaml = """
+            actions:
+              - read: 0xFFFFFFFFFFFFFFF8
+                size: 8
+              - write: 0x0000FFFFFFFFF000
+                size: 8
+                value: 0xFFFFFFFFFFFFFFFF
+              - read: 0x09050003
+                size: 4
+              - hvc: 0xFFFFFFFFFFFFFFFF
+                args: [0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF]
+              - hvc: el2_arm_lpae_iova_to_phys
+                args: [0xFFFFFFFFFF, 7, 1]
+              - read: SMMU1.CB7.TTBR0
+              - write: SMMU1.CB7.TTBR0
+                value: 5
+            options: {max-instructions: 100000}
+            expect:
+              exit: 0
+              state:
+                - {smmu: 1, cb: 7, ttbr0: shadow-root}
+                - {npt: 0xFFFFFFFFFFFFF000, unmapped: true}
+                - {pfn: 0xFFFFFFFFFFFFFFFF, owner: none}
+
+            """
+        let failure = try run(yaml)
+        #expect(failure?.contains("SMMU1 CB7: TTBR0 (no such bank in the device)") == true, "\(failure ?? "passed")")
+    }
 }
