@@ -153,7 +153,52 @@ struct ScenarioFile {
 
     func actions(_ node: Node) throws -> [HostAction] {
         guard let seq = node.sequence, !seq.isEmpty else { throw fail(node, "'actions' must be a non-empty list") }
-        return try seq.map(action)
+        return try seq.flatMap(repeated)
+    }
+
+    /// An action, or `repeat: N` copies of it whose arguments (HVC), address and value (access)
+    /// advance by `step` each time: the pool-exhaustion scenarios map 257 pages in one entry.
+    func repeated(_ node: Node) throws -> [HostAction] {
+        let pairs = try mapping(node, "an action")
+        let rest = pairs.filter { $0.key != "repeat" && $0.key != "step" }
+        let one = try action(Node.mapping(.init(rest.map { ($0.node, $0.value) }, .implicit, .any, node.mark)))
+        guard let r = pairs.first(where: { $0.key == "repeat" })?.value else {
+            if let s = pairs.first(where: { $0.key == "step" }) { throw fail(s.node, "step: needs repeat:") }
+            return [one]
+        }
+        let count = try int(r, "repeat", 1...65536)
+        var step: [UInt64] = []
+        var addressStep: UInt64 = 0, valueStep: UInt64 = 0
+        if let st = pairs.first(where: { $0.key == "step" })?.value {
+            if case .hvc = one.kind, let h = pairs.first(where: { $0.key == "hvc" }) {
+                step = try arguments(st, try call(h.value).2, one.label)
+            } else {
+                for (k, kn, v) in try mapping(st, "step") {
+                    switch k {
+                    case "address": addressStep = try number(v, "step.address")
+                    case "value": valueStep = try number(v, "step.value")
+                    default: throw fail(kn, "step of an access takes address: and value:")
+                    }
+                }
+            }
+        }
+        return (0..<UInt64(count)).map { i in
+            var a = one
+            a.label += " (\(i + 1) of \(count))"
+            switch one.kind {
+            case .hvc(let id, let args):
+                let n = max(args.count, step.count)
+                a.kind = .hvc(id: id, args: (0..<n).map { j in
+                    (j < args.count ? args[j] : 0) &+ i &* (j < step.count ? step[j] : 0)
+                })
+            case .read(let address, let size):
+                a.kind = .read(address: address &+ i &* addressStep, size: size)
+            case .write(let address, let size, let value):
+                let mask: UInt64 = size == 8 ? .max : (1 << UInt64(size * 8)) - 1
+                a.kind = .write(address: address &+ i &* addressStep, size: size, value: (value &+ i &* valueStep) & mask)
+            }
+            return a
+        }
     }
 
     func action(_ node: Node) throws -> HostAction {

@@ -146,4 +146,29 @@ import Testing
         let failure = try run(yaml)
         #expect(failure?.contains("SMMU1 CB7: TTBR0 (no such bank in the device)") == true, "\(failure ?? "passed")")
     }
+
+    /// `repeat:` copies an action, advancing arguments (or address and value) by `step`.
+    @Test func repeatAdvancesByStep() throws {
+        let f = try write("""
+            actions:
+              - repeat: 3
+                hvc: el2_arm_lpae_map
+                args: {iova: 0x1000, paddr: 0x40100000}
+                step: {iova: 0x1000, paddr: 0x2000}
+              - repeat: 2
+                write: SMMU0.GR0.SMR0
+                value: 0xff
+                step: {address: 4, value: 0x80000000}
+            expect: {exit: 0}
+            """)
+        guard case .actions(let p) = try Scenario.load(path: f).guest else { Issue.record("not actions"); return }
+        #expect(p.actions.count == 5)
+        #expect(p.actions[2].kind == .hvc(id: 25, args: [0x3000, 0x4010_4000, 0, 0, 0]))
+        #expect(p.actions[2].label == "hvc el2_arm_lpae_map (3 of 3)")
+        #expect(p.actions[4].kind == .write(address: 0x0905_0804, size: 4, value: 0x8000_00FF))
+        let bad = try write("actions:\n  - hvc: 13\n    step: [1]\nexpect: {exit: 0}\n")
+        #expect { _ = try Scenario.load(path: bad) } throws: { "\($0)".contains(bad + ":3: step: needs repeat:") }
+        let zero = try write("actions:\n  - hvc: 13\n    repeat: 0\nexpect: {exit: 0}\n")
+        #expect { _ = try Scenario.load(path: zero) } throws: { "\($0)".contains(zero + ":3: repeat must be 1 to 65536") }
+    }
 }
