@@ -15,6 +15,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // SHA-256 of VM images (issue 4); only the Emulator and the tests that hash images link it
+        // (build time), not KCore, which takes the digest as a closure.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
@@ -33,6 +36,7 @@ let package = Package(
             dependencies: [
                 "AArch64", "KCore", "SMMUDevice", "Stage2", "CElf", "CCapstone",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(
             name: "smmu-emu",
@@ -40,8 +44,12 @@ let package = Package(
         .testTarget(name: "Stage2Tests", dependencies: ["Stage2"]),
         .testTarget(name: "AArch64Tests", dependencies: ["AArch64", "Stage2", "CUnicorn"]),
         .testTarget(name: "SMMUDeviceTests", dependencies: ["SMMUDevice", "Stage2"]),
-        .testTarget(name: "KCoreTests", dependencies: ["KCore", "SMMUDevice", "Stage2"]),
-        .testTarget(name: "EmulatorTests", dependencies: ["Emulator", "AArch64", "KCore", "SMMUDevice", "Stage2"]),
+        .testTarget(
+            name: "KCoreTests",
+            dependencies: ["KCore", "SMMUDevice", "Stage2", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "EmulatorTests",
+            dependencies: ["Emulator", "AArch64", "KCore", "SMMUDevice", "Stage2", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v5]
 )

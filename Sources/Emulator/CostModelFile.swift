@@ -26,7 +26,8 @@ public enum CostModelFile {
     ]
     static let el2Keys: [String: WritableKeyPath<KCoreCostModel, UInt64>] = [
         "trapEntry": \.trapEntry, "primitiveStep": \.primitiveStep, "tableAccess": \.tableAccess,
-        "deviceAccess": \.deviceAccess, "eret": \.eret,
+        "deviceAccess": \.deviceAccess, "eret": \.eret, "lockAcquire": \.lockAcquire, "lockRelease": \.lockRelease,
+        "lockHandoff": \.lockHandoff,
     ]
 
     /// Applies the file's values to `config`.

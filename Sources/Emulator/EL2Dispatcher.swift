@@ -28,7 +28,7 @@ extension Machine {
     func hostContext(_ cpu: CPU) -> HostContext {
         HostContext(
             cpu: cpu.index, x: (0..<31).map { cpu.x($0) }, elr: cpu.el2.elr, esr: cpu.el2.esr, far: cpu.el2.far,
-            hpfar: cpu.el2.hpfar)
+            hpfar: cpu.el2.hpfar, cycle: cpu.cycles)
     }
 
     /// Applies a KCore handler's effects to the machine; returns a run result on a hypervisor panic.
@@ -37,7 +37,9 @@ extension Machine {
         cpu.el2.elr = h.elr
         cpu.cycles &+= outcome.cycles
         el2Cycles[cpu.index] &+= outcome.cycles
+        el2Statistics.record(statisticsKey(outcome.decision), cycles: outcome.cycles)
         for ipa in outcome.tlbInvalidations { for c in cpus { c.invalidateStage2TLB(ipa: ipa) } }
+        if configuration.checkInvariants { checkKCoreInvariants(cpu) }
         if let p = outcome.panic {
             let pc = "0x" + String(cpu.el2.elr, radix: 16)
             let esr = "0x" + String(cpu.el2.esr, radix: 16)
@@ -59,6 +61,13 @@ extension Machine {
             knownDivergences.append("cpu\(cpu.index): \(r)")
         }
         return nil
+    }
+
+    /// The `--stats` name of a handled trap: the handler, or the HVC it called. Unknown HVC ids
+    /// share one name, so a guest cannot grow the table without bound.
+    func statisticsKey(_ d: TrapDecision) -> String {
+        guard d.handler == "hvc" else { return d.handler }
+        return d.target.hasPrefix("unknown id") ? "hvc (unknown id)" : "hvc \(d.target)"
     }
 
     /// A stage-2 abort taken to EL2.
@@ -99,6 +108,8 @@ extension Machine {
         let fn = cpu.x(0) & 0xFFFF_FFFF
         if fn >> 24 == 0x84 || fn >> 24 == 0xC4 {
             cpu.cycles &+= kcore.configuration.costModel.trapEntry
+            el2Cycles[cpu.index] &+= kcore.configuration.costModel.trapEntry
+            el2Statistics.record("psci", cycles: kcore.configuration.costModel.trapEntry)
             return psci(cpu)
         }
         var h = hostContext(cpu)

@@ -17,12 +17,16 @@ public struct MachineConfiguration {
     /// Which level of the seed spec drives EL2 (`--handlers`), and whether both run on every call.
     public var handlers: KCore.HandlerLevel = .impl
     public var checkRefinement = false
-    /// After every EL2 handler, compute what each SMMU stream can reach and warn about EL2 or
-    /// foreign VM pages (`--check-invariants`); `--strict-smmu` makes such a finding a panic.
+    /// After every EL2 handler, check KCore's state invariants (`KCoreInvariants`) and compute
+    /// what each SMMU stream can reach, warning about violations, EL2 or foreign VM pages
+    /// (`--check-invariants`); `--strict-smmu` makes an SMMU finding a panic.
     public var checkInvariants = false
     public var strictSMMU = false
     /// Trace streams to print (`--trace mmio,hvc,s2`).
     public var trace: Set<TraceKind> = []
+    /// The SHA-256 each VM's image must hash to for `verify_vm_image` (`--vm-image VMID=…`);
+    /// a VM without one fails verification (a hypervisor panic).
+    public var vmImages: [VMImageOption] = []
     public init() {}
 }
 
@@ -61,13 +65,30 @@ public final class Machine {
     lazy var disassembler = Disassembler()
     /// Distinct SMMU reachability findings so far, in the order they appeared.
     public internal(set) var smmuFindings: [String] = []
+    /// KCore state invariants found broken so far (`--check-invariants`), each once, in order.
+    public internal(set) var invariantViolations: [InvariantViolation] = []
+    /// The KCore state after the previous handler, for the "a panicked machine changes nothing"
+    /// check; nil until the first handler runs with `--check-invariants`.
+    var invariantBaseline: SpecState?
     /// Where warnings go (stderr for the CLI).
     public var warningSink: (String) -> Void = { _ in }
     /// Known spec-level/implementation-level divergences met during the run (with --check-refinement).
     public internal(set) var knownDivergences: [String] = []
     /// Cycles each CPU spent in EL2 handlers.
     public internal(set) var el2Cycles: [UInt64]
+    /// EL2 calls and cycles per handler, for `--stats`.
+    public internal(set) var el2Statistics = EL2Statistics()
     static let quantum: UInt64 = 10_000
+    /// `--lock-log`: the lock events of every EL2 handler, printed in cycle order.
+    var lockLog: CycleOrderedLog?
+
+    /// Sends every lock event (the spec's log: wait, pull, push, release, per CPU, with its
+    /// cycle) to `sink`, one line each, in cycle order.
+    public func logLocks(to sink: @escaping (String) -> Void) {
+        let log = CycleOrderedLog(sink)
+        lockLog = log
+        kcore.locks.sink = { log.add($0) }
+    }
 
     /// A machine running the ELF image at `imagePath`.
     public convenience init(imagePath: String, configuration: MachineConfiguration, output: @escaping (UInt8) -> Void) throws(ELFLoadError) {
@@ -103,6 +124,9 @@ public final class Machine {
         kc.handlers = configuration.handlers
         kc.checkRefinement = configuration.checkRefinement
         kc.costModel = configuration.el2Costs
+        // Image verification: the configured digests, checked with swift-crypto's SHA-256.
+        for v in configuration.vmImages { kc.vmImageHashes[v.vmid] = v.sha256 }
+        kc.sha256 = VMImageOption.sha256
         let kcore = KCore(configuration: kc, memory: ram, smmu: BusSMMUHardware(bus: bus, bases: kc.smmuConf.physBase))
         for (i, seg) in image.segments.enumerated()
         where seg.start < kcore.carveOut.base + kcore.carveOut.size && kcore.carveOut.base < seg.end {
@@ -148,11 +172,35 @@ public final class Machine {
 
     /// Runs until power-off, a limit, or a state no CPU can leave.
     public func run() -> RunResult {
+        let result = runCPUs()
+        lockLog?.finish()
+        return result
+    }
+
+    /// The scheduler. A CPU that exits to EL2 stops there until it is the CPU with the lowest
+    /// cycle count: EL2 handlers therefore run in the order their CPUs trapped (ties: lowest
+    /// index), which is what makes ticket locks serve CPUs in arrival order (KCore's
+    /// TicketLocks). Meanwhile no other CPU runs past the cycle of a pending trap.
+    func runCPUs() -> RunResult {
         var waiting = Set<Int>()
+        var pending: [Int: CPUExit] = [:]
         while true {
             let live = cpus.filter { $0.isPoweredOn && !waiting.contains($0.index) }
             guard let cpu = live.min(by: { ($0.cycles, $0.index) < ($1.cycles, $1.index) }) else {
                 return RunResult(exitStatus: 5, reason: "every CPU is off or waiting for an interrupt that cannot come")
+            }
+            if let exit = pending.removeValue(forKey: cpu.index) {
+                lockLog?.flush(before: cpu.cycles)
+                switch exit {
+                case .stage2Abort:
+                    if let end = handleStage2Abort(cpu) { return end }
+                    cpu.returnFromEL2()
+                default:
+                    if let end = handleHypercall(cpu, smc: cpu.el2.esr >> 26 == 0x17) { return end }
+                    cpu.returnFromEL2()
+                    wake(&waiting, at: cpu.cycles)
+                }
+                continue
             }
             if cpu.cycles >= configuration.maxCycles {
                 return RunResult(exitStatus: 4, reason: "cycle limit \(configuration.maxCycles) reached")
@@ -161,26 +209,31 @@ public final class Machine {
             if done >= configuration.maxInstructions {
                 return RunResult(exitStatus: 4, reason: "instruction limit \(configuration.maxInstructions) reached")
             }
-            let limit = min(configuration.maxCycles, cpu.cycles &+ Machine.quantum)
-            switch cpu.run(cycleLimit: limit, instructionLimit: configuration.maxInstructions - done) {
+            var limit = min(configuration.maxCycles, cpu.cycles &+ Machine.quantum)
+            if let trap = pending.keys.map({ cpus[$0].cycles }).min() { limit = min(limit, max(trap, cpu.cycles &+ 1)) }
+            let exit = cpu.run(cycleLimit: limit, instructionLimit: configuration.maxInstructions - done)
+            switch exit {
             case .cycleLimit, .instructionLimit:
                 continue
             case .waitForEvent:
                 // WFE: give the other CPUs the next slot by moving this CPU's clock past theirs.
                 let next = cpus.filter { $0.isPoweredOn && $0 !== cpu }.map(\.cycles).min() ?? cpu.cycles
                 cpu.cycles = max(cpu.cycles, next) &+ 1
-                waiting.removeAll()
+                wake(&waiting, at: cpu.cycles)
             case .waitForInterrupt:
                 waiting.insert(cpu.index)
-            case .hypervisorCall, .secureMonitorCall:
-                if let end = handleHypercall(cpu, smc: cpu.el2.esr >> 26 == 0x17) { return end }
-                cpu.returnFromEL2()
-                waiting.removeAll()
-            case .stage2Abort:
-                if let end = handleStage2Abort(cpu) { return end }
-                cpu.returnFromEL2()
+            case .hypervisorCall, .secureMonitorCall, .stage2Abort:
+                pending[cpu.index] = exit  // handled when this CPU's cycle count is the lowest
             }
         }
+    }
+
+    /// CPUs in WFI wake up (a hypercall or an event may have given them work) at the cycle of
+    /// the waking event: they idled until then, so their next trap cannot come before traps
+    /// already handled (EL2 stays in cycle order).
+    func wake(_ waiting: inout Set<Int>, at cycle: UInt64) {
+        for i in waiting { cpus[i].cycles = max(cpus[i].cycles, cycle) }
+        waiting.removeAll()
     }
 
     /// PSCI over HVC #0 (HARDWARE.md). Returns a run result when the call ends the run.
@@ -219,11 +272,16 @@ public final class Machine {
             let ipc = c.cycles == 0 ? 0 : Double(c.instructionsRetired) / Double(c.cycles)
             let exc = c.stats.exceptionsToEL1.values.reduce(0, +), el2 = c.stats.exceptionsToEL2.values.reduce(0, +)
             let s2 = c.stats.exceptionsToEL2[0x24, default: 0] &+ c.stats.exceptionsToEL2[0x20, default: 0]
-            lines.append("cpu\(c.index): cycles \(c.cycles) instructions \(c.instructionsRetired) IPC \(String(format: "%.3f", ipc)) exceptions-to-EL1 \(exc) exits-to-EL2 \(el2) (stage-2 aborts \(s2)) EL2-cycles \(el2Cycles[c.index])")
+            lines.append("cpu\(c.index): cycles \(c.cycles) instructions \(c.instructionsRetired) IPC \(String(format: "%.3f", ipc)) exceptions-to-EL1 \(exc) exits-to-EL2 \(el2) (stage-2 aborts \(s2)) EL2-cycles \(el2Cycles[c.index]) lock-wait \(kcore.locks.waitByCPU[c.index, default: 0])")
             tc = max(tc, c.cycles)
             ti &+= c.instructionsRetired
         }
         lines.append("total: cycles \(tc) instructions \(ti)")
+        lines += el2Statistics.lines
+        lines.append("\(kcore.nptPoolUsage)")
+        for (id, l) in kcore.locks.contention.sorted(by: { $0.key < $1.key }) {
+            lines.append("lock \(LockID.name(id)): acquisitions \(l.acquisitions) contended \(l.contended) wait-cycles \(l.waitCycles)")
+        }
         for s in smmus {
             let st = s.stats
             lines.append("\(s.name): translations \(st.translations) iotlb-hits \(st.tlbHits) misses \(st.tlbMisses) walks \(st.walks) context-faults \(st.contextFaults) global-faults \(st.globalFaults) bypassed \(st.bypassed)")

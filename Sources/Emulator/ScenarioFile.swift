@@ -8,6 +8,8 @@ import Yams
 /// Unknown keys, options, actions and queries are errors, so a typo cannot silently pass.
 struct ScenarioFile {
     let path: String
+    /// `path` made absolute: images and VM image files are relative to the scenario.
+    var absolutePath: String { path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path }
 
     func fail(_ node: Node?, _ why: String) -> Scenario.LoadError {
         if let line = node?.mark?.line { return Scenario.LoadError(description: "\(path):\(line): \(why)") }
@@ -87,8 +89,7 @@ struct ScenarioFile {
         switch (value("image"), value("actions")) {
         case (let i?, nil):
             let image = try string(i, "'image'")
-            let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-            let base = URL(fileURLWithPath: absolute).deletingLastPathComponent()
+            let base = URL(fileURLWithPath: absolutePath).deletingLastPathComponent()
             guest = .image(image.hasPrefix("/") ? image : base.appendingPathComponent(image).standardized.path)
         case (nil, let a?):
             guest = .actions(HostActionProgram(actions: try actions(a)))
@@ -138,6 +139,18 @@ struct ScenarioFile {
             case "strict-smmu": config.strictSMMU = try bool(v, "options.strict-smmu")
             case "max-instructions": config.maxInstructions = UInt64(try int(v, "options.max-instructions", 1...Int.max))
             case "max-cycles": config.maxCycles = UInt64(try int(v, "options.max-cycles", 1...Int.max))
+            case "vm-images":
+                // ["VMID=SHA256HEX" or "VMID=FILE"], FILE relative to the scenario (issue 4).
+                guard let seq = v.sequence else { throw fail(v, "options.vm-images must be a list of \"VMID=SHA256HEX\" or \"VMID=FILE\"") }
+                let dir = URL(fileURLWithPath: absolutePath).deletingLastPathComponent().path
+                for item in seq {
+                    let o: VMImageOption
+                    do { o = try VMImageOption.parse(try string(item, "options.vm-images"), relativeTo: dir) } catch let e as VMImageOption.ParseError {
+                        throw fail(item, "options.vm-images: \(e)")
+                    }
+                    guard !config.vmImages.contains(where: { $0.vmid == o.vmid }) else { throw fail(item, "options.vm-images: VM \(o.vmid) given twice") }
+                    config.vmImages.append(o)
+                }
             case "trace":
                 let list = v.sequence?.compactMap { $0.scalar?.string } ?? []
                 guard v.sequence?.count == list.count, list.allSatisfy({ TraceKind(rawValue: $0) != nil }) else {

@@ -91,8 +91,21 @@ public struct CallContext {
     /// Primitive steps and table-entry accesses, charged by `KCoreCostModel`.
     public var steps = 0
     public var tableAccesses = 0
+    /// Whether the implementation level wrote the shadow tables / the host NPT in memory: the
+    /// refinement check re-reads (abstracts) a table region only after a call wrote it.
+    public var sptWritten = false
+    public var nptWritten = false
     /// Host IPAs whose NPT entry changed (the machine invalidates its TLBs for them).
     public var hostTLBInvalidations: [UInt64] = []
+    /// Lock operations and the cycles spent waiting for locks, charged by `KCoreCostModel`.
+    public var lockAcquires = 0
+    public var lockReleases = 0
+    public var lockWaitCycles: UInt64 = 0
+    /// The prices of the work above (for `now`, the cycle a lock operation happens at).
+    public var costs = KCoreCostModel()
+    /// Lock timing (HandlerClock.swift); nil when the call is untimed: the shadow run of a
+    /// refinement check, or a caller that gave no cycle.
+    public var clock: HandlerClock?
     /// Branch counters and this call's level (`--coverage`); nil when coverage is off.
     public var coverage: CoverageProbe?
 

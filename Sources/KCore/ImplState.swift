@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Stage2
 
 /// The implementation level's state: EL2 data plus the real machine (tables in RAM, SMMU
@@ -38,8 +43,26 @@ public struct ImplState {
     }
     @inline(__always) func store(_ pa: UInt64, _ v: UInt64, _ ctx: inout CallContext) {
         ctx.tableAccesses += 1
+        if pa < carve.nptBase { ctx.sptWritten = true } else { ctx.nptWritten = true }
         memory.store(pa, size: 8, value: v)
     }
+
+    /// Calls `body(i, word)` for each non-zero 64-bit word of the `count`-word table at `pa`
+    /// (none when the table is not in RAM). The refinement check abstracts every table after
+    /// every call that touched one, and tables are mostly zeros: runs of 64 zero words are
+    /// skipped with one `memcmp` against a zero block instead of 64 loads.
+    private func forEachEntry(_ pa: UInt64, count: Int, _ body: (Int, UInt64) -> Void) {
+        guard let p = memory.pointer(pa, length: UInt64(count) * 8) else { return }
+        for chunk in stride(from: 0, to: count, by: 64) {
+            let n = min(64, count - chunk)
+            if memcmp(p + chunk * 8, ImplState.zeroBlock, n * 8) == 0 { continue }
+            for i in chunk..<(chunk + n) {
+                let w = UInt64(littleEndian: p.load(fromByteOffset: i * 8, as: UInt64.self))
+                if w != 0 { body(i, w) }
+            }
+        }
+    }
+    private static let zeroBlock = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 8).initializeMemory(as: UInt8.self, repeating: 0, count: 512))
 
     /// Abstraction function: reads the real shadow tables back into the spec's maps.
     public func abstractSPT() -> AbstractSPT {
@@ -50,22 +73,15 @@ public struct ImplState {
         let pmdLo = pgdHi, pmdHi = carve.sptPA(KC.SMMU_POOL_END)
         for slot in 0..<16 {
             let ttbr = KC.SMMU_TTBR(slot / 8, slot % 8)
-            let root = carve.sptPA(ttbr)
-            for g in 0..<1024 {
-                let e1 = memory.load(root + UInt64(g) * 8, size: 8) ?? 0
-                if e1 == 0 { continue }
+            forEachEntry(carve.sptPA(ttbr), count: 1024) { g, e1 in
                 a.pgdT[ttbr, default: []].insert(g)
                 let t2 = KC.phys_page(e1)
-                guard t2 >= pgdLo && t2 < pgdHi else { continue }
-                for m in 0..<512 {
-                    let e2 = memory.load(t2 + UInt64(m) * 8, size: 8) ?? 0
-                    if e2 == 0 { continue }
+                guard t2 >= pgdLo && t2 < pgdHi else { return }
+                forEachEntry(t2, count: 512) { m, e2 in
                     a.pmdT[ttbr, default: []].insert(g << 9 | m)
                     let t3 = KC.phys_page(e2)
-                    guard t3 >= pmdLo && t3 < pmdHi else { continue }
-                    for p in 0..<512 {
-                        let leaf = memory.load(t3 + UInt64(p) * 8, size: 8) ?? 0
-                        if leaf == 0 { continue }
+                    guard t3 >= pmdLo && t3 < pmdHi else { return }
+                    forEachEntry(t3, count: 512) { p, leaf in
                         let gfn = UInt64(g) << 18 | UInt64(m) << 9 | UInt64(p)
                         a.setEntry(ttbr, gfn, .init(pfn: KC.phys_page(leaf) / 4096, pte: leaf))
                     }
@@ -88,24 +104,16 @@ public struct ImplState {
             let t = KC.phys_page(e)
             return e & 3 == 3 && t >= lo && t < hi ? t : nil
         }
-        for g in 0..<512 {
-            let e0 = memory.load(root + UInt64(g) * 8, size: 8) ?? 0
-            if e0 == 0 { continue }
+        forEachEntry(root, count: 512) { g, e0 in
             a.pgdT.insert(g)
-            guard let t1 = table(e0) else { continue }
-            for u in 0..<512 {
-                let e1 = memory.load(t1 + UInt64(u) * 8, size: 8) ?? 0
-                if e1 == 0 { continue }
+            guard let t1 = table(e0) else { return }
+            forEachEntry(t1, count: 512) { u, e1 in
                 a.pudT.insert(g << 9 | u)
-                guard let t2 = table(e1) else { continue }
-                for m in 0..<512 {
-                    let e2 = memory.load(t2 + UInt64(m) * 8, size: 8) ?? 0
-                    if e2 == 0 { continue }
+                guard let t2 = table(e1) else { return }
+                forEachEntry(t2, count: 512) { m, e2 in
                     a.pmdT.insert(g << 18 | u << 9 | m)
-                    guard let t3 = table(e2) else { continue }
-                    for p in 0..<512 {
-                        let leaf = memory.load(t3 + UInt64(p) * 8, size: 8) ?? 0
-                        if leaf == 0 { continue }
+                    guard let t3 = table(e2) else { return }
+                    forEachEntry(t3, count: 512) { p, leaf in
                         let gfn = UInt64(g) << 27 | UInt64(u) << 18 | UInt64(m) << 9 | UInt64(p)
                         a.pt[gfn] = .init(pfn: KC.phys_page(leaf) / 4096, level: 3, pte: leaf)
                     }

@@ -10,8 +10,18 @@ public struct HostContext: Equatable, Sendable {
     public var esr: UInt64
     public var far: UInt64
     public var hpfar: UInt64
-    public init(cpu: Int, x: [UInt64] = .init(repeating: 0, count: 31), elr: UInt64 = 0, esr: UInt64 = 0, far: UInt64 = 0, hpfar: UInt64 = 0) {
+    /// The CPU's cycle counter when it trapped. Locks are timed from it (TicketLocks.swift);
+    /// nil (a caller with no clock, such as a unit test) leaves the call untimed: no ticket is
+    /// taken and no contention is modelled, though lock operations are still charged.
+    public var cycle: UInt64?
+    /// Cycles the bodies of this trap's earlier calls took (the next call starts after them).
+    var bodyCycles: UInt64 = 0
+    public init(
+        cpu: Int, x: [UInt64] = .init(repeating: 0, count: 31), elr: UInt64 = 0, esr: UInt64 = 0, far: UInt64 = 0, hpfar: UInt64 = 0,
+        cycle: UInt64? = nil
+    ) {
         self.cpu = cpu
+        self.cycle = cycle
         self.x = x.count >= 31 ? x : x + [UInt64](repeating: 0, count: 31 - x.count)
         self.elr = elr
         self.esr = esr
@@ -35,8 +45,10 @@ public struct TrapDecision: Equatable, Sendable, CustomStringConvertible {
 public struct TrapOutcome: Equatable, Sendable {
     /// Non-nil when the hypervisor panicked (exit status 3).
     public var panic: PanicReason?
-    /// Cycles spent in EL2, from `KCoreCostModel`.
+    /// Cycles spent in EL2, from `KCoreCostModel`, lock waits included.
     public var cycles: UInt64
+    /// The part of `cycles` spent waiting for ticket locks held by other CPUs.
+    public var lockWaitCycles: UInt64 = 0
     /// Host IPAs (page aligned) whose stage-2 entry changed: invalidate the CPUs' TLBs for them.
     public var tlbInvalidations: [UInt64]
     public var decision: TrapDecision
@@ -71,12 +83,16 @@ public final class KCore {
 
     public let configuration: Configuration
     public let carveOut: CarveOutLayout
-    public private(set) var impl: ImplState
+    /// The implementation-level state. Settable inside the module (and by `@testable` tests,
+    /// which seed states no hypercall sequence reaches, e.g. a counted host page).
+    public internal(set) var impl: ImplState
     /// The spec-level state: authoritative with `.spec`, the reference with `checkRefinement`.
-    public private(set) var spec: SpecState
+    public internal(set) var spec: SpecState
     public private(set) var refinementReports: [RefinementReport] = []
     /// Spec-branch counters (`--coverage`); nil (the default) counts nothing.
     public var coverage: SpecCoverage?
+    /// The ticket locks in time, shared by every timed call (contention, `--stats`, `--lock-log`).
+    public let locks = TicketLocks()
 
     public var vttbr: UInt64 { impl.vttbr }
     public var vtcr: UInt64 { ImplState.vtcr }
@@ -94,8 +110,10 @@ public final class KCore {
         memory.zero(carveOut.base, length: carveOut.size)
     }
 
-    /// The context of one call; `level` names the level whose branches it counts (nil: none).
-    private func makeContext(_ h: HostContext, level: HandlerLevel? = nil) -> CallContext {
+    /// A call's context. `timed`: this call drives the machine, so its lock operations take
+    /// tickets on `locks` at the trap's cycle (never for the shadow run of a refinement check).
+    /// `level` names the level whose branches it counts (`--coverage`; nil: none).
+    private func makeContext(_ h: HostContext, timed: Bool = false, level: HandlerLevel? = nil) -> CallContext {
         let carve = carveOut
         let mem = impl.memory
         var ctx = CallContext(
@@ -103,6 +121,10 @@ public final class KCore {
             readDevice: { [smmu = impl.smmu] i, off, size in smmu.readRegister(smmu: i, offset: off, size: size) },
             pageContents: { pfn in fnv1a(mem.read(pfn << 12, count: 4096) ?? []) },
             hwTTBR: { carve.sptPA(KC.SMMU_TTBR($0, $1)) })
+        ctx.costs = configuration.costModel
+        if timed, let c = h.cycle {
+            ctx.clock = HandlerClock(start: c &+ configuration.costModel.trapEntry &+ h.bodyCycles, locks: locks)
+        }
         if let coverage, let level { ctx.coverage = CoverageProbe(counters: coverage, level: level) }
         return ctx
     }
@@ -115,8 +137,9 @@ public final class KCore {
         impl implBody: (inout ImplState, inout CallContext) -> R, spec specBody: (inout SpecState, inout CallContext) -> R
     ) -> (R, CallContext, RefinementReport?) {
         if configuration.handlers == .spec {
-            var ctx = makeContext(h, level: .spec)
+            var ctx = makeContext(h, timed: true, level: .spec)
             let r = specBody(&spec, &ctx)
+            h.bodyCycles &+= ctx.costs.body(ctx)
             // The spec records the device writes SeKVM's C performs; the hardware must see them.
             for a in ctx.deviceAccesses where a.isWrite {
                 impl.smmu.writeRegister(smmu: a.smmu, offset: a.offset, size: a.size, value: a.value)
@@ -127,25 +150,31 @@ public final class KCore {
             apply(ctx.regs, to: &h)
             return (r, ctx, nil)
         }
-        var ictx = makeContext(h, level: .impl)
+        var ictx = makeContext(h, timed: true, level: .impl)
         guard configuration.checkRefinement else {
             let r = implBody(&impl, &ictx)
+            h.bodyCycles &+= ictx.costs.body(ictx)
             apply(ictx.regs, to: &h)
             return (r, ictx, nil)
         }
         let pre = spec
         let r = implBody(&impl, &ictx)
+        h.bodyCycles &+= ictx.costs.body(ictx)
         var reads = ictx.deviceAccesses.filter { !$0.isWrite }.map(\.value)[...]
         var sctx = makeContext(h, level: .spec)
         sctx.readDevice = { _, _, _ in reads.popFirst() ?? 0 }
         sctx.pageContents = ictx.pageContents
         var s = pre
         let sr = specBody(&s, &sctx)
+        // The implementation's abstraction: its EL2 data, and its tables re-read from memory
+        // where this call wrote them; elsewhere they are what they were before the call, which
+        // `pre` holds (`spec` is set to the abstraction after every checked call). Re-reading
+        // only written regions keeps a check O(call) for the read-only majority of calls.
         var abs = s
         abs.data = impl.data
-        if ictx.tableAccesses > 0 || sctx.tableAccesses > 0 { abs.spt = impl.abstractSPT() }
-        if !ictx.hostTLBInvalidations.isEmpty || !sctx.hostTLBInvalidations.isEmpty { abs.npt = impl.abstractNPT() }
-        var diffs = compareStates(s, abs)
+        abs.spt = ictx.sptWritten ? impl.abstractSPT() : pre.spt
+        abs.npt = ictx.nptWritten ? impl.abstractNPT() : pre.npt
+        var diffs = compareStates(s, abs, logsFrom: pre.data.locks.log.mapValues(\.count))
         if sr != r { diffs.append(.init(field: "return value", spec: "\(sr)", impl: "\(r)")) }
         if sctx.regs != ictx.regs { diffs.append(.init(field: "host registers", spec: "\(sctx.regs)", impl: "\(ictx.regs)")) }
         if sctx.deviceAccesses != ictx.deviceAccesses {
@@ -180,8 +209,8 @@ public final class KCore {
         var d = d
         if ctx.panic != nil { d.action = .panic }
         return TrapOutcome(
-            panic: ctx.panic, cycles: configuration.costModel.cycles(ctx), tlbInvalidations: ctx.hostTLBInvalidations,
-            decision: d, specUndefined: ctx.undefined, refinement: rep)
+            panic: ctx.panic, cycles: configuration.costModel.cycles(ctx), lockWaitCycles: ctx.lockWaitCycles,
+            tlbInvalidations: ctx.hostTLBInvalidations, decision: d, specUndefined: ctx.undefined, refinement: rep)
     }
 
     // MARK: Stage-2 fault
@@ -190,6 +219,7 @@ public final class KCore {
     /// Coq masks HPFAR with 0xFFFF, Q31), `emulate_mmio`, and `map_page_host` when it returns
     /// INVALID. An emulated access writes the host register and advances ELR by 4.
     public func handleHostStage2Fault(_ h: inout HostContext) -> TrapOutcome {
+        h.bodyCycles = 0
         let page = ((h.hpfar >> 4) & ((1 << 36) - 1)) << 12
         let hsr = UInt32(truncatingIfNeeded: h.esr)
         let ipa = page | (h.far & 0xFFF)
@@ -210,6 +240,7 @@ public final class KCore {
         let m = outcome(mctx, TrapDecision(handler: "map_page_host", target: "IPA 0x\(String(page, radix: 16))", action: .mapped, value: page), mrep ?? rep)
         o.panic = m.panic
         o.cycles &+= m.cycles &- configuration.costModel.trapEntry &- configuration.costModel.eret
+        o.lockWaitCycles &+= m.lockWaitCycles
         o.tlbInvalidations = m.tlbInvalidations
         o.decision = m.decision
         o.specUndefined = o.specUndefined ?? m.specUndefined
@@ -222,6 +253,7 @@ public final class KCore {
     /// The non-PSCI host hypercalls of HARDWARE.md, with the argument checks of SeKVM's
     /// `host_hvc_dispatcher` (a failed check panics; an unknown id does nothing).
     public func handleHVC(_ h: inout HostContext) -> TrapOutcome {
+        h.bodyCycles = 0
         let id = h.x[0], a1 = h.x[1], a2 = h.x[2], a3 = h.x[3], a4 = h.x[4], a5 = h.x[5]
         func argPanic(_ name: String) -> TrapOutcome {
             var ctx = makeContext(h)
@@ -266,6 +298,7 @@ public final class KCore {
             let o2 = outcome(c2, o.decision, r2 ?? r1)
             o.panic = o2.panic
             o.cycles &+= o2.cycles &- configuration.costModel.trapEntry &- configuration.costModel.eret
+            o.lockWaitCycles &+= o2.lockWaitCycles
             o.tlbInvalidations += o2.tlbInvalidations
             o.specUndefined = o.specUndefined ?? o2.specUndefined
             o.refinement = o2.refinement
@@ -304,7 +337,7 @@ public final class KCore {
         case 14: ok = isVM && a2 < KC.VCPU_PER_VM
         default: ok = true
         }
-        var ctx = makeContext(h)
+        var ctx = makeContext(h, timed: configuration.handlers == .impl)
         guard ok else {
             if configuration.handlers == .spec { spec.data.halt = true } else { impl.data.halt = true }
             spec.data.halt = spec.data.halt || configuration.checkRefinement
@@ -324,13 +357,12 @@ public final class KCore {
             default:
                 guard let pages = VMBoot.verify_check(&d, &c, vmid: vmid, expected: configuration.vmImageHashes[vmid],
                     digest: configuration.sha256, read: { mem.read($0 << 12, count: 4096) }) else { return nil }
-                for p in pages { revoke(p.pfn, &c) }
-                VMBoot.verify_commit(&d, &c, vmid: vmid, pages: pages)
+                VMBoot.verify_commit(&d, &c, vmid: vmid, pages: pages, revoke: revoke)
                 return nil
             }
         }
         if configuration.handlers == .spec || both {
-            var sc = makeContext(h, level: .spec)
+            var sc = makeContext(h, timed: configuration.handlers == .spec, level: .spec)
             var s = spec
             var tmp = spec  // the NPT revocations run on this copy; their lock events are not logged
             result = body(&s.data, &sc) { pfn, c in

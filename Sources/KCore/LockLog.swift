@@ -3,9 +3,11 @@
 ///
 /// The machine runs each EL2 handler to completion, so the oracle of the Coq model ("what the
 /// other CPUs did since this CPU last looked") is the global log itself: every CPU appends to the
-/// same per-lock list, and a pull reads the one shared copy. Contention is therefore never seen
-/// inside a handler; the `WAIT_LOCK` event records that a ticket was taken. Snapshot events carry
-/// the kind of object pushed, not a copy of it (the state comparison covers the contents).
+/// same per-lock list, and a pull reads the one shared copy. A lock is therefore always free when
+/// a handler asks for it; waiting is a matter of time, modelled in cycles by `TicketLocks` (the
+/// `WAIT_LOCK` event records that a ticket was taken, `TimedLockEvent` when and for how long).
+/// Snapshot events carry the kind of object pushed, not a copy of it (the state comparison
+/// covers the contents).
 public enum SharedObject: String, Equatable, Sendable {
     case smmu = "OSMMU", spt = "OSPT", npt = "ONPT", s2page = "OS2_PAGE", vminfo = "OVMINFO",
         flatmem = "OFLATMEM", coreData = "OCORE_DATA"
@@ -37,6 +39,31 @@ public struct LockEvent: Equatable, Sendable, CustomStringConvertible {
         case .push(let o): "TEVENT \(cpu) (TSHARED (\(o.rawValue) _))"
         case .release: "TEVENT \(cpu) (TTICKET REL_LOCK)"
         }
+    }
+}
+
+/// One event of the run's lock log (`--lock-log`): the spec's event, the lock it belongs to and
+/// the cycle it happened at on its CPU. A `WAIT_LOCK` is stamped when the CPU takes its ticket
+/// and carries the ticket and the cycles it then waited; the `OPULL` that follows is stamped
+/// when the CPU holds the lock.
+public struct TimedLockEvent: Equatable, Sendable, CustomStringConvertible {
+    public var cycle: UInt64
+    public var lock: Int
+    public var event: LockEvent
+    /// For `WAIT_LOCK`: the ticket taken (per lock, from 0).
+    public var ticket: UInt64?
+    /// For `WAIT_LOCK`: cycles until the lock was granted (0 when it was free).
+    public var waited: UInt64
+    public init(cycle: UInt64, lock: Int, event: LockEvent, ticket: UInt64? = nil, waited: UInt64 = 0) {
+        self.cycle = cycle
+        self.lock = lock
+        self.event = event
+        self.ticket = ticket
+        self.waited = waited
+    }
+    /// `[cycle] cpuN LOCK <spec event>`, plus ` ticket T wait W` on a `WAIT_LOCK`.
+    public var description: String {
+        "[\(cycle)] cpu\(event.cpu) \(LockID.name(lock)) \(event)" + (ticket.map { " ticket \($0) wait \(waited)" } ?? "")
     }
 }
 

@@ -12,13 +12,12 @@ extension MmioOps {
 
         /// Pulls lock `id`; false (spec undefined) when it is not free.
         static func pull(_ s: inout SpecState, _ ctx: inout CallContext, _ id: Int) -> Bool {
-            ctx.steps += 1
-            if s.data.locks.acquire(id, cpu: ctx.cpu) { return true }
+            if s.data.locks.acquire(id, &ctx) { return true }
             ctx.flagUndefined("lock \(LockID.name(id)) not free on entry")
             return false
         }
-        static func rel(_ s: inout SpecState, _ ctx: CallContext, _ id: Int, _ o: SharedObject) {
-            _ = s.data.locks.release(id, cpu: ctx.cpu, pushing: o)
+        static func rel(_ s: inout SpecState, _ ctx: inout CallContext, _ id: Int, _ o: SharedObject) {
+            _ = s.data.locks.release(id, &ctx, pushing: o)
         }
         static func free(_ s: SpecState, _ ctx: inout CallContext, _ ids: [Int]) -> Bool {
             for id in ids where s.data.locks.isHeld(id) {
@@ -43,7 +42,7 @@ extension MmioOps {
             if res == KC.INVALID {
                 ctx.hit(.emulateNotSMMU)
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, LockID.smmu, .smmu)
                 return KC.INVALID
             }
             let index = Int(res)
@@ -52,7 +51,7 @@ extension MmioOps {
                 return 0  // SMMU lock kept
             }
             s.data.tstate = 1
-            rel(&s, ctx, LockID.smmu, .smmu)
+            rel(&s, &ctx, LockID.smmu, .smmu)
             return res
         }
 
@@ -118,17 +117,17 @@ extension MmioOps {
             if vmid == KC.INVALID {
                 ctx.hit(.freeUnowned)
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, LockID.smmu, .smmu)
                 return
             }
             let id = LockID.info(vmid)
             guard pull(&s, &ctx, id) else { return }
-            rel(&s, ctx, id, .vminfo)  // released on both paths
+            rel(&s, &ctx, id, .vminfo)  // released on both paths
             if s.data.vminfos[Int(vmid)].state == .poweroff {
                 ctx.hit(.freePoweroff)
                 s.data.smmuVmid[KC.smmu_id(index, cbndx)] = KC.INVALID
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, LockID.smmu, .smmu)
             } else {
                 ctx.hit(.freeNotPoweroff)
                 panic(&s, &ctx, "el2_free_smmu_pgd", "bank \(cbndx) of SMMU\(index) owned by vmid \(vmid), which is not POWEROFF", tstate: 1)
@@ -151,12 +150,12 @@ extension MmioOps {
                     _ = pull(&s, &ctx, LockID.spt)
                     s.spt.clearBank(KC.SMMU_TTBR(index, cbndx))
                     s.data.tstate = 1
-                    rel(&s, ctx, LockID.smmu, .smmu)
-                    rel(&s, ctx, LockID.spt, .spt)
+                    rel(&s, &ctx, LockID.smmu, .smmu)
+                    rel(&s, &ctx, LockID.spt, .spt)
                 } else {
                     ctx.hit(.allocTaken)
                     s.data.tstate = 1
-                    rel(&s, ctx, LockID.smmu, .smmu)
+                    rel(&s, &ctx, LockID.smmu, .smmu)
                 }
             } else {
                 ctx.hit(.allocCbndxBeyond)
@@ -175,7 +174,7 @@ extension MmioOps {
             if vmid == KC.INVALID {
                 ctx.hit(.assignUnowned)
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, LockID.smmu, .smmu)
                 return
             }
             let id = LockID.info(vmid)
@@ -207,11 +206,11 @@ extension MmioOps {
                                 s.data.flatmem[pfn] = ctx.pageContents(pfn)
                                 s.data.dataLog[vmid] = logn &+ 1
                                 s.data.tstate = 1
-                                rel(&s, ctx, LockID.smmu, .smmu)
-                                rel(&s, ctx, id, .vminfo)
-                                rel(&s, ctx, LockID.s2page, .s2page)
-                                rel(&s, ctx, LockID.npt(0), .npt)
-                                s.data.locks.pushFlatmem(cpu: ctx.cpu)
+                                rel(&s, &ctx, LockID.smmu, .smmu)
+                                rel(&s, &ctx, id, .vminfo)
+                                rel(&s, &ctx, LockID.s2page, .s2page)
+                                rel(&s, &ctx, LockID.npt(0), .npt)
+                                s.data.locks.pushFlatmem(&ctx)
                             }
                         } else {
                             ctx.hit(.assignHostPageShared)
@@ -220,9 +219,9 @@ extension MmioOps {
                     } else if page.owner == vmid {
                         ctx.hit(.assignOwnPage)
                         s.data.tstate = 1
-                        rel(&s, ctx, LockID.smmu, .smmu)
-                        rel(&s, ctx, id, .vminfo)
-                        rel(&s, ctx, LockID.s2page, .s2page)
+                        rel(&s, &ctx, LockID.smmu, .smmu)
+                        rel(&s, &ctx, id, .vminfo)
+                        rel(&s, &ctx, LockID.s2page, .s2page)
                     } else {
                         ctx.hit(.assignForeignPage)
                         panic(&s, &ctx, f, "pfn 0x\(String(pfn, radix: 16)) owned by \(page.owner), not the host or vmid \(vmid)")
@@ -234,8 +233,8 @@ extension MmioOps {
             } else {
                 ctx.hit(.assignHostBank)
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
-                rel(&s, ctx, id, .vminfo)
+                rel(&s, &ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, id, .vminfo)
             }
         }
 
@@ -250,7 +249,7 @@ extension MmioOps {
             if vmid == KC.INVALID {
                 ctx.hit(.mapUnowned)
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, LockID.smmu, .smmu)
                 return
             }
             let id = LockID.info(vmid)
@@ -279,10 +278,10 @@ extension MmioOps {
                     s.data.s2page[pfn].count = page.count + 1
                 }
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
-                rel(&s, ctx, id, .vminfo)
-                rel(&s, ctx, LockID.s2page, .s2page)
-                rel(&s, ctx, LockID.spt, .spt)
+                rel(&s, &ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, id, .vminfo)
+                rel(&s, &ctx, LockID.s2page, .s2page)
+                rel(&s, &ctx, LockID.spt, .spt)
             } else {
                 ctx.hit(.mapPageMismatch)
                 panic(&s, &ctx, f, "pfn 0x\(String(pfn, radix: 16)) is \(page), not vmid \(vmid)'s page at gfn 0x\(String(gfn, radix: 16))")
@@ -298,7 +297,7 @@ extension MmioOps {
             let pte = s.spt.entry(KC.SMMU_TTBR(index, cbndx), iova / 4096).pte
             ctx.hit(pte == 0 ? .iovaToPhysUnmapped : .iovaToPhysMapped)
             s.data.tstate = 1
-            rel(&s, ctx, LockID.spt, .spt)
+            rel(&s, &ctx, LockID.spt, .spt)
             return KC.phys_page(pte) &+ (iova & 4095)
         }
 
@@ -313,7 +312,7 @@ extension MmioOps {
             if vmid == KC.INVALID {
                 ctx.hit(.clearUnowned)
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.smmu, .smmu)
+                rel(&s, &ctx, LockID.smmu, .smmu)
                 return
             }
             let id = LockID.info(vmid)
@@ -341,10 +340,10 @@ extension MmioOps {
                 s.data.s2page[pfn].count = page.count - 1
             }
             s.data.tstate = 1
-            rel(&s, ctx, LockID.smmu, .smmu)
-            rel(&s, ctx, id, .vminfo)
-            rel(&s, ctx, LockID.s2page, .s2page)
-            rel(&s, ctx, LockID.spt, .spt)
+            rel(&s, &ctx, LockID.smmu, .smmu)
+            rel(&s, &ctx, id, .vminfo)
+            rel(&s, &ctx, LockID.s2page, .s2page)
+            rel(&s, &ctx, LockID.spt, .spt)
         }
 
         // MARK: helpers of the layers below (atomic forms)
@@ -421,8 +420,8 @@ extension MmioOps {
                     return
                 }
                 s.data.tstate = 1
-                rel(&s, ctx, LockID.s2page, .s2page)
-                rel(&s, ctx, LockID.npt(0), .npt)
+                rel(&s, &ctx, LockID.s2page, .s2page)
+                rel(&s, &ctx, LockID.npt(0), .npt)
             } else {
                 ctx.hit(.mapHostDenied)
                 panic(&s, &ctx, f, "host access to pfn 0x\(String(pfn, radix: 16)) owned by \(page.owner == KC.COREVISOR ? "EL2 (COREVISOR)" : "vmid \(page.owner)")")
@@ -439,7 +438,7 @@ extension MmioOps {
                 if local_mmap(&s.npt, &ctx, addr: pfn &* 4096, level: 3, pte: KC.PAGE_GUEST) { return true }
             }
             s.data.tstate = 1
-            rel(&s, ctx, LockID.npt(0), .npt)
+            rel(&s, &ctx, LockID.npt(0), .npt)
             return false
         }
     }

@@ -8,14 +8,12 @@ extension ImplState {
 
     mutating func acquire(_ id: Int, _ ctx: inout CallContext) {
         if data.halt { return }
-        ctx.steps += 1
-        if !data.locks.acquire(id, cpu: ctx.cpu) { ctx.flagUndefined("lock \(LockID.name(id)) not free") }
+        if !data.locks.acquire(id, &ctx) { ctx.flagUndefined("lock \(LockID.name(id)) not free") }
         data.tstate = 0
     }
     mutating func release(_ id: Int, _ o: SharedObject, _ ctx: inout CallContext) {
         if data.halt { return }
-        ctx.steps += 1
-        if !data.locks.release(id, cpu: ctx.cpu, pushing: o) { ctx.flagUndefined("release of \(LockID.name(id)) not held") }
+        if !data.locks.release(id, &ctx, pushing: o) { ctx.flagUndefined("release of \(LockID.name(id)) not held") }
         data.tstate = 1
     }
 
@@ -148,6 +146,7 @@ extension ImplState {
         let root = get_smmu_cfg_hw_ttbr(cbndx, index)
         memory.zero(root, length: 8192)
         ctx.tableAccesses += 1024
+        ctx.sptWritten = true
         data.tstate = 1
     }
     mutating func walk_smmu_pt(_ cbndx: Int, _ index: Int, _ iova: UInt64, _ ctx: inout CallContext) -> UInt64 {

@@ -35,7 +35,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Run both spec levels on every EL2 call and stop (exit 3) at the first difference outside the known-divergence allow-list.")
     var checkRefinement = false
 
-    @Flag(help: "After every EL2 handler, compute from the SMMUs' real registers and tables which pages each stream can reach, and warn about EL2 pages or another VM's pages.")
+    @Flag(help: "After every EL2 handler, check KCore's state invariants (page ownership against the host NPT and the shadow tables, share counts, locks, nothing changed after a panic) and compute from the SMMUs' real registers and tables which pages each stream can reach; warn about each violation, EL2 page or other VM's page.")
     var checkInvariants = false
 
     @Flag(help: "Like --check-invariants, but a reachable EL2 or foreign VM page is a hypervisor panic (exit 3). The host must then enable and route both SMMUs before any trap after reset.")
@@ -46,6 +46,9 @@ struct Run: ParsableCommand {
 
     @Option(help: "Write the trace events as JSON Lines to FILE (schema in Documentation/Trace.md); without --trace, all streams. Example: --trace-json trace.jsonl")
     var traceJson: String?
+
+    @Option(help: "Write the spec's lock log to FILE ('-' for stderr): one event per line in cycle order, '[cycle] cpuN LOCK TEVENT n (...)' for WAIT_LOCK (with ticket and wait), OPULL, the push of the shared object, REL_LOCK (Documentation/Trace.md). Example: --lock-log locks.txt")
+    var lockLog: String?
 
     @Option(help: "YAML file overriding cycle costs (sections cpu and el2; see Documentation/CostModel.md). Example: --cost-model costs.yaml")
     var costModel: String?
@@ -59,6 +62,9 @@ struct Run: ParsableCommand {
     @Option(help: "Write the spec-branch coverage as JSON to FILE (implies --coverage counting; schema in Documentation/Scenarios.md). Example: --coverage-json coverage.json")
     var coverageJson: String?
 
+    @Option(help: ArgumentHelp("The SHA-256 VM VMID's image must hash to for verify_vm_image: 64 hex digits, or a file that is hashed (repeatable; a VM without one fails verification). Example: --vm-image 1=firmware-samples/build/vm-boot.img", valueName: "VMID=SHA256HEX|FILE"))
+    var vmImage: [String] = []
+
     func validate() throws {
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 8") }
  if let trace {
@@ -68,6 +74,15 @@ struct Run: ParsableCommand {
         }
         guard handlers == "impl" || handlers == "spec" else { throw ValidationError("--handlers must be impl or spec") }
         guard Run.parseSize(memory) != nil else { throw ValidationError("--memory must be a size like 256M or 1G (16M to 64G, 4 KiB multiple)") }
+        var seen = Set<UInt32>()
+        for v in vmImage {
+            do {
+                let o = try VMImageOption.parse(v)
+                guard seen.insert(o.vmid).inserted else { throw ValidationError("--vm-image: VM \(o.vmid) given twice") }
+            } catch let e as VMImageOption.ParseError {
+                throw ValidationError("--vm-image: \(e)")
+            }
+        }
     }
 
     static func parseSize(_ s: String) -> UInt64? {
@@ -92,6 +107,7 @@ struct Run: ParsableCommand {
         config.checkRefinement = checkRefinement
         config.checkInvariants = checkInvariants
         config.strictSMMU = strictSMMU
+        config.vmImages = vmImage.compactMap { try? VMImageOption.parse($0) }  // checked in validate()
         config.trace = Set((trace ?? "").split(separator: ",").compactMap { TraceKind(rawValue: String($0)) })
         if traceJson != nil && trace == nil { config.trace = [.mmio, .hvc, .s2] }
         if let costModel {
@@ -121,6 +137,20 @@ struct Run: ParsableCommand {
             machine.traceJSONSink = { line in fputs(line + "\n", f) }
         }
         defer { if let jsonFile { fclose(jsonFile) } }
+        var lockFile: UnsafeMutablePointer<FILE>?
+        if let lockLog {
+            if lockLog == "-" {
+                machine.logLocks { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
+            } else {
+                guard let f = fopen(lockLog, "w") else {
+                    FileHandle.standardError.write("smmu-emu: error: cannot write \(lockLog)\n".data(using: .utf8)!)
+                    throw ExitCode(2)
+                }
+                lockFile = f
+                machine.logLocks { fputs($0 + "\n", f) }
+            }
+        }
+        defer { if let lockFile { fclose(lockFile) } }
         let printText = trace != nil
         machine.traceSink = { line in
             guard printText else { return }

@@ -13,6 +13,7 @@ import Testing
         ("free-live-vm", "el2_free_smmu_pgd", "not POWEROFF"),
         ("map-el2-page", "smmu_assign_page", "owned by 16"),
         ("bad-cbndx", "el2_alloc_smmu_pgd", "cbndx 5"),
+        ("npt-exhaust", "map_page_host", "exhausted"),
     ]
 
     @Test(arguments: cases.map(\.0), ["impl", "spec"])

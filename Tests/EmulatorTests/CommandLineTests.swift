@@ -91,4 +91,21 @@ import Testing
         #expect(err.contains("spec-branch coverage over 1 run"))
         #expect(err.range(of: #"\n\s+0\s+[1-9][0-9]*\s+host\s"#, options: .regularExpression) != nil, "\(err)")
     }
+
+    /// `--lock-log FILE` writes the spec's lock events in cycle order; `--stats` shows the waits.
+    @Test(.enabled(if: binary != nil && SamplePaths.has("smmu-smp"), "build smmu-emu and the samples first"))
+    func lockLogAndLockStats() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("smmu-emu-locks-\(getpid()).txt").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let (code, out, err) = try run(["run", SamplePaths.sample("smmu-smp"), "--cpus", "4", "--stats", "--lock-log", file])
+        #expect(code == 0)
+        #expect(out == "cpus 4 rounds 50 ok\n")
+        #expect(err.contains("lock SMMU: acquisitions 612 contended 562 wait-cycles 239941"))
+        #expect(err.contains(" lock-wait "))
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "[80] cpu0 SMMU TEVENT 0 (TTICKET (WAIT_LOCK 10)) ticket 0 wait 0")
+        let cycles = lines.compactMap { UInt64($0.dropFirst().prefix { $0 != "]" }) }
+        #expect(cycles.count == lines.count && cycles == cycles.sorted())
+        #expect(try run(["run", SamplePaths.sample("smmu-smp"), "--lock-log", "/nonexistent/dir/x"]).0 == 2)
+    }
 }

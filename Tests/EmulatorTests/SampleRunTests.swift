@@ -173,17 +173,33 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(try qemuOutput("selftest", cpus: 1) == ours)
     }
 
+    /// touch-all and fault-cost run unchanged on QEMU: same pages touched, and the fault-cost
+    /// report has the same shape (QEMU's figures are its own timing, not ours).
+    @Test(.enabled(if: SamplePaths.has("touch-all") && SamplePaths.has("fault-cost") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"))
+    func touchSamplesRunOnQEMU() throws {
+        let (ours, _) = try runSample("touch-all")
+        #expect(try qemuOutput("touch-all", cpus: 1) == ours)
+        let q = try qemuOutput("fault-cost", cpus: 1)
+        #expect(q.hasPrefix("pages 512\nfirst touch (stage-2 fault + map_page_host): "), "\(q)")
+        #expect(q.contains("\nfault cost: "))
+    }
+
     func qemuOutput(_ sample: String, cpus: Int) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: SamplePaths.qemu!)
-        p.arguments = ["-M", "virt", "-cpu", "max", "-smp", "\(cpus)", "-nographic", "-monitor", "none", "-serial", "stdio", "-kernel", SamplePaths.sample(sample)]
+        p.arguments = ["-M", "virt", "-cpu", "max", "-m", "256M", "-smp", "\(cpus)", "-nographic", "-monitor", "none", "-serial", "stdio", "-kernel", SamplePaths.sample(sample)]
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardInput = FileHandle.nullDevice
         try p.run()
         let deadline = Date().addingTimeInterval(30)
         while p.isRunning && Date() < deadline { usleep(10_000) }
-        if p.isRunning { p.terminate() }
+        if p.isRunning {  // a guest that never powers off: SIGTERM, then SIGKILL if QEMU is stuck
+            p.terminate()
+            let grace = Date().addingTimeInterval(2)
+            while p.isRunning && Date() < grace { usleep(10_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        }
         return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 }

@@ -1,5 +1,6 @@
 #include "uart.h"
 #include "hvc.h"
+#include "vmboot.h"
 
 /* Attacks a host kernel could make on the SMMU under SeKVM. Built once per attack
  * (-DATTACK_<NAME>); each ends as the spec prescribes: a hypervisor panic (exit status 3) for the
@@ -9,6 +10,14 @@
 #define R32(a) (*(volatile unsigned int *)(a))
 #define R16(a) (*(volatile unsigned short *)(a))
 
+
+#if defined(ATTACK_NPT_EXHAUST)
+/* EL1 vectors that resume after the faulting instruction (all 16 entries alike). */
+extern char skip_vectors[];
+__asm__(".pushsection .text\n.balign 2048\nskip_vectors:\n.rept 16\n"
+        "str x0, [sp, #-16]!\nmrs x0, elr_el1\nadd x0, x0, #4\nmsr elr_el1, x0\nldr x0, [sp], #16\neret\n"
+        ".balign 128\n.endr\n.popsection\n");
+#endif
 
 int main(void) {
     unsigned long vmid = hvc(13, 0, 0, 0, 0, 0);
@@ -39,6 +48,16 @@ int main(void) {
 #elif defined(ATTACK_BAD_CBNDX)
     uart_puts("allocate bank 5 of SMMU1 (it has 4)\n");
     hvc(24, 5, vmid, 1, 0, 0);
+#elif defined(ATTACK_NPT_EXHAUST)
+    /* Every access outside RAM maps as a device page on demand (map_page_host); one access per
+     * 1 GiB of the 40-bit IPA space needs a new level-2 table each, more than the host NPT pool
+     * holds: pool exhaustion must be a hypervisor panic, not a silent failure. */
+    uart_puts("touch one device page per GiB of IPA space\n");
+    /* Nothing answers at those addresses: once EL2 has mapped one, the load takes a synchronous
+     * external abort to EL1; skip_vectors steps over the load so the loop goes on. */
+    __asm__ volatile("msr vbar_el1, %0; isb" ::"r"(skip_vectors));
+    for (unsigned long a = 0x8000000000UL - 0x40000000UL; a >= 0x80000000UL; a -= 0x40000000UL)
+        (void)*(volatile unsigned int *)a;
 #elif defined(ATTACK_DMA_BYPASS)
     /* A route no source checks: S2CR bypass for the DMA engine's stream. The engine then reads
      * EL2's carve-out (the shadow table root of SMMU0 bank 1) into host memory. */
@@ -57,6 +76,27 @@ int main(void) {
     uart_puts(", leaked EL2 word ");
     uart_puthex(leak[0]);
     uart_putc('\n');
+#elif defined(ATTACK_TOUCH_VM_PAGE)
+    /* Boot VM vmid (run with --vm-image 1=build/vm-boot.img): after verification its image
+     * pages are the VM's, gone from the host NPT; a host read faults and map_page_host panics. */
+    vm_prepare(vmid);
+    hvc(HVC_VERIFY_VM_IMAGE, vmid, 0, 0, 0, 0);
+    uart_puts("verified; host reads the VM's first image page\n");
+    uart_puthex(*(volatile unsigned long *)vm_image);
+    uart_putc('\n');
+#elif defined(ATTACK_MAP_VERIFIED)
+    /* A VERIFIED VM's SMMU table is frozen: el2_arm_lpae_map panics (the C already in
+     * smmu_assign_page, the seed in smmu_map_page). */
+    vm_prepare(vmid);
+    hvc(HVC_VERIFY_VM_IMAGE, vmid, 0, 0, 0, 0);
+    uart_puts("verified; map a host page into the VM's bank\n");
+    hvc(HVC_ARM_LPAE_MAP, 0x20000000UL, 0x40100000UL, 0xFF, 1, 0);
+#elif defined(ATTACK_CLEAR_VERIFIED)
+    /* ... and el2_arm_lpae_clear on it panics too, mapped or not. */
+    vm_prepare(vmid);
+    hvc(HVC_VERIFY_VM_IMAGE, vmid, 0, 0, 0, 0);
+    uart_puts("verified; clear an IOVA of the VM's bank\n");
+    hvc(HVC_ARM_LPAE_CLEAR, 0x20000000UL, 1, 0, 0, 0);
 #else
 #error "choose an attack"
 #endif

@@ -1,0 +1,69 @@
+/// Contention on one lock over a run: what `--stats` prints per lock.
+public struct LockContention: Equatable, Sendable {
+    /// Tickets served.
+    public var acquisitions: UInt64 = 0
+    /// Tickets whose CPU arrived while another CPU held the lock.
+    public var contended: UInt64 = 0
+    /// Cycles CPUs spent waiting for this lock (handoff included).
+    public var waitCycles: UInt64 = 0
+    public init() {}
+}
+
+/// The machine's ticket locks in time: SeKVM's locks are ticket locks (`sekvm/Locks`: a CPU
+/// takes the next ticket and spins until `now_serving` reaches it), and this is where waiting
+/// for one costs cycles.
+///
+/// EL2 handlers run to completion, one at a time, in the order their CPUs entered EL2 (the
+/// machine enters EL2 in cycle order). So when a CPU takes a ticket, every earlier ticket has
+/// already been released, and all a lock needs to remember is *when* its last holder released
+/// it. A CPU arriving before that cycle waits until it, plus the handoff (the lock's cache line
+/// moving to the waiter). Tickets are therefore served in arrival order (EL2-entry order; a
+/// handler never overtakes one that entered EL2 before it, even at an inner lock), and the
+/// model is deterministic: it depends only on cycle counts.
+///
+/// A reference type because one set of locks serves every call of the run, while each call's
+/// `CallContext` is a value: the context holds a reference to the machine's locks, and only the
+/// context of the level that drives the machine holds one (the shadow run of a refinement check
+/// must not take tickets twice).
+public final class TicketLocks {
+    /// Per lock id: tickets handed out, and the cycle its last holder released it.
+    private var nextTicket: [Int: UInt64] = [:]
+    private var releasedAt: [Int: UInt64] = [:]
+    public private(set) var contention: [Int: LockContention] = [:]
+    /// Cycles each CPU spent waiting for locks.
+    public private(set) var waitByCPU: [Int: UInt64] = [:]
+    /// Receives every lock event with its cycle, in the order the handlers run (`--lock-log`).
+    public var sink: ((TimedLockEvent) -> Void)?
+
+    public init() {}
+
+    /// CPU `cpu` takes a ticket for lock `id` at cycle `arrival`. - Returns: the ticket and the
+    /// cycle at which the CPU holds the lock (`arrival` when free, else the release + `handoff`).
+    func acquire(_ id: Int, cpu: Int, at arrival: UInt64, handoff: UInt64) -> (ticket: UInt64, granted: UInt64) {
+        let ticket = nextTicket[id, default: 0]
+        nextTicket[id] = ticket &+ 1
+        let free = releasedAt[id, default: 0]
+        var c = contention[id, default: LockContention()]
+        c.acquisitions &+= 1
+        var granted = arrival
+        if arrival < free {
+            granted = free &+ handoff
+            c.contended &+= 1
+            c.waitCycles &+= granted &- arrival
+            waitByCPU[cpu, default: 0] &+= granted &- arrival
+        }
+        contention[id] = c
+        return (ticket, granted)
+    }
+
+    /// The holder of lock `id` releases it at cycle `at`.
+    func release(_ id: Int, at: UInt64) {
+        releasedAt[id] = max(releasedAt[id, default: 0], at)
+    }
+
+    /// The cycle at which lock `id` was last released (0: never taken).
+    public func lastRelease(_ id: Int) -> UInt64 { releasedAt[id, default: 0] }
+
+    /// Total cycles all CPUs waited.
+    public var totalWaitCycles: UInt64 { waitByCPU.values.reduce(0, &+) }
+}
