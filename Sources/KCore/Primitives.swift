@@ -323,8 +323,9 @@ extension ImplState {
         let map = get_pfn_map(pfn)
         if vmid == owner && gfn == map {
             hit(.mapPageMatch, &ctx)
+            let before = data.halt
             map_spt(cbndx, index, iova, pte, &ctx)
-            if data.halt { ctx.hit(.mapPoolExhausted) }
+            if !before && data.halt { ctx.hit(.mapPoolExhausted) }
             if owner == KC.HOSTVISOR {
                 let c = get_pfn_count(pfn)
                 if c < KC.EL2_SMMU_CFG_SIZE { hit(.mapHostCountUp, &ctx); set_pfn_count(pfn, c + 1) }
@@ -337,8 +338,9 @@ extension ImplState {
     }
     mutating func unmap_smmu_page(_ cbndx: Int, _ index: Int, _ iova: UInt64, _ ctx: inout CallContext) {
         acquire(LockID.s2page, &ctx)
+        let before = data.halt  // clear_smmu's VERIFIED panic comes before: not a pool
         let pte = unmap_spt(cbndx, index, iova, &ctx)
-        if data.halt { ctx.hit(.clearPoolExhausted) }
+        if !before && data.halt { ctx.hit(.clearPoolExhausted) }
         let pfn = KC.phys_page(pte) / 4096
         if get_pfn_owner(pfn) == KC.HOSTVISOR {
             let c = get_pfn_count(pfn)
