@@ -34,6 +34,18 @@ extension CPU {
     }
 
     func stage2Slow(_ va: UInt64, perm: UInt8, syndrome: AccessSyndrome, isFetch: Bool) -> UInt64? {
+        // Stage 1 is off, so the IPA is the VA. One beyond the 48-bit PA size is a stage-1
+        // Address size fault at level 0 (DFSC/IFSC 0), taken to EL1: stage 2 never sees it.
+        // (Handing it to EL2 made a livelock: HPFAR cannot hold it, so EL2 mapped another page
+        // and the access faulted again, forever, without retiring an instruction.)
+        if va >> 48 != 0 {
+            if isFetch {
+                takeExceptionToEL1(currentEL == 0 ? .instructionAbortLowerEL : .instructionAbortSameEL, iss: 0, far: va)
+            } else {
+                takeExceptionToEL1(currentEL == 0 ? .dataAbortLowerEL : .dataAbortSameEL, iss: perm == CPU.permWrite ? 1 << 6 : 0, far: va)
+            }
+            return nil
+        }
         stats.stage2Walks &+= 1
         let fault: Stage2Fault
         if let regime = Stage2Regime.fromVTCR(el2.vtcr, root: el2.vttbr & 0x0000_FFFF_FFFF_FFFE) {

@@ -96,6 +96,22 @@ public struct ELFImage {
         }
     }
 
+    /// A program built in memory rather than read from a file (host-action scenarios): one
+    /// segment holding `code` at `base`, entered at `entry`, with `symbols` for traces.
+    public init(
+        code: [UInt8], at base: UInt64, entry: UInt64, symbols: [(address: UInt64, name: String)], into memory: PhysicalMemory
+    ) throws(ELFLoadError) {
+        let end = base &+ UInt64(code.count)
+        guard !code.isEmpty, end > base, memory.contains(base, length: UInt64(code.count)) else {
+            throw .segmentOutsideRAM(index: 0, start: base, end: end)
+        }
+        guard entry >= base && entry < end else { throw .entryOutsideSegments(entry) }
+        code.withUnsafeBytes { _ = memory.write($0, at: base) }
+        self.entry = entry
+        segments = [(start: base, end: end)]
+        self.symbols = symbols.sorted { $0.address < $1.address }
+    }
+
     /// Reads the image file at `path` and loads it.
     public init(path: String, into memory: PhysicalMemory) throws(ELFLoadError) {
         guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable("no such file: \(path)") }

@@ -114,7 +114,19 @@ public final class Machine {
         }
     }
 
-    public init(imagePath: String, configuration: MachineConfiguration, output: @escaping (UInt8) -> Void) throws(ELFLoadError) {
+    /// A machine running the ELF image at `imagePath`.
+    public convenience init(imagePath: String, configuration: MachineConfiguration, output: @escaping (UInt8) -> Void) throws(ELFLoadError) {
+        try self.init(configuration: configuration, output: output, imageName: URL(fileURLWithPath: imagePath).lastPathComponent) {
+            ram throws(ELFLoadError) in try ELFImage(path: imagePath, into: ram)
+        }
+    }
+
+    /// A machine whose guest `load` puts into RAM (an ELF file, or a host-action program);
+    /// `imageName` names it in the timeline.
+    public init(
+        configuration: MachineConfiguration, output: @escaping (UInt8) -> Void, imageName: String = "host actions",
+        load: (PhysicalMemory) throws(ELFLoadError) -> ELFImage
+    ) throws(ELFLoadError) {
         self.configuration = configuration
         guard let ram = PhysicalMemory(base: configuration.ramBase, size: configuration.ramSize) else {
             throw .unreadable("cannot reserve \(configuration.ramSize) bytes of RAM")
@@ -129,7 +141,7 @@ public final class Machine {
         for (i, d) in dmas.enumerated() { bus.attach(d, base: 0x0907_0000 + UInt64(i) * 0x1000, size: 0x1000) }
         self.smmus = smmus
         dmaEngines = dmas
-        image = try ELFImage(path: imagePath, into: ram)
+        image = try load(ram)
         let monitor = GlobalMonitor()
         let costs = configuration.costs
         cpus = (0..<max(1, min(8, configuration.cpus))).map { CPU(index: $0, bus: bus, monitor: monitor, costs: costs) }
@@ -150,7 +162,7 @@ public final class Machine {
         self.kcore = kcore
         el2Cycles = Array(repeating: 0, count: cpus.count)
         perfetto = configuration.recordPerfetto
-            ? PerfettoTrace(image: URL(fileURLWithPath: imagePath).lastPathComponent, cpus: cpus.count, smmus: smmus.map(\.name)) : nil
+            ? PerfettoTrace(image: imageName, cpus: cpus.count, smmus: smmus.map(\.name)) : nil
         // The host runs under stage 2 from reset (HCR_EL2.VM), with SMC trapped (HCR_EL2.TSC), as SeKVM sets it.
         for c in cpus {
             c.el2.hcr = 1 | 1 << 19

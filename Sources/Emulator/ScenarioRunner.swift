@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import KCore
 
 /// Runs suites of scenario files in parallel and reports them (`smmu-emu test`).
 public struct ScenarioRunner {
@@ -27,7 +28,10 @@ public struct ScenarioRunner {
     }
 
     /// Loads and runs every file, `jobs` at a time; `override` adjusts each scenario's options.
-    public static func run(files: [String], jobs: Int, override: @escaping (inout MachineConfiguration) -> Void) -> [Result] {
+    /// With `coverage`, every scenario's spec-branch counts are added to it.
+    public static func run(
+        files: [String], jobs: Int, coverage: SpecCoverage? = nil, override: @escaping (inout MachineConfiguration) -> Void
+    ) -> [Result] {
         /// Results by file index, filled in by the workers under `lock`.
         final class Slots: @unchecked Sendable { var results: [Result?]; init(_ n: Int) { results = .init(repeating: nil, count: n) } }
         let slots = Slots(files.count)
@@ -44,7 +48,13 @@ public struct ScenarioRunner {
                 do {
                     var s = try Scenario.load(path: f)
                     override(&s.configuration)
-                    r = Result(file: f, name: s.name, failure: s.run(), seconds: 0)
+                    let mine = coverage == nil ? nil : SpecCoverage()
+                    r = Result(file: f, name: s.name, failure: s.run(coverage: mine), seconds: 0)
+                    if let mine {
+                        lock.lock()
+                        coverage?.add(mine)
+                        lock.unlock()
+                    }
                 } catch {
                     r = Result(file: f, name: (f as NSString).lastPathComponent, failure: "rejected: \(error)", seconds: 0)
                 }

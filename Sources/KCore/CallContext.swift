@@ -106,6 +106,8 @@ public struct CallContext {
     /// Lock timing (HandlerClock.swift); nil when the call is untimed: the shadow run of a
     /// refinement check, or a caller that gave no cycle.
     public var clock: HandlerClock?
+    /// Branch counters and this call's level (`--coverage`); nil when coverage is off.
+    public var coverage: CoverageProbe?
 
     public init(
         cpu: Int, conf: SMMUConf, regs: HostRegisters,
@@ -144,36 +146,48 @@ enum WriteCheck: Equatable {
 }
 
 /// The write rules of §3.5, shared by both levels (the pair is proven equal in MmioCore).
-func smmuWriteCheck(offset off: UInt64, data: UInt64, index: Int, smmuVmid: [UInt32]) -> WriteCheck {
+func smmuWriteCheck(offset off: UInt64, data: UInt64, index: Int, smmuVmid: [UInt32], _ ctx: inout CallContext) -> WriteCheck {
     if off < KC.SMMU_GLOBAL_BASE {
         if off <= KC.ARM_SMMU_GR1_BASE {  // inclusive: CBAR0 at 0x1000 lands here (quirk Q3)
             if off == KC.ARM_SMMU_GR0_sCR0 {
-                return (data >> KC.sCR0_SMCFCFG_SHIFT) & 1 == 0 ? .reject("sCR0 write with SMCFCFG clear") : .allow
+                let clear = (data >> KC.sCR0_SMCFCFG_SHIFT) & 1 == 0
+                ctx.hit(clear ? .emulateSCR0SMCFCFGClear : .emulateSCR0)
+                return clear ? .reject("sCR0 write with SMCFCFG clear") : .allow
             }
             if off == KC.ARM_SMMU_GR0_sCR2 {
+                ctx.hit(data & 0xFF == 0 ? .emulateSCR2 : .emulateSCR2BPVMID)
                 return data & 0xFF == 0 ? .allow : .reject("sCR2 write with non-zero BPVMID")
             }
+            ctx.hit(.emulateGlobalOther)
             return .allow
         }
         if off < KC.ARM_SMMU_GR1_END {
             let n = Int((off - KC.ARM_SMMU_GR1_BASE) / 4)
             guard n < KC.SMMU_NUM_CTXT_BANKS else {
+                ctx.hit(.emulateCBARNonexistent)
                 return .undefinedReject("CBAR write for bank \(n), which does not exist (rely cbndx < 8)")
             }
             let owner = smmuVmid[KC.smmu_id(index, n)]
             let type = data >> KC.CBAR_TYPE_SHIFT  // not masked (quirk Q6)
             let tvmid = data & KC.CBAR_VMID_MASK
-            if owner == KC.HOSTVISOR { return .allow }
-            if type == 0 && UInt64(owner) == tvmid { return .allow }
+            if owner == KC.HOSTVISOR { ctx.hit(.emulateCBARHostBank); return .allow }
+            if type == 0 && UInt64(owner) == tvmid { ctx.hit(.emulateCBARVMMatch); return .allow }
             if owner == KC.INVALID {
+                ctx.hit(.emulateCBARUnallocated)
                 return .undefinedReject("CBAR\(n) write for an unallocated bank (rely is_vmid owner)")
             }
+            ctx.hit(.emulateCBARMismatch)
             return .reject("CBAR\(n) write with type \(type) / vmid \(tvmid) for a bank owned by VM \(owner)")
         }
+        ctx.hit(.emulateGlobalHigh)
         return .allow
     }
     let cbOff = (off - KC.SMMU_GLOBAL_BASE) & KC.ARM_SMMU_PGSHIFT_MASK
-    if cbOff == KC.ARM_SMMU_CB_TTBR0 { return .ttbr0(cbndx: Int((off - KC.SMMU_GLOBAL_BASE) >> KC.ARM_SMMU_PGSHIFT)) }
-    if cbOff == KC.ARM_SMMU_CB_CONTEXTIDR { return .reject("CONTEXTIDR write") }
+    if cbOff == KC.ARM_SMMU_CB_TTBR0 {
+        ctx.hit(.emulateTTBR0)
+        return .ttbr0(cbndx: Int((off - KC.SMMU_GLOBAL_BASE) >> KC.ARM_SMMU_PGSHIFT))
+    }
+    if cbOff == KC.ARM_SMMU_CB_CONTEXTIDR { ctx.hit(.emulateCONTEXTIDR); return .reject("CONTEXTIDR write") }
+    ctx.hit(.emulateCBOther)
     return .allow
 }

@@ -89,6 +89,8 @@ public final class KCore {
     /// The spec-level state: authoritative with `.spec`, the reference with `checkRefinement`.
     public internal(set) var spec: SpecState
     public private(set) var refinementReports: [RefinementReport] = []
+    /// Spec-branch counters (`--coverage`); nil (the default) counts nothing.
+    public var coverage: SpecCoverage?
     /// The ticket locks in time, shared by every timed call (contention, `--stats`, `--lock-log`).
     public let locks = TicketLocks()
 
@@ -110,7 +112,8 @@ public final class KCore {
 
     /// A call's context. `timed`: this call drives the machine, so its lock operations take
     /// tickets on `locks` at the trap's cycle (never for the shadow run of a refinement check).
-    private func makeContext(_ h: HostContext, timed: Bool = false) -> CallContext {
+    /// `level` names the level whose branches it counts (`--coverage`; nil: none).
+    private func makeContext(_ h: HostContext, timed: Bool = false, level: HandlerLevel? = nil) -> CallContext {
         let carve = carveOut
         let mem = impl.memory
         var ctx = CallContext(
@@ -122,6 +125,7 @@ public final class KCore {
         if timed, let c = h.cycle {
             ctx.clock = HandlerClock(start: c &+ configuration.costModel.trapEntry &+ h.bodyCycles, locks: locks)
         }
+        if let coverage, let level { ctx.coverage = CoverageProbe(counters: coverage, level: level) }
         return ctx
     }
 
@@ -133,16 +137,20 @@ public final class KCore {
         impl implBody: (inout ImplState, inout CallContext) -> R, spec specBody: (inout SpecState, inout CallContext) -> R
     ) -> (R, CallContext, RefinementReport?) {
         if configuration.handlers == .spec {
-            var ctx = makeContext(h, timed: true)
+            var ctx = makeContext(h, timed: true, level: .spec)
             let r = specBody(&spec, &ctx)
             h.bodyCycles &+= ctx.costs.body(ctx)
+            // The spec records the device writes SeKVM's C performs; the hardware must see them.
+            for a in ctx.deviceAccesses where a.isWrite {
+                impl.smmu.writeRegister(smmu: a.smmu, offset: a.offset, size: a.size, value: a.value)
+            }
             impl.data = spec.data
             if let bank { impl.materializeSPT(bank: (bank.0, bank.1), from: spec.spt, iova: iova) }
             impl.materializeNPT(gfns: ctx.hostTLBInvalidations, from: spec.npt)
             apply(ctx.regs, to: &h)
             return (r, ctx, nil)
         }
-        var ictx = makeContext(h, timed: true)
+        var ictx = makeContext(h, timed: true, level: .impl)
         guard configuration.checkRefinement else {
             let r = implBody(&impl, &ictx)
             h.bodyCycles &+= ictx.costs.body(ictx)
@@ -153,7 +161,7 @@ public final class KCore {
         let r = implBody(&impl, &ictx)
         h.bodyCycles &+= ictx.costs.body(ictx)
         var reads = ictx.deviceAccesses.filter { !$0.isWrite }.map(\.value)[...]
-        var sctx = makeContext(h)
+        var sctx = makeContext(h, level: .spec)
         sctx.readDevice = { _, _, _ in reads.popFirst() ?? 0 }
         sctx.pageContents = ictx.pageContents
         var s = pre
@@ -354,7 +362,7 @@ public final class KCore {
             }
         }
         if configuration.handlers == .spec || both {
-            var sc = makeContext(h, timed: configuration.handlers == .spec)
+            var sc = makeContext(h, timed: configuration.handlers == .spec, level: .spec)
             var s = spec
             var tmp = spec  // the NPT revocations run on this copy; their lock events are not logged
             result = body(&s.data, &sc) { pfn, c in
@@ -370,6 +378,7 @@ public final class KCore {
             }
         }
         if configuration.handlers == .impl {
+            ctx.coverage = makeContext(h, level: .impl).coverage
             var m = impl
             var tmp = impl  // shares the RAM; its pool pointers are copied back
             result = body(&m.data, &ctx) { pfn, c in

@@ -4,10 +4,12 @@ extension MmioOps {
     public enum Impl {
         /// Coq: MmioOps.v, emulate_mmio_spec0
         public static func emulate_mmio(_ m: inout ImplState, _ ctx: inout CallContext, addr: UInt64, hsr: UInt32) -> UInt32 {
+            if m.data.halt { ctx.hit(.emulateHalted) }
             m.acquire(LockID.smmu, &ctx)
             let res = m.data.halt ? KC.INVALID : isSMMURange(ctx.conf, addr)
             ctx.steps += 1
             if res == KC.INVALID {
+                m.hit(.emulateNotSMMU, &ctx)
                 m.release(LockID.smmu, .smmu, &ctx)
                 return m.data.halt ? 0 : res
             }
@@ -36,9 +38,11 @@ extension MmioOps {
             let off = faultIPA & KC.SMMU_OFFSET_MASK
             ctx.steps += 1
             guard len == 8 || len == 4 else {
+                m.hit(.emulateReadBadLen, &ctx)
                 m.panic(&ctx, "emulate_mmio", "\(len)-byte read of SMMU\(index)+0x\(String(off, radix: 16))")
                 return
             }
+            m.hit(len == 4 ? .emulateRead32 : .emulateRead64, &ctx)
             var v = m.smmu.readRegister(smmu: index, offset: off, size: len)
             if len == 4 { v &= 0xFFFF_FFFF }
             m.data.dataLog[KC.HOSTVISOR, default: 0] &+= 1
@@ -53,7 +57,7 @@ extension MmioOps {
             let data = ctx.regs.get(KC.host_dabt_get_rd(hsr))  // host_get_mmio_data
             ctx.steps += 1
             var value = data
-            switch smmuWriteCheck(offset: off, data: data, index: index, smmuVmid: m.data.smmuVmid) {
+            switch smmuWriteCheck(offset: off, data: data, index: index, smmuVmid: m.data.smmuVmid, &ctx) {
             case .reject(let why):
                 m.panic(&ctx, "emulate_mmio", why)
                 return
@@ -67,10 +71,12 @@ extension MmioOps {
                 break
             }
             guard len == 8 || len == 4 else {
+                m.hit(.emulateWriteBadLen, &ctx)
                 m.panic(&ctx, "emulate_mmio", "\(len)-byte write to SMMU\(index)+0x\(String(off, radix: 16))")
                 return
             }
             // 32-bit writes forward the host's low half (REFERENCE.md; the Clight sends 0, Q7).
+            m.hit(len == 4 ? .emulateWrite32 : .emulateWrite64, &ctx)
             if len == 4 { value &= 0xFFFF_FFFF }
             m.smmu.writeRegister(smmu: index, offset: off, size: len, value: value)
             ctx.deviceAccesses.append(DeviceAccess(smmu: index, offset: off, size: len, isWrite: true, value: value))
@@ -78,16 +84,20 @@ extension MmioOps {
 
         /// Coq: MmioOps.v, el2_free_smmu_pgd_spec0
         public static func el2_free_smmu_pgd(_ m: inout ImplState, _ ctx: inout CallContext, cbndx: Int, index: Int) {
+            if m.data.halt { ctx.hit(.freeHalted) }
             m.acquire(LockID.smmu, &ctx)
             let vmid = m.get_smmu_cfg_vmid(cbndx, index)
             if vmid == KC.INVALID {
+                m.hit(.freeUnowned, &ctx)
                 m.release(LockID.smmu, .smmu, &ctx)
                 return
             }
             let power = m.get_vm_poweron(vmid, &ctx)
             if power == 0 {
+                m.hit(.freePoweroff, &ctx)
                 m.set_smmu_cfg_vmid(cbndx, index, KC.INVALID)
             } else {
+                m.hit(.freeNotPoweroff, &ctx)
                 m.panic(&ctx, "el2_free_smmu_pgd", "bank \(cbndx) of SMMU\(index) owned by vmid \(vmid), which is not POWEROFF")
             }
             m.release(LockID.smmu, .smmu, &ctx)
@@ -95,16 +105,19 @@ extension MmioOps {
 
         /// Coq: MmioOps.v, el2_alloc_smmu_pgd_spec0
         public static func el2_alloc_smmu_pgd(_ m: inout ImplState, _ ctx: inout CallContext, cbndx: Int, vmid: UInt32, index: Int) {
+            if m.data.halt { ctx.hit(.allocHalted) }
             m.acquire(LockID.smmu, &ctx)
             let num = m.data.halt ? 0 : ctx.conf.banks(index)
             if cbndx < num {
                 let target = m.get_smmu_cfg_vmid(cbndx, index)
+                m.hit(target == KC.INVALID ? .allocClaim : .allocTaken, &ctx)
                 if target == KC.INVALID {
                     m.set_smmu_cfg_vmid(cbndx, index, vmid)
                     m.alloc_smmu(vmid, cbndx, index, &ctx)
                 }
                 m.release(LockID.smmu, .smmu, &ctx)
             } else {
+                m.hit(.allocCbndxBeyond, &ctx)
                 m.panic(&ctx, "el2_alloc_smmu_pgd", "cbndx \(cbndx) beyond SMMU\(index)'s \(num) context banks")
                 m.release(LockID.smmu, .smmu, &ctx)
             }
@@ -112,9 +125,11 @@ extension MmioOps {
 
         /// Coq: MmioOps.v, smmu_assign_page_spec0
         public static func smmu_assign_page(_ m: inout ImplState, _ ctx: inout CallContext, cbndx: Int, index: Int, pfn: UInt64, gfn: UInt64) {
+            if m.data.halt { ctx.hit(.assignHalted) }
             m.acquire(LockID.smmu, &ctx)
             let vmid = m.get_smmu_cfg_vmid(cbndx, index)
             if vmid == KC.INVALID {
+                m.hit(.assignUnowned, &ctx)
                 m.release(LockID.smmu, .smmu, &ctx)
                 return
             }
@@ -124,9 +139,11 @@ extension MmioOps {
 
         /// Coq: MmioOps.v, smmu_map_page_spec0
         public static func smmu_map_page(_ m: inout ImplState, _ ctx: inout CallContext, cbndx: Int, index: Int, iova: UInt64, pte: UInt64) {
+            if m.data.halt { ctx.hit(.mapHalted) }
             m.acquire(LockID.smmu, &ctx)
             let vmid = m.get_smmu_cfg_vmid(cbndx, index)
             if vmid == KC.INVALID {
+                m.hit(.mapUnowned, &ctx)
                 m.release(LockID.smmu, .smmu, &ctx)
                 return
             }
@@ -136,17 +153,20 @@ extension MmioOps {
 
         /// Coq: MmioOps.v, el2_arm_lpae_iova_to_phys_spec0
         public static func el2_arm_lpae_iova_to_phys(_ m: inout ImplState, _ ctx: inout CallContext, iova: UInt64, cbndx: Int, index: Int) -> UInt64 {
-            if m.data.halt { return 0 }
+            if m.data.halt { ctx.hit(.iovaToPhysHalted); return 0 }
             let pte = m.walk_spt(cbndx, index, iova, &ctx)
+            m.hit(pte == 0 ? .iovaToPhysUnmapped : .iovaToPhysMapped, &ctx)
             let res = KC.phys_page(pte) &+ (iova & 4095)
             return m.data.halt ? 0 : res
         }
 
         /// Coq: MmioOps.v, el2_arm_lpae_clear_spec0
         public static func el2_arm_lpae_clear(_ m: inout ImplState, _ ctx: inout CallContext, iova: UInt64, cbndx: Int, index: Int) {
+            if m.data.halt { ctx.hit(.clearHalted) }
             m.acquire(LockID.smmu, &ctx)
             let vmid = m.get_smmu_cfg_vmid(cbndx, index)
             if vmid == KC.INVALID {
+                m.hit(.clearUnowned, &ctx)
                 m.release(LockID.smmu, .smmu, &ctx)
                 return
             }

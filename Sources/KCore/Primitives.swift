@@ -19,6 +19,12 @@ extension ImplState {
 
     // MARK: AbstractMachine
 
+    /// Counts branch `b` for `--coverage` unless a panic already made the rest of the
+    /// composition a no-op.
+    @inline(__always) func hit(_ b: SpecBranch, _ ctx: inout CallContext) {
+        if !data.halt { ctx.hit(b) }
+    }
+
     mutating func panic(_ ctx: inout CallContext, _ f: String, _ why: String) {
         if data.halt { return }
         data.halt = true
@@ -70,6 +76,7 @@ extension ImplState {
             sptPgdNext = next &+ 4096
             return next
         }
+        hit(.sptPgdPoolExhausted, &ctx)
         panic(&ctx, "alloc_smmu_pgd_page", "SMMU pgd pool exhausted")
         return 0
     }
@@ -80,6 +87,7 @@ extension ImplState {
             sptPmdNext = next &+ 4096
             return next
         }
+        hit(.sptPmdPoolExhausted, &ctx)
         panic(&ctx, "alloc_smmu_pmd_page", "SMMU pmd pool exhausted")
         return 0
     }
@@ -93,6 +101,7 @@ extension ImplState {
         if e == 0 && alloc {
             let next = alloc_smmu_pgd_page(&ctx)
             if data.halt { return 0 }
+            hit(.sptNewLevel2, &ctx)
             e = next | 3
             store(p, e, &ctx)
         }
@@ -105,6 +114,7 @@ extension ImplState {
         if e == 0 && alloc {
             let next = alloc_smmu_pmd_page(&ctx)
             if data.halt { return 0 }
+            hit(.sptNewLevel3, &ctx)
             e = next | 3
             store(p, e, &ctx)
         }
@@ -121,6 +131,7 @@ extension ImplState {
             ctx.flagUndefined("second leaf write in one critical section (tstate)")
             return
         }
+        hit(.sptStored, &ctx)
         store(KC.phys_page(pmd) | UInt64(KC.pte_index(a) * 8), pte, &ctx)
         data.tstate = 1
     }
@@ -173,6 +184,7 @@ extension ImplState {
     mutating func unmap_spt(_ cbndx: Int, _ index: Int, _ iova: UInt64, _ ctx: inout CallContext) -> UInt64 {
         acquire(LockID.spt, &ctx)
         let res = walk_smmu_pt(cbndx, index, iova, &ctx)
+        hit(res == 0 ? .clearUnmapped : .clearMapped, &ctx)
         if res == 0 {
             release(LockID.spt, .spt, &ctx)
             return 0
@@ -191,6 +203,7 @@ extension ImplState {
         let (n, end, what): (UInt64, UInt64, String) =
             level == 0 ? (nptPgdNext, l.pudStart, "pgd") : level == 1 ? (nptPudNext, l.pmdStart, "pud") : (nptPmdNext, l.poolEnd, "pmd")
         guard n &+ 4096 <= carve.nptPA(end) else {
+            hit(.nptPoolExhausted, &ctx)
             panic(&ctx, "map_page_host", "host NPT \(what) pool exhausted")
             return 0
         }
@@ -238,9 +251,11 @@ extension ImplState {
         let pmd = walkNPT(pud, KC.pmd_index(addr), alloc: true, level: 2, &ctx)
         if data.halt { return }
         if pmd & 3 != 3 {
+            hit(.nptBlock, &ctx)
             panic(&ctx, "set_npt", "IPA 0x\(String(addr, radix: 16)) inside a 2 MiB block")
             return
         }
+        hit(.nptMapped, &ctx)
         store(KC.phys_page(pmd) | UInt64(KC.pte_index(addr) * 8), pte, &ctx)
         data.tstate = 1
         ctx.hostTLBInvalidations.append(addr & ~0xFFF)
@@ -251,6 +266,7 @@ extension ImplState {
     mutating func clear_pfn_host(_ pfn: UInt64, _ ctx: inout CallContext) {
         acquire(LockID.npt(0), &ctx)
         let level = get_npt_level(pfn &* 4096, &ctx)
+        hit(level != 0 ? .clearPFNHostMapped : .clearPFNHostUnmapped, &ctx)
         if level != 0 { set_npt(pfn &* 4096, KC.PAGE_GUEST, &ctx) }
         release(LockID.npt(0), .npt, &ctx)
     }
@@ -263,11 +279,13 @@ extension ImplState {
         let owner = get_pfn_owner(pfn)
         let count = get_pfn_count(pfn)
         if owner == KC.INVALID || owner == KC.HOSTVISOR || count > 0 {
+            hit(owner == KC.INVALID ? .mapHostDevice : owner == KC.HOSTVISOR ? .mapHostHost : .mapHostShared, &ctx)
             let pte = owner == KC.INVALID ? (pfn &* 4096) | KC.PAGE_S2_DEVICE_RDWR : (pfn &* 4096) | KC.PAGE_S2_KERNEL
             acquire(LockID.npt(0), &ctx)
             set_npt(addr, pte, &ctx)
             release(LockID.npt(0), .npt, &ctx)
         } else {
+            hit(.mapHostDenied, &ctx)
             panic(&ctx, "map_page_host", "host access to pfn 0x\(String(pfn, radix: 16)) owned by \(owner == KC.COREVISOR ? "EL2 (COREVISOR)" : "vmid \(owner)")")
         }
         release(LockID.s2page, .s2page, &ctx)
@@ -280,6 +298,7 @@ extension ImplState {
         let owner = get_pfn_owner(pfn)
         let count = get_pfn_count(pfn)
         if owner == KC.HOSTVISOR {
+            hit(count == 0 ? .assignHostPage : .assignHostPageShared, &ctx)
             if count == 0 {
                 clear_pfn_host(pfn, &ctx)
                 set_pfn_owner(pfn, vmid)
@@ -289,7 +308,10 @@ extension ImplState {
                 panic(&ctx, "smmu_assign_page", "host page 0x\(String(pfn, radix: 16)) still shared (count \(count))")
             }
         } else if owner != vmid {
+            hit(.assignForeignPage, &ctx)
             panic(&ctx, "smmu_assign_page", "pfn 0x\(String(pfn, radix: 16)) owned by \(owner), not the host or vmid \(vmid)")
+        } else {
+            hit(.assignOwnPage, &ctx)
         }
         release(LockID.s2page, .s2page, &ctx)
     }
@@ -300,23 +322,29 @@ extension ImplState {
         let owner = get_pfn_owner(pfn)
         let map = get_pfn_map(pfn)
         if vmid == owner && gfn == map {
+            hit(.mapPageMatch, &ctx)
+            let before = data.halt
             map_spt(cbndx, index, iova, pte, &ctx)
+            if !before && data.halt { ctx.hit(.mapPoolExhausted) }
             if owner == KC.HOSTVISOR {
                 let c = get_pfn_count(pfn)
-                if c < KC.EL2_SMMU_CFG_SIZE { set_pfn_count(pfn, c + 1) }
+                if c < KC.EL2_SMMU_CFG_SIZE { hit(.mapHostCountUp, &ctx); set_pfn_count(pfn, c + 1) }
             }
         } else {
+            hit(.mapPageMismatch, &ctx)
             panic(&ctx, "smmu_map_page", "pfn 0x\(String(pfn, radix: 16)) is \(data.s2page[pfn]), not vmid \(vmid)'s page at gfn 0x\(String(gfn, radix: 16))")
         }
         release(LockID.s2page, .s2page, &ctx)
     }
     mutating func unmap_smmu_page(_ cbndx: Int, _ index: Int, _ iova: UInt64, _ ctx: inout CallContext) {
         acquire(LockID.s2page, &ctx)
+        let before = data.halt  // clear_smmu's VERIFIED panic comes before: not a pool
         let pte = unmap_spt(cbndx, index, iova, &ctx)
+        if !before && data.halt { ctx.hit(.clearPoolExhausted) }
         let pfn = KC.phys_page(pte) / 4096
         if get_pfn_owner(pfn) == KC.HOSTVISOR {
             let c = get_pfn_count(pfn)
-            if c > 0 { set_pfn_count(pfn, c - 1) }
+            if c > 0 { hit(.clearHostCountDown, &ctx); set_pfn_count(pfn, c - 1) }
         }
         release(LockID.s2page, .s2page, &ctx)
     }
@@ -326,6 +354,7 @@ extension ImplState {
     mutating func alloc_smmu(_ vmid: UInt32, _ cbndx: Int, _ index: Int, _ ctx: inout CallContext) {
         acquire(LockID.info(vmid), &ctx)
         if KC.HOSTVISOR < vmid && vmid < KC.COREVISOR && get_vm_state(vmid) == .verified {
+            hit(.allocVMVerified, &ctx)
             panic(&ctx, "el2_alloc_smmu_pgd", "vmid \(vmid) is VERIFIED")
         }
         init_spt(cbndx, index, &ctx)
@@ -335,16 +364,21 @@ extension ImplState {
         acquire(LockID.info(vmid), &ctx)
         if KC.HOSTVISOR < vmid && vmid < KC.COREVISOR {
             if get_vm_state(vmid) == .verified {
+                hit(.assignVMVerified, &ctx)
                 panic(&ctx, "smmu_assign_page", "vmid \(vmid) is VERIFIED")
             } else {
+                hit(.assignVMNotVerified, &ctx)
                 assign_pfn_to_smmu(vmid, gfn, pfn, &ctx)
             }
+        } else {
+            hit(.assignHostBank, &ctx)
         }
         release(LockID.info(vmid), .vminfo, &ctx)
     }
     mutating func map_smmu(_ vmid: UInt32, _ cbndx: Int, _ index: Int, _ iova: UInt64, _ pte: UInt64, _ ctx: inout CallContext) {
         acquire(LockID.info(vmid), &ctx)
         if KC.HOSTVISOR < vmid && vmid < KC.COREVISOR && get_vm_state(vmid) == .verified {
+            hit(.mapVMVerified, &ctx)
             panic(&ctx, "smmu_map_page", "vmid \(vmid) is VERIFIED: its SMMU tables are frozen")
         }
         update_smmu_page(vmid, cbndx, index, iova, pte, &ctx)
@@ -353,6 +387,7 @@ extension ImplState {
     mutating func clear_smmu(_ vmid: UInt32, _ cbndx: Int, _ index: Int, _ iova: UInt64, _ ctx: inout CallContext) {
         acquire(LockID.info(vmid), &ctx)
         if KC.HOSTVISOR < vmid && vmid < KC.COREVISOR && get_vm_state(vmid) == .verified {
+            hit(.clearVMVerified, &ctx)
             panic(&ctx, "el2_arm_lpae_clear", "vmid \(vmid) is VERIFIED: its SMMU tables are frozen")
         }
         unmap_smmu_page(cbndx, index, iova, &ctx)

@@ -59,6 +59,12 @@ struct Run: ParsableCommand {
     @Flag(help: "Print per-CPU cycles, instructions, IPC and exception counts on stderr at the end.")
     var stats = false
 
+    @Flag(help: "Count which spec branches of the seed functions and the primitives below them were taken, at each level, and print the table and the never-reached branches on stderr.")
+    var coverage = false
+
+    @Option(help: "Write the spec-branch coverage as JSON to FILE (implies --coverage counting; schema in Documentation/Scenarios.md). Example: --coverage-json coverage.json")
+    var coverageJson: String?
+
     @Option(help: ArgumentHelp("The SHA-256 VM VMID's image must hash to for verify_vm_image: 64 hex digits, or a file that is hashed (repeatable; a VM without one fails verification). Example: --vm-image 1=firmware-samples/build/vm-boot.img", valueName: "VMID=SHA256HEX|FILE"))
     var vmImage: [String] = []
 
@@ -163,12 +169,15 @@ struct Run: ParsableCommand {
             guard printText else { return }
             FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
         }
+        let counters = coverage || coverageJson != nil ? CoverageReport.counters() : nil
+        machine.kcore.coverage = counters
         let result = machine.run()
         fflush(stdout)
         if let perfettoFile, let timeline = machine.perfetto {
             timeline.write { fputs($0, perfettoFile) }
             fclose(perfettoFile)
         }
+        if let counters { try CoverageOutput(text: coverage, json: coverageJson).write(CoverageReport(coverage: counters, runs: 1)) }
         for d in machine.knownDivergences {
             FileHandle.standardError.write("smmu-emu: allowed \(d)\n".data(using: .utf8)!)
         }
@@ -200,6 +209,12 @@ struct Test: ParsableCommand {
     @Option(help: "Write JUnit XML here. Example: --junit results.xml")
     var junit: String?
 
+    @Flag(help: "Count which spec branches of the seed functions and the primitives below them were taken, at each level, summed over all scenarios, and print the table and the never-reached branches on stderr.")
+    var coverage = false
+
+    @Option(help: "Write the spec-branch coverage as JSON to FILE (implies --coverage counting; schema in Documentation/Scenarios.md). Example: --coverage-json coverage.json")
+    var coverageJson: String?
+
     func validate() throws {
         if let handlers, handlers != "impl" && handlers != "spec" { throw ValidationError("--handlers must be impl or spec") }
         if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be 1 to 64") }
@@ -207,7 +222,8 @@ struct Test: ParsableCommand {
 
     func run() throws {
         let files = ScenarioRunner.collect(paths)
-        let results = ScenarioRunner.run(files: files, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { c in
+        let counters = coverage || coverageJson != nil ? CoverageReport.counters() : nil
+        let results = ScenarioRunner.run(files: files, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, coverage: counters) { c in
             if let handlers { c.handlers = handlers == "spec" ? .spec : .impl }
             if checkRefinement { c.checkRefinement = true }
         }
@@ -220,7 +236,23 @@ struct Test: ParsableCommand {
             }
         }
         print("\(results.count - failed) passed, \(failed) failed")
+        if let counters { try CoverageOutput(text: coverage, json: coverageJson).write(CoverageReport(coverage: counters, runs: results.count)) }
         if failed > 0 || results.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Where `--coverage` / `--coverage-json` send the report.
+struct CoverageOutput {
+    var text: Bool
+    var json: String?
+    func write(_ report: CoverageReport) throws {
+        if text { FileHandle.standardError.write((report.text + "\n").data(using: .utf8)!) }
+        if let json {
+            do { try report.json.write(toFile: json, atomically: true, encoding: .utf8) } catch {
+                FileHandle.standardError.write("smmu-emu: error: cannot write \(json)\n".data(using: .utf8)!)
+                throw ExitCode(2)
+            }
+        }
     }
 }
 

@@ -73,6 +73,25 @@ struct Stage2AbortTests {
         }
     }
 
+    /// Regression: an address beyond the 48-bit PA size with stage 1 off is a stage-1 Address
+    /// size fault at level 0 taken to EL1. It went to EL2 as a stage-2 fault whose IPA HPFAR
+    /// cannot hold, EL2 mapped another page, and the access faulted forever.
+    @Test func anAddressBeyondThePASizeFaultsAtEL1NotEL2() throws {
+        for (insn, wnr) in [("ldr x2, [x1]", UInt64(0)), ("str x2, [x1]", 1 << 6)] {
+            let m = try machine("""
+                ldr x1, =0xFFFFFFFFFFFFFFF8
+                \(insn)
+                .ltorg
+                """)
+            // The EL1 vector (VBAR_EL1 = 0) is not mapped at stage 2: the run stops fetching it.
+            #expect(m.run() == .stage2Abort)
+            #expect(m.cpu.el2.esr >> 26 == 0x20 && m.cpu.el2.far == 0x200, "\(insn): the next exit is the vector fetch")
+            #expect(m.cpu.sysregs[SysReg.esrEL1] == (0x25 << 26) | (1 << 25) | wnr, "\(insn): DFSC 0, address size level 0")
+            #expect(m.cpu.sysregs[SysReg.farEL1] == 0xFFFF_FFFF_FFFF_FFF8)
+            #expect(m.cpu.sysregs[SysReg.elrEL1] == TestMachine.codeBase + 4)
+        }
+    }
+
     @Test func hvcReportsItsImmediateAndReturnsToTheNextInstruction() throws {
         let m = try TestMachine("hvc #0x1234")
         #expect(m.run() == .hypervisorCall(imm: 0x1234))

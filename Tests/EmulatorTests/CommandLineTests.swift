@@ -62,6 +62,36 @@ import Testing
         #expect(err.contains("cpu0: cycles"))
     }
 
+    @Test(.enabled(if: binary != nil, "build smmu-emu first"))
+    func testCoverageGoesToStderrAndJSON() throws {
+        let scenario = SamplePaths.root.appendingPathComponent("Tests/Scenarios/branches/emulate-mmio-allowed.yaml").path
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("coverage-\(UUID().uuidString).json").path
+        let (code, out, err) = try run(["test", scenario, "--coverage", "--coverage-json", json, "--jobs", "1"])
+        #expect(code == 0)
+        #expect(out.contains("1 passed, 0 failed"))
+        #expect(err.contains("spec-branch coverage over 1 run"))
+        #expect(err.contains("emulate_mmio (seed): spec "))
+        #expect(err.contains("never reached:"))
+        let data = try #require(FileManager.default.contents(atPath: json))
+        let doc = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(doc["version"] as? Int == 1 && doc["runs"] as? Int == 1)
+        let functions = try #require(doc["functions"] as? [[String: Any]])
+        let emulate = try #require(functions.first { $0["name"] as? String == "emulate_mmio" })
+        let ttbr0 = try #require((emulate["branches"] as? [[String: Any]])?.first { $0["id"] as? String == "ttbr0" })
+        #expect(ttbr0["spec"] as? Int == 1 && ttbr0["impl"] as? Int == 1)
+        let alloc = try #require(functions.first { $0["name"] as? String == "el2_alloc_smmu_pgd" })
+        let d2 = try #require((alloc["branches"] as? [[String: Any]])?.first { $0["id"] as? String == "vm-verified" })
+        #expect(d2["spec"] is NSNull)
+    }
+
+    @Test(.enabled(if: binary != nil && SamplePaths.has("hello"), "build smmu-emu and the samples first"))
+    func runCoverageCountsTheHostPagesMapped() throws {
+        let (code, _, err) = try run(["run", SamplePaths.sample("hello"), "--coverage"])
+        #expect(code == 0)
+        #expect(err.contains("spec-branch coverage over 1 run"))
+        #expect(err.range(of: #"\n\s+0\s+[1-9][0-9]*\s+host\s"#, options: .regularExpression) != nil, "\(err)")
+    }
+
     /// `--lock-log FILE` writes the spec's lock events in cycle order; `--stats` shows the waits.
     @Test(.enabled(if: binary != nil && SamplePaths.has("smmu-smp"), "build smmu-emu and the samples first"))
     func lockLogAndLockStats() throws {
