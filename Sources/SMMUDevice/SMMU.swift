@@ -319,7 +319,8 @@ public final class SMMU: MMIODevice {
     /// while FSR is non-zero only sets FSR.MULTI.
     func contextFault(_ cb: Int, kind: UInt64, level: Int, iova: UInt64, write: Bool, sid: UInt64, cycles: UInt64) -> SMMUTranslation {
         stats.contextFaults &+= 1
-        if contextBanks[cb].fsr & 0xFF == 0 {
+        // A fault is already recorded when any fault-type bit (TF..UUT, FSR[8:1]) is set.
+        if contextBanks[cb].fsr & 0x1FE == 0 {
             contextBanks[cb].fsr |= kind
             contextBanks[cb].far = iova
             contextBanks[cb].fsynr0 = UInt64(max(0, min(3, level))) | (write ? 1 << 4 : 0)
@@ -327,12 +328,13 @@ public final class SMMU: MMIODevice {
         } else {
             contextBanks[cb].fsr |= 1 << 31
         }
-        return SMMUTranslation(outcome: .contextFault(contextBank: cb), cycles: cycles)
+        let report = contextBanks[cb].sctlr & (1 << 5) != 0  // SCTLR.CFRE
+        return SMMUTranslation(outcome: .contextFault(contextBank: cb), cycles: cycles, abortsClient: report)
     }
 
     func globalFault(_ bit: UInt64, sid: UInt64, iova: UInt64, write: Bool) -> SMMUTranslation {
         stats.globalFaults &+= 1
-        if gfsr == 0 {
+        if gfsr & 0x17F == 0 {  // no fault-type bit (ICF..EF, UUT) recorded yet
             gfsr = bit
             gfar = iova
             gfsynr[0] = write ? 1 << 1 : 0
@@ -340,6 +342,7 @@ public final class SMMU: MMIODevice {
         } else {
             gfsr |= 1 << 31
         }
-        return SMMUTranslation(outcome: .globalFault, cycles: costs.fault)
+        // sCR0.GFRE: MMU-500 has no separate GCFGFRE, so it governs every global fault.
+        return SMMUTranslation(outcome: .globalFault, cycles: costs.fault, abortsClient: scr0 & (1 << 1) != 0)
     }
 }
