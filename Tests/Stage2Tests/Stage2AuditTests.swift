@@ -54,6 +54,21 @@ import Testing
         }
     }
 
+    /// Field decoding of a stage-2 page descriptor (ARM DDI 0487, D8.3): SeKVM's host device
+    /// mapping PA | 0x0040_0000_0000_07C7 is a page (bits 1:0 = 11), MemAttr 0b0001
+    /// (Device-nGnRE), S2AP 11, SH 11 (Inner Shareable), AF, XN (bit 54), output address bits 47:12.
+    @Test func descriptorFields() {
+        let d = Stage2Descriptor(rawValue: 0x0000_0009_0905_0000 | 0x0040_0000_0000_07C7)
+        #expect(d.isValid && d.isTableOrPage)
+        #expect(d.memAttr == 0b0001)
+        #expect(d.s2ap == 0b11)
+        #expect(d.sh == 0b11)
+        #expect(d.af)
+        #expect(d.executeNever)
+        #expect(d.address == 0x0000_0009_0905_0000)
+        #expect(Stage2Descriptor.leaf(address: 0x4020_0000, level: 2, s2ap: 1, memAttr: 0xF, sh: 3).rawValue == 0x4020_0000 | 0x7 << 8 | 1 << 6 | 0xF << 2 | 1)
+    }
+
     /// Permission bits S2AP[7:6]: 00 none, 01 read, 10 write, 11 both (bit 6 read, bit 7 write).
     @Test func s2apEncodings() {
         put(0x4100_0000 + 2 * 8, .table(0x4100_2000))
