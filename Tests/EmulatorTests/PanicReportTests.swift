@@ -28,3 +28,29 @@ import Testing
         #expect(esr & 0x3C == 0x4, "DFSC: a translation fault")
     }
 }
+
+/// SMC from EL1 trapped by HCR_EL2.TSC reaches the same dispatcher as HVC (SeKVM): PSCI ids
+/// go to PSCI, other ids to KCore's hypercall dispatcher; unlike HVC, ELR_EL2 points at the SMC
+/// itself, so the dispatcher steps over it.
+@Suite struct SMCDispatchTests {
+    @Test(.enabled(if: SamplePaths.has("hello"), "make samples first"))
+    func trappedSMCIsDispatchedLikeHVCAndSkipped() throws {
+        let m = try Machine(imagePath: SamplePaths.sample("hello"), configuration: MachineConfiguration()) { _ in }
+        let cpu = m.cpus[0]
+        #expect(cpu.el2.hcr & (1 << 19) != 0, "HCR_EL2.TSC is set from reset")
+        cpu.setX(0, 0x8400_0000)  // PSCI_VERSION
+        cpu.el2.esr = 0x5E00_0000
+        cpu.el2.elr = 0x4008_0100
+        #expect(m.handleHypercall(cpu, smc: true) == nil)
+        #expect(cpu.x(0) == 0x1_0001)
+        #expect(cpu.el2.elr == 0x4008_0104)
+        cpu.setX(0, 99)  // not a SeKVM id: ignored, x0 unchanged
+        cpu.el2.elr = 0x4008_0200
+        #expect(m.handleHypercall(cpu, smc: true) == nil)
+        #expect(cpu.x(0) == 99)
+        #expect(cpu.el2.elr == 0x4008_0204)
+        cpu.setX(0, 13)  // register_kvm through SMC: the first VM id
+        #expect(m.handleHypercall(cpu, smc: true) == nil)
+        #expect(cpu.x(0) == 1)
+    }
+}
