@@ -287,8 +287,9 @@ public final class SMMU: MMIODevice {
         }
         stats.tlbMisses &+= 1
         stats.walks &+= 1
-        // TTBR0 and the output size are bounded by OAS (40 bits), whatever TCR.PS says.
-        guard var regime = Stage2Regime.fromVTCR(bank.tcr, root: bank.ttbr0 & 0xFF_FFFF_FFFF) else {
+        // The output size is bounded by OAS (40 bits), whatever TCR.PS says; a TTBR0 with
+        // address bits above it is an address-size fault at level 0 (the walker checks it).
+        guard var regime = Stage2Regime.fromVTCR(bank.tcr, root: bank.ttbr0) else {
             return contextFault(cb, kind: 1 << 1, level: 0, iova: iova, write: write, sid: sid, cycles: costs.fault)
         }
         regime.outputBits = min(regime.outputBits, SMMU.addressBits)

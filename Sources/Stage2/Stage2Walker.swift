@@ -121,6 +121,11 @@ public enum Stage2Walker {
             return Walk(result: .failure(.init(.translation, level: 0)), descriptorReads: 0)
         }
         let oaLimit: UInt64 = regime.outputBits >= 64 ? .max : (1 << UInt64(regime.outputBits))
+        // A table base with bits set in [47:PS] is an address-size fault at level 0 (ARMv8.0
+        // TranslationTableWalk: !IsZero(baseregister<47:outputsize>)).
+        if regime.root & Stage2Descriptor.addressMask >= oaLimit {
+            return Walk(result: .failure(.init(.addressSize, level: 0)), descriptorReads: 0)
+        }
         var level = regime.startLevel
         var table = regime.root & Stage2Descriptor.addressMask
         var reads = 0

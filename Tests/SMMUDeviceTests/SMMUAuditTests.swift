@@ -88,6 +88,21 @@ import Testing
         #expect(f.r(0x9068) == 0)
     }
 
+    /// TTBR0 with an address bit at or above OAS = 40 (here bit 40, written as the upper half
+    /// by a 32-bit access): address-size fault at level 0, FSR.ASF, FSYNR0.PLVL = 0. Bits 63:48
+    /// are no address bits and are ignored.
+    @Test func ttbr0BeyondOASIsAnAddressSizeFaultAtLevelZero() {
+        let f = Fixture()
+        f.program()
+        f.w(0x9024, 0x100)
+        #expect(f.smmu.translate(streamID: 5, iova: 0x1000_0000, write: false).outcome == .contextFault(contextBank: 1))
+        #expect(f.r(0x9058) == 1 << 7)
+        #expect(f.r(0x9068) == 0)
+        f.w(0x9058, 0xFFFF_FFFF)
+        f.w(0x9024, 0xFFFF_0000)  // TTBR0[63:48] only
+        #expect(f.smmu.translate(streamID: 5, iova: 0x1000_0000, write: false).outcome == .address(0x4200_0000))
+    }
+
     /// Context faults at each level of the shadow regime set FSYNR0.PLVL to that level, and a
     /// walk that reads no RAM sets FSR.EF; 1 GiB and 2 MiB blocks translate.
     @Test func walksForEveryLevelAndFaultKind() {

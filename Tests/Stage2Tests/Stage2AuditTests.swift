@@ -41,6 +41,17 @@ import Testing
         #expect(Stage2Fault(.externalAbortOnWalk, level: 3).faultStatusCode == 0b010111)
     }
 
+    /// A table base (VTTBR_EL2 / an SMMU TTBR0) with address bits at or above PS is an
+    /// address-size fault at level 0, before any descriptor is read (ARMv8.0 pseudocode,
+    /// TranslationTableWalk: !IsZero(baseregister<47:outputsize>)).
+    @Test func aRootBeyondTheOutputSizeIsALevelZeroAddressSizeFault() {
+        let ps40 = Stage2Regime.fromVTCR(0x8002_3558, root: 1 << 40 | 0x4100_0000)!
+        let w = Stage2Walker.walk(0x8000_0000, regime: ps40, memory: ram)
+        #expect(w.result == .failure(Stage2Fault(.addressSize, level: 0)))
+        #expect(w.descriptorReads == 0)
+        #expect(Stage2Fault(.addressSize, level: 0).faultStatusCode == 0b000000)
+    }
+
     /// Without FEAT_XNX (ID_AA64MMFR1_EL1.XNX = 0) stage-2 XN is bit 54 alone; bit 53 is RES0.
     @Test func executeNeverIsBit54Alone() {
         put(0x4100_0000 + 2 * 8, .table(0x4100_2000))
