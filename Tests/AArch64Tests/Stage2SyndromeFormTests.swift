@@ -150,6 +150,22 @@ struct Stage2SyndromeFormTests {
         }
     }
 
+    /// LDR (literal) and LDRSW (literal) are single-register loads: ISV = 1. The literal sits in
+    /// the write-only page, so the read takes a permission fault at level 3 (DFSC 0xF).
+    @Test func literalLoadsHaveAFullSyndrome() throws {
+        for (insn, iss) in [("ldr w2, lit", 0x0182_000F), ("ldr x3, lit", 0x01C3_800F), ("ldrsw x4, lit", 0x01A4_800F)] as [(String, UInt64)] {
+            let m = try machine("""
+                \(insn)
+                .org 0x2000
+                lit: .word 0
+                """)
+            #expect(m.run() == .stage2Abort, "\(insn)")
+            #expect(m.cpu.el2.esr == 0x9200_0000 | iss, "\(insn): ESR_EL2 0x\(String(m.cpu.el2.esr, radix: 16))")
+            #expect(m.cpu.el2.far == Self.writeOnlyPage)
+            #expect(m.cpu.el2.elr == TestMachine.codeBase)
+        }
+    }
+
     /// Instruction fetch from an unmapped page: EC 0x20, IL = 1, IFSC = translation fault at
     /// level 2 (the level-2 entry for 0x4020_0000 is invalid), FAR = HPFAR = the target,
     /// ELR = the target (the fetch is the faulting instruction). From an XN page: permission
