@@ -343,7 +343,8 @@ public final class SMMU: MMIODevice {
         } else {
             gfsr |= 1 << 31
         }
-        // sCR0.GFRE: MMU-500 has no separate GCFGFRE, so it governs every global fault.
+        // sCR0.GFRE. GCFGFRE reads as 0 on MMU-500, so the model lets GFRE govern every global
+        // fault, configuration faults (USF, SMCF, ICF, UCBF) included: the model's reading.
         return SMMUTranslation(outcome: .globalFault, cycles: costs.fault, abortsClient: scr0 & (1 << 1) != 0)
     }
 }

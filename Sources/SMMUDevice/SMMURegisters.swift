@@ -50,8 +50,8 @@ public enum SMMURegisterMap {
         // sCR0 as MMU-500's Non-secure view has it (SMMU_NSCR0 in the Stratix 10 / Agilex HPS
         // register maps of MMU-500): CLIENTPD, GFRE, GFIE, TRANSIENTCFG, USFCFG, VMIDPNE, PTM,
         // FB, BSU, MemAttr, MTCFG, SHCFG, RACFG, WACFG are read/write; SMCFCFG[21] reads as 1;
-        // GCFGFRE[4], GCFGFIE[5], STALLD[8], GSE[9] read as 0 (MMU-500 reports configuration
-        // faults through GFRE/GFIE and has no global fault-model override); EXIDENABLE[3] and
+        // GCFGFRE[4], GCFGFIE[5], STALLD[8], GSE[9] read as 0 (MMU-500 has no global
+        // fault-model override, and no separate configuration-fault controls); EXIDENABLE[3] and
         // VMID16EN[31] are RES0 (IDR0.EXIDS = IDR2.VMID16 = 0); NSCFG[29:28] is Secure-only.
         .init("sCR0", 0x00, reset: 0x0020_0001, mask: 0x0FDF_FCC7),
         .init("sCR2", 0x08, mask: 0xFF),  // BPVMID[7:0]
