@@ -20,6 +20,29 @@ import Testing
         #expect(f.r(0x0) == 0x0020_1806)
     }
 
+    /// The layout a driver derives from IDR1 is the frame's (Linux's arm_smmu_device_cfg_probe):
+    /// page size 4 KiB (PAGESIZE = 0), NUMPAGE = 2^(NUMPAGENDXB + 1) = 8 pages of global space, so
+    /// context bank n at (NUMPAGE + n) × 4 KiB, a 2 × NUMPAGE × 4 KiB = 64 KiB frame, NUMCB banks.
+    @Test func idr1DescribesTheFrameLayout() {
+        for banks in [8, 4] {
+            let f = Fixture(banks: banks)
+            let idr1 = f.r(0x24)
+            let pageSize: UInt64 = idr1 >> 31 == 0 ? 0x1000 : 0x1_0000
+            let numPage = UInt64(1) << ((idr1 >> 28 & 7) + 1)
+            #expect(2 * numPage * pageSize == 0x1_0000)
+            let numCB = idr1 & 0xFF
+            #expect(numCB == UInt64(banks))
+            // The last bank's TTBR0 is live, the next bank's page is not.
+            let last = (numPage + numCB - 1) * pageSize + 0x20
+            _ = f.smmu.write(offset: last, size: 8, value: 0x4100_0000)
+            #expect(f.smmu.read(offset: last, size: 8) == 0x4100_0000)
+            if numCB < 8 {
+                _ = f.smmu.write(offset: last + pageSize, size: 8, value: 0x4100_0000)
+                #expect(f.smmu.read(offset: last + pageSize, size: 8) == 0)
+            }
+        }
+    }
+
     /// Each 64-bit register by halves and whole: a 32-bit write changes only its half, a 32-bit
     /// read at +4 gives bits 63:32. PAR is read-only.
     @Test func everySixtyFourBitRegisterTakesEitherHalf() {
