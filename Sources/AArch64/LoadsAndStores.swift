@@ -203,7 +203,7 @@ extension CPU {
             } else {  // CASP (size 0: 32-bit pairs, size 1: 64-bit pairs)
                 guard rt2 == 31, rs & 1 == 0, rt & 1 == 0 else { return undefined() }
                 let eb = size == 1 ? 8 : 4
-                guard let pa = translateData(address, size: eb * 2, write: true, aligned: true, syndrome: .none),
+                guard let pa = translateReadModifyWrite(address, size: eb * 2),
                     let m1 = readPhysical(pa, size: eb, va: address),
                     let m2 = readPhysical(pa &+ UInt64(eb), size: eb, va: address &+ UInt64(eb))
                 else { return false }
@@ -227,7 +227,7 @@ extension CPU {
             _ = o0
         default:  // CAS, CASA, CASL, CASAL (all sizes)
             guard rt2 == 31 else { return undefined() }
-            guard let pa = translateData(address, size: bytes, write: true, aligned: true, syndrome: .none),
+            guard let pa = translateReadModifyWrite(address, size: bytes),
                 let old = readPhysical(pa, size: bytes, va: address)
             else { return false }
             let mask: UInt64 = bytes == 8 ? ~0 : (1 << UInt64(bytes * 8)) - 1
@@ -249,7 +249,7 @@ extension CPU {
         if o3 == 1 && opc != 0 { return undefined() }  // LDAPR and others: not implemented
         let address = xsp(rn)
         cycles &+= costs.atomic
-        guard let pa = translateData(address, size: bytes, write: true, aligned: true, syndrome: .none),
+        guard let pa = translateReadModifyWrite(address, size: bytes),
             let old = readPhysical(pa, size: bytes, va: address)
         else { return false }
         let operand = xr(rs)

@@ -34,20 +34,20 @@ extension CPU {
     }
 
     func stage2Slow(_ va: UInt64, perm: UInt8, syndrome: AccessSyndrome, isFetch: Bool) -> UInt64? {
-        // Stage 1 is off, so the IPA is the VA. One beyond the 48-bit PA size is a stage-1
-        // Address size fault at level 0 (DFSC/IFSC 0), taken to EL1: stage 2 never sees it.
-        // (Handing it to EL2 made a livelock: HPFAR cannot hold it, so EL2 mapped another page
-        // and the access faulted again, forever, without retiring an instruction.)
-        if va >> 48 != 0 {
-            if isFetch {
-                takeExceptionToEL1(currentEL == 0 ? .instructionAbortLowerEL : .instructionAbortSameEL, iss: 0, far: va)
-            } else {
-                takeExceptionToEL1(currentEL == 0 ? .dataAbortLowerEL : .dataAbortSameEL, iss: perm == CPU.permWrite ? 1 << 6 : 0, far: va)
-            }
+        // Stage 1 is off, so the IPA is the VA; a VA with bits set at or above PARange is a
+        // stage-1 fault that EL1 takes before stage 2 ever sees the access. (Without this, the
+        // walk's out-of-range translation fault would reach EL2 with a truncated HPFAR_EL2, and
+        // map_page_host would map an alias while the access kept faulting.)
+        if va >> CPU.physicalAddressBits != 0 {
+            stage1AddressSizeFault(va, write: perm == CPU.permWrite, isFetch: isFetch)
             return nil
         }
         stats.stage2Walks &+= 1
         let fault: Stage2Fault
+        // WnR: a store; for an atomic read-modify-write (perm = read|write), 0 when a read of
+        // the address would have taken the same fault and 1 otherwise (ARM DDI 0487, ISS
+        // encoding for a Data Abort, WnR). Only a leaf that grants read but not write sets it.
+        var writeNotRead = perm == CPU.permWrite
         if let regime = Stage2Regime.fromVTCR(el2.vtcr, root: el2.vttbr & 0x0000_FFFF_FFFF_FFFE) {
             let walk = Stage2Walker.walk(va, regime: regime, memory: ram)
             cycles &+= UInt64(walk.descriptorReads) &* costs.stage2WalkPerLevel
@@ -66,6 +66,7 @@ extension CPU {
                     return t.physicalAddress
                 }
                 fault = Stage2Fault(.permission, level: t.level)
+                if perm == CPU.permRead | CPU.permWrite { writeNotRead = p & CPU.permRead != 0 }
             case .failure(let f):
                 fault = f
             }
@@ -76,13 +77,28 @@ extension CPU {
         var iss = fault.faultStatusCode
         if !isFetch {
             iss |= syndrome.iss
-            if perm == CPU.permWrite { iss |= 1 << 6 }  // WnR
+            if writeNotRead { iss |= 1 << 6 }
         }
         trapToEL2(ec, iss: iss, returnAddress: pc)
         el2.far = va
         el2.hpfar = (va >> 12) << 4 & 0x0000_0FFF_FFFF_FFF0
         pendingExit = .stage2Abort
         return nil
+    }
+
+    /// PARange of ID_AA64MMFR0_EL1 (0b0101: 48 bits): the physical and, with stage 1 off, the
+    /// virtual address size.
+    static let physicalAddressBits: UInt64 = 48
+
+    /// A stage-1 address-size fault, level 0 (DFSC/IFSC 0b000000), to EL1: with stage 1
+    /// disabled, a VA with bits set in [63:PAMax] cannot be output (ARM DDI 0487 pseudocode,
+    /// AArch64.TranslateAddressS1Off; TBI is not modelled, so the top bit is 63). FAR_EL1 = VA.
+    func stage1AddressSizeFault(_ va: UInt64, write: Bool, isFetch: Bool) {
+        if isFetch {
+            takeExceptionToEL1(currentEL == 0 ? .instructionAbortLowerEL : .instructionAbortSameEL, iss: 0, far: va)
+        } else {
+            takeExceptionToEL1(currentEL == 0 ? .dataAbortLowerEL : .dataAbortSameEL, iss: write ? 1 << 6 : 0, far: va)
+        }
     }
 
     /// Records an exception taken to EL2 (the machine's native hypervisor handles it).
@@ -162,6 +178,17 @@ extension CPU {
             return nil
         }
         return stage2(va, perm: write ? CPU.permWrite : CPU.permRead, syndrome: syndrome, isFetch: false)
+    }
+
+    /// Translates the address of an atomic read-modify-write (CAS, CASP, LDADD and the other
+    /// LSE operations, SWP): always aligned, and stage 2 must grant read and write (the access
+    /// is both; a write-only page must fault too). ISV = 0 (ARM DDI 0487: no syndrome for atomics).
+    func translateReadModifyWrite(_ va: UInt64, size: Int) -> UInt64? {
+        if va & UInt64(size &- 1) != 0 {
+            alignmentFault(va, write: true)
+            return nil
+        }
+        return stage2(va, perm: CPU.permRead | CPU.permWrite, syndrome: .none, isFetch: false)
     }
 
     /// Physical read of `size` bytes; device or RAM. Nil (and an external abort) when nothing is there.

@@ -50,7 +50,11 @@ struct SMMUReachability {
 
     /// Walks the bank's tables as the device would and checks every mapped range.
     func bankFindings(route: String, bank: ContextBank, owner: UInt32) -> [String] {
-        guard let regime = Stage2Regime.fromVTCR(bank.tcr, root: bank.ttbr0 & 0xFF_FFFF_FFFF) else { return [] }
+        // As the device: a TTBR0 with address bits at or above OAS (40) faults every access
+        // (address-size fault, level 0), so such a bank reaches nothing.
+        guard bank.ttbr0 & Stage2Descriptor.addressMask < 1 << 40,
+            let regime = Stage2Regime.fromVTCR(bank.tcr, root: bank.ttbr0)
+        else { return [] }
         var ranges: [(UInt64, UInt64)] = []
         var budget = SMMUReachability.leafBudget
         let startEntries = 1 << max(0, min(13, regime.inputBits - (12 + 9 * (3 - regime.startLevel))))

@@ -230,7 +230,11 @@ public final class KCore {
         if res != KC.INVALID || ctx.panic != nil {
             let target = smmuRegisterName(index: isSMMURange(configuration.smmuConf, page), offset: ipa & 0xFFFF)
             let acc = ctx.deviceAccesses.last
-            let rewritten = acc.map { $0.isWrite && $0.value != (h.x[KC.host_dabt_get_rd(hsr) % 31] & ($0.size == 4 ? 0xFFFF_FFFF : .max)) } ?? false
+            // The host's value: Xt, or zero for Rt = 31 (the trap frame's XZR slot), so that a
+            // `str wzr` is "emulated", not "rewritten".
+            let rt = KC.host_dabt_get_rd(hsr)
+            let hostValue = rt == 31 ? 0 : h.x[rt]
+            let rewritten = acc.map { $0.isWrite && $0.value != (hostValue & ($0.size == 4 ? 0xFFFF_FFFF : .max)) } ?? false
             return outcome(ctx, TrapDecision(handler: "emulate_mmio", target: target, action: rewritten ? .rewritten : .emulated, value: acc?.value), rep)
         }
         var o = outcome(ctx, TrapDecision(handler: "emulate_mmio", target: "IPA 0x\(String(ipa, radix: 16))", action: .ignored, value: nil), rep)

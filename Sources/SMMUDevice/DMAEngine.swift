@@ -3,8 +3,10 @@ import Stage2
 /// A DMA engine behind an SMMU (HARDWARE.md): SRC, DST, LEN (≤ 1 MiB), SID, CTRL, STATUS,
 /// FAULT_IOVA. Writing 1 to CTRL copies LEN bytes beat by beat; every beat's source and
 /// destination are translated by the SMMU exactly as a device's transactions are. The first
-/// failed translation (or an address with no RAM behind it) stops the copy with STATUS = 2 and
-/// FAULT_IOVA. The copy completes before the CTRL write returns, and the write returns its cycles.
+/// translation the SMMU aborts (a fault with SCTLR.CFRE or sCR0.GFRE set, as Linux programs
+/// them) or an address with no RAM behind it stops the copy with STATUS = 2 and FAULT_IOVA; a
+/// fault the SMMU does not report to the client reads as zero and drops the write. The copy
+/// completes before the CTRL write returns, and the write returns its cycles.
 public final class DMAEngine: MMIODevice {
     public let name: String
     public let smmu: SMMU
@@ -88,22 +90,35 @@ public final class DMAEngine: MMIODevice {
         while done < len {
             let s = src &+ done, d = dst &+ done
             let n = min(len - done, DMAEngine.beatSize, 0x1000 - (s & 0xFFF), 0x1000 - (d & 0xFFF))
+            // A faulting beat stops the copy when the SMMU returns an abort; when the fault is
+            // not reported to the client (SCTLR.CFRE / sCR0.GFRE clear) the read returns zeros,
+            // the write is dropped, and the engine, seeing no error, goes on.
             let stream = UInt32(truncatingIfNeeded: sid)
             let rs = smmu.translate(streamID: stream, iova: s, write: false)
             transactionObserver?(DMATransaction(streamID: stream, iova: s, write: false, size: n, startOffset: cycles, translation: rs))
             cycles &+= rs.cycles
-            guard case .address(let ps) = rs.outcome, let from = memory.pointer(ps, length: n) else {
-                return fault(at: s, cycles: cycles)
+            var from: UnsafeMutableRawPointer?
+            switch rs.outcome {
+            case .address(let ps):
+                guard let p = memory.pointer(ps, length: n) else { return fault(at: s, cycles: cycles) }  // no RAM: bus error
+                from = p
+            default:
+                if rs.abortsClient { return fault(at: s, cycles: cycles) }
             }
             let rd = smmu.translate(streamID: stream, iova: d, write: true)
             transactionObserver?(DMATransaction(streamID: stream, iova: d, write: true, size: n, startOffset: cycles, translation: rd))
             cycles &+= rd.cycles
-            guard case .address(let pd) = rd.outcome, let to = memory.pointer(pd, length: n) else {
-                return fault(at: d, cycles: cycles)
+            var to: UnsafeMutableRawPointer?
+            switch rd.outcome {
+            case .address(let pd):
+                guard let p = memory.pointer(pd, length: n) else { return fault(at: d, cycles: cycles) }
+                to = p
+            default:
+                if rd.abortsClient { return fault(at: d, cycles: cycles) }
             }
             buffer.withUnsafeMutableBytes { b in
-                b.baseAddress!.copyMemory(from: from, byteCount: Int(n))
-                to.copyMemory(from: b.baseAddress!, byteCount: Int(n))
+                if let from { b.baseAddress!.copyMemory(from: from, byteCount: Int(n)) } else { b.initializeMemory(as: UInt8.self, repeating: 0) }
+                to?.copyMemory(from: b.baseAddress!, byteCount: Int(n))
             }
             done &+= n
             bytesCopied = done

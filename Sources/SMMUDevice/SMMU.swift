@@ -278,8 +278,9 @@ public final class SMMU: MMIODevice {
         }
         stats.tlbMisses &+= 1
         stats.walks &+= 1
-        // TTBR0 and the output size are bounded by OAS (40 bits), whatever TCR.PS says.
-        guard var regime = Stage2Regime.fromVTCR(bank.tcr, root: bank.ttbr0 & 0xFF_FFFF_FFFF) else {
+        // The output size is bounded by OAS (40 bits), whatever TCR.PS says; a TTBR0 with
+        // address bits above it is an address-size fault at level 0 (the walker checks it).
+        guard var regime = Stage2Regime.fromVTCR(bank.tcr, root: bank.ttbr0) else {
             return contextFault(cb, .translation, level: 0, iova: iova, write: write, sid: sid, cycles: costs.fault)
         }
         regime.outputBits = min(regime.outputBits, SMMU.addressBits)
@@ -316,7 +317,8 @@ public final class SMMU: MMIODevice {
     /// while FSR is non-zero only sets FSR.MULTI.
     func contextFault(_ cb: Int, _ fault: SMMUFault, level: Int, iova: UInt64, write: Bool, sid: UInt64, cycles: UInt64) -> SMMUTranslation {
         stats.contextFaults &+= 1
-        if contextBanks[cb].fsr & 0xFF == 0 {
+        // A fault is already recorded when any fault-type bit (TF..UUT, FSR[8:1]) is set.
+        if contextBanks[cb].fsr & 0x1FE == 0 {
             contextBanks[cb].fsr |= fault.statusBit
             contextBanks[cb].far = iova
             contextBanks[cb].fsynr0 = UInt64(max(0, min(3, level))) | (write ? 1 << 4 : 0)
@@ -324,12 +326,13 @@ public final class SMMU: MMIODevice {
         } else {
             contextBanks[cb].fsr |= 1 << 31
         }
-        return SMMUTranslation(outcome: .contextFault(contextBank: cb), cycles: cycles, contextBank: cb, fault: fault)
+        let report = contextBanks[cb].sctlr & (1 << 5) != 0  // SCTLR.CFRE
+        return SMMUTranslation(outcome: .contextFault(contextBank: cb), cycles: cycles, abortsClient: report, contextBank: cb, fault: fault)
     }
 
     func globalFault(_ fault: SMMUFault, sid: UInt64, iova: UInt64, write: Bool) -> SMMUTranslation {
         stats.globalFaults &+= 1
-        if gfsr == 0 {
+        if gfsr & 0x17F == 0 {  // no fault-type bit (ICF..EF, UUT) recorded yet
             gfsr = fault.statusBit
             gfar = iova
             gfsynr[0] = write ? 1 << 1 : 0
@@ -337,6 +340,8 @@ public final class SMMU: MMIODevice {
         } else {
             gfsr |= 1 << 31
         }
-        return SMMUTranslation(outcome: .globalFault, cycles: costs.fault, fault: fault)
+        // sCR0.GFRE. GCFGFRE reads as 0 on MMU-500, so the model lets GFRE govern every global
+        // fault, configuration faults (USF, SMCF, ICF, UCBF) included: the model's reading.
+        return SMMUTranslation(outcome: .globalFault, cycles: costs.fault, abortsClient: scr0 & (1 << 1) != 0, fault: fault)
     }
 }

@@ -47,9 +47,13 @@ public enum SMMURegisterMap {
 
     /// Global register space 0 (page 0).
     public static let gr0: [Register] = [
-        // sCR0: SMCFCFG[21] reads as 1 on MMU-500; VMID16EN[31] is RES0 (IDR2.VMID16 = 0);
-        // EXIDENABLE[3] is RES0 (IDR0.EXIDS = 0); bit 30 is reserved.
-        .init("sCR0", 0x00, reset: 0x0020_0001, mask: 0x3FDF_FFF7),
+        // sCR0 as MMU-500's Non-secure view has it (SMMU_NSCR0 in the Stratix 10 / Agilex HPS
+        // register maps of MMU-500): CLIENTPD, GFRE, GFIE, TRANSIENTCFG, USFCFG, VMIDPNE, PTM,
+        // FB, BSU, MemAttr, MTCFG, SHCFG, RACFG, WACFG are read/write; SMCFCFG[21] reads as 1;
+        // GCFGFRE[4], GCFGFIE[5], STALLD[8], GSE[9] read as 0 (MMU-500 has no global
+        // fault-model override, and no separate configuration-fault controls); EXIDENABLE[3] and
+        // VMID16EN[31] are RES0 (IDR0.EXIDS = IDR2.VMID16 = 0); NSCFG[29:28] is Secure-only.
+        .init("sCR0", 0x00, reset: 0x0020_0001, mask: 0x0FDF_FCC7),
         .init("sCR2", 0x08, mask: 0xFF),  // BPVMID[7:0]
         .init("IDR0", 0x20, .readOnly), .init("IDR1", 0x24, .readOnly),
         .init("IDR2", 0x28, .readOnly), .init("IDR3", 0x2C, .readOnly),

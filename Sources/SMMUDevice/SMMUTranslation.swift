@@ -10,6 +10,11 @@ public struct SMMUTranslation: Equatable {
     }
     public var outcome: Outcome
     public var cycles: UInt64
+    /// For a fault: whether the client receives an abort. SCTLR.CFRE (context faults) and
+    /// sCR0.GFRE (global faults) decide; when clear, the terminated transaction completes
+    /// without an error, reads returning zero and writes ignored (IHI 0062, CFCFG = 0), and the
+    /// client cannot tell that anything went wrong. The fault is recorded either way.
+    public var abortsClient: Bool = true
     /// The context bank that translated or faulted; nil when the transaction bypassed
     /// translation or took a global fault. Carried so that a trace can name the bank of a
     /// successful translation, which `outcome` does not.

@@ -4,7 +4,7 @@
 /// - bit 0: valid; bit 1: table (levels 0–2) or page (level 3; 0 there is reserved = invalid)
 /// - bits 47:12: next-level table address or output address (block: bits 47:n for its size)
 /// - MemAttr [5:2], S2AP [7:6] (bit 6 read, bit 7 write), SH [9:8], AF [10]
-/// - XN [54:53] (FEAT_XNX; bit 54 alone before it)
+/// - XN [54] (bit 53 is RES0: the CPU does not implement FEAT_XNX, ID_AA64MMFR1_EL1.XNX = 0)
 public struct Stage2Descriptor: RawRepresentable, Hashable, CustomStringConvertible {
     public var rawValue: UInt64
     public init(rawValue: UInt64) { self.rawValue = rawValue }
@@ -24,8 +24,12 @@ public struct Stage2Descriptor: RawRepresentable, Hashable, CustomStringConverti
     public var sh: UInt64 { (rawValue >> 8) & 0x3 }
     /// Access flag, bit 10.
     public var af: Bool { rawValue & (1 << 10) != 0 }
-    /// Execute-never, bits 54:53 (any set bit forbids execution in this model).
+    /// The XN[1:0] field, bits 54:53, as stored.
     public var xn: UInt64 { (rawValue >> 53) & 0x3 }
+    /// Stage-2 execute-never without FEAT_XNX (ARM DDI 0487, D8.5.2): XN[1] (bit 54) alone
+    /// decides; XN[0] (bit 53) is RES0 and ignored. With FEAT_XNX, 0b01 and 0b11 would depend
+    /// on the exception level, which this CPU (ID_AA64MMFR1_EL1.XNX = 0) does not report.
+    public var executeNever: Bool { rawValue & (1 << 54) != 0 }
 
     /// A level-3 page or level-1/2 block descriptor.
     public static func leaf(

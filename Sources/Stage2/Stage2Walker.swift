@@ -113,11 +113,19 @@ public enum Stage2Walker {
 
     /// Translates `ipa` under `regime`. Access permission is not checked here (see `check`).
     public static func walk<R: PhysicalReader>(_ ipa: UInt64, regime: Stage2Regime, memory: R) -> Walk {
+        // An inconsistent regime and an IPA beyond 2^(64 − T0SZ) are both level-0 translation
+        // faults, whatever the start level (ARM DDI 0487, AArch64.S2Translate: S2InvalidSL,
+        // S2InconsistentSL and IPAIsOutOfRange all report Fault_Translation with level 0).
         guard regime.isConsistent else { return Walk(result: .failure(.init(.translation, level: 0)), descriptorReads: 0) }
         if regime.inputBits < 64 && ipa >> UInt64(regime.inputBits) != 0 {
-            return Walk(result: .failure(.init(.translation, level: regime.startLevel)), descriptorReads: 0)
+            return Walk(result: .failure(.init(.translation, level: 0)), descriptorReads: 0)
         }
         let oaLimit: UInt64 = regime.outputBits >= 64 ? .max : (1 << UInt64(regime.outputBits))
+        // A table base with bits set in [47:PS] is an address-size fault at level 0 (ARMv8.0
+        // TranslationTableWalk: !IsZero(baseregister<47:outputsize>)).
+        if regime.root & Stage2Descriptor.addressMask >= oaLimit {
+            return Walk(result: .failure(.init(.addressSize, level: 0)), descriptorReads: 0)
+        }
         var level = regime.startLevel
         var table = regime.root & Stage2Descriptor.addressMask
         var reads = 0
@@ -160,7 +168,7 @@ public enum Stage2Walker {
             var perms: Stage2Permissions = []
             if d.s2ap & 1 != 0 { perms.insert(.read) }
             if d.s2ap & 2 != 0 { perms.insert(.write) }
-            if d.xn == 0 { perms.insert(.execute) }
+            if !d.executeNever { perms.insert(.execute) }
             let t = Stage2Translation(
                 physicalAddress: outBase | (ipa & blockMask), permissions: perms, level: level, descriptor: d)
             return Walk(result: .success(t), descriptorReads: reads)

@@ -23,6 +23,22 @@ static unsigned long dma(unsigned long src, unsigned long dst, unsigned int len)
     return R32(DMA0 + 0x1C);
 }
 
+/* arm_smmu_device_cfg_probe (Linux arm-smmu.c): the ID registers must describe a stage-2 SMMU
+ * with stream matching, 4 KiB register pages, 8 context banks and 40-bit addresses; then
+ * arm_smmu_test_smr_masks learns the implemented SMR ID and MASK bits (15 each). */
+static int smmu_probe(void) {
+    unsigned int id0 = R32(SMMU0 + 0x20), id1 = R32(SMMU0 + 0x24), id2 = R32(SMMU0 + 0x28), id7 = R32(SMMU0 + 0x3C);
+    int ok = (id0 >> 29 & 1) && !(id0 >> 30 & 1) && (id0 >> 27 & 1) && (id0 & 0xFF) >= 1 /* S2TS, no S1TS, SMS, NUMSMRG */
+          && !(id1 >> 31) && (id1 >> 28 & 7) == 2 && (id1 & 0xFF) == 8   /* PAGESIZE 4K, NUMPAGENDXB 2, NUMCB */
+          && (id2 & 0xF) == 2 && (id2 >> 4 & 0xF) == 2 && (id2 >> 12 & 1)  /* IAS = OAS = 40 bits, 4K tables */
+          && (id7 >> 4 & 0xF) >= 1;                                        /* IDR7.MAJOR */
+    R32(SMMU0 + 0x800) = 0x7FFFu;                     /* SMR0.ID all ones (VALID clear) */
+    unsigned int idbits = R32(SMMU0 + 0x800) & 0xFFFFu;
+    R32(SMMU0 + 0x800) = 0x7FFFu << 16;               /* SMR0.MASK all ones */
+    unsigned int maskbits = R32(SMMU0 + 0x800) >> 16;
+    return ok && idbits == 0x7FFF && maskbits == 0x7FFF;
+}
+
 /* arm_smmu_device_reset (Linux arm-smmu.c, MMU-500): clear the global fault status, make every
  * stream fault until routed, disable and clear every context bank, invalidate the TLBs and wait
  * for the sync. Every write here traps to EL2 and goes through emulate_mmio. */
@@ -66,7 +82,8 @@ int main(void) {
     uart_puthex(pa);
     uart_puts(pa == (unsigned long)page_a + 0x10 ? " ok\n" : " WRONG\n");
 
-    /* Linux arm-smmu style: reset, context bank 1 for stage 2, stream 5 routed to it, enable. */
+    /* Linux arm-smmu style: probe, reset, context bank 1 for stage 2, stream 5 routed to it, enable. */
+    uart_puts(smmu_probe() ? "probe ok\n" : "probe WRONG\n");
     smmu_reset();
     R32(SMMU0 + 0x1800 + 4 * 1) = 1;                    /* CBA2R1: VA64 (AArch64 descriptors) */
     R32(SMMU0 + 0x1000 + 4 * 1) = (unsigned int)vmid;  /* CBAR1: TYPE 0 (stage 2), VMID */
@@ -77,7 +94,14 @@ int main(void) {
     R32(SMMU0 + 0x800) = 0x80000005;                    /* SMR0: VALID, stream 5 */
     R32(CB(1) + 0x618) = 0;                             /* CB1.TLBIALL */
     tlb_sync_cb(1);
-    R32(SMMU0 + 0x0) = 0x00200000;                      /* sCR0: SMCFCFG, clients translated */
+    /* sCR0 read-modify-write as arm_smmu_device_reset does it: report and interrupt global
+     * faults (GFRE|GFIE|GCFGFRE|GCFGFIE), VMIDPNE|PTM, and clear CLIENTPD, USFCFG (SeKVM
+     * deleted disable_bypass), FB and BSU. SMCFCFG (bit 21) reads as 1 and is kept, as EL2
+     * requires. */
+    unsigned int scr0 = R32(SMMU0 + 0x0);
+    scr0 |= 0x2 | 0x4 | 0x10 | 0x20 | 0x800 | 0x1000;
+    scr0 &= ~(0x1u | 0x400u | 0x2000u | 0xC000u);
+    R32(SMMU0 + 0x0) = scr0;
     R32(SMMU0 + 0x70) = 0;                              /* sTLBGSYNC after enabling */
     while (R32(SMMU0 + 0x74) & 1) { }
 
@@ -92,6 +116,23 @@ int main(void) {
     uart_puthex(R64(DMA0 + 0x20));
     uart_puts(" CB1.FSR ");
     uart_puthex(R32(CB(1) + 0x58));
+    uart_putc('\n');
+    R32(CB(1) + 0x58) = R32(CB(1) + 0x58);             /* FSR: write back to clear */
+
+    /* Unmap as arm_lpae_unmap does under SeKVM: HVC 27, then TLB maintenance by trapped MMIO.
+     * Until the TLBIIPAS2 the IOTLB still holds the old translation, as on hardware. */
+    hvc(27, 0x10001000UL, 1, 0, 0, 0);                 /* el2_arm_lpae_clear */
+    st = dma(0x10000000UL, 0x10001000UL, 64);
+    uart_puts("dma after unmap, before TLBI: status ");
+    uart_puthex(st);
+    uart_putc('\n');
+    R64(CB(1) + 0x630) = 0x10001000UL >> 12;           /* TLBIIPAS2: IPA >> 12 */
+    tlb_sync_cb(1);
+    st = dma(0x10000000UL, 0x10001000UL, 64);
+    uart_puts("dma after TLBIIPAS2: status ");
+    uart_puthex(st);
+    uart_puts(" fault iova ");
+    uart_puthex(R64(DMA0 + 0x20));
     uart_putc('\n');
     return 0;
 }
