@@ -33,7 +33,8 @@ public final class CPU {
     let ram: PhysicalMemory
     let monitor: GlobalMonitor
 
-    /// X0–X30 plus a scratch slot at 31 that absorbs writes to XZR.
+    /// X0–X30, then slot 31 that always reads as zero (XZR as a source) and slot 32 that absorbs
+    /// writes to XZR: the pre-decoded instructions index these slots without testing for 31.
     let regs: UnsafeMutablePointer<UInt64>
     public var pc: UInt64 = 0
     /// NZCV in bits 31:28, as the NZCV system register shows it.
@@ -95,8 +96,8 @@ public final class CPU {
         self.ram = bus.ram
         self.monitor = monitor
         self.costs = costs
-        regs = .allocate(capacity: 32)
-        regs.initialize(repeating: 0, count: 32)
+        regs = .allocate(capacity: 33)
+        regs.initialize(repeating: 0, count: 33)
         tlbTag = .allocate(capacity: CPU.tlbSize)
         tlbTag.initialize(repeating: .max, count: CPU.tlbSize)
         tlbPA = .allocate(capacity: CPU.tlbSize)
@@ -177,37 +178,72 @@ public final class CPU {
     }
 
     /// Runs until a limit or an exit to EL2.
+    ///
+    /// Semantics, per instruction: stop with `.cycleLimit` when `cycles >= cycleLimit` and with
+    /// `.instructionLimit` after `instructionLimit` attempts, both checked before the instruction.
+    /// The loop keeps exactly those semantics but checks them once per *run* (see `DecodeCache`):
+    /// a run of n instructions whose static cost before its last instruction is c executes without
+    /// any per-instruction check when `cycleLimit - cycles > c` and at least n attempts are left,
+    /// because then none of the n checks could fire. A load or store may add cycles the static
+    /// cost doesn't know (a stage-2 walk, a device) or drop cached code, so after one the rest of
+    /// the run is re-checked the same way. Near a limit, and while tracing, instructions are
+    /// stepped one at a time with the checks in place.
     public func run(cycleLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
         guard isPoweredOn else { return .waitForInterrupt }
         var budget = instructionLimit
         let cache = monitor.decoded
-        let table = cache.table
-        while true {
+        cache.adopt(costs)
+        instructions: while true {
             if cycles >= cycleLimit { return .cycleLimit }
             if budget == 0 { return .instructionLimit }
-            budget -= 1
             // Fast path: PC in the page fetched last (already translated, permission checked).
             if pc >> 12 != fetchPage {
                 guard fetchSlow() != nil else {
+                    budget -= 1
                     if let e = pendingExit { pendingExit = nil; return e }
                     continue  // an EL1 exception was taken; go on at its vector
                 }
             }
             let pa = fetchPA | (pc & 0xFFF)
-            let entry = table + (Int(truncatingIfNeeded: pa >> 2) & DecodeCache.mask)
-            let tag = cache.tag(pa)
-            if entry.pointee.tag != tag {
-                let word = UInt32(littleEndian: fetchHost!.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
-                entry.pointee = predecode(word, tag: tag)
-            }
+            var entry = cache.slot(pa)
+            if entry.pointee.tag != cache.tag(pa) { decodeRun(at: pa) }
+            // The whole run fits in both limits: no checks until it ends. Otherwise (near a limit,
+            // or tracing) a run of one: the checks above run again before the next instruction.
+            // One call site for `execute`, so it inlines into this loop.
+            let fits = cycleLimit &- cycles > entry.pointee.runCost && budget >= UInt64(entry.pointee.runLength)
+            let length = fits && !traceInstructions ? Int(entry.pointee.runLength) : 1
             if traceInstructions { instructionObserver?(pc, entry.pointee.word) }
-            if execute(decoded: entry.pointee) {
-                instructionsRetired &+= 1
-            } else if let e = pendingExit {
-                pendingExit = nil
-                exitInstruction = entry.pointee.word
-                return e
+            let epoch = cache.epoch
+            var done = 0
+            execution: while true {
+                let step = execute(decoded: entry)
+                done &+= 1
+                switch step {
+                case .next:
+                    if done == length { break execution }
+                    entry += 1
+                case .memory:
+                    if done == length { break execution }
+                    entry += 1
+                    // Extra cycles or dropped code: leave, the outer loop checks afresh.
+                    if cache.epoch != epoch || cycles >= cycleLimit || cycleLimit &- cycles <= entry.pointee.runCost {
+                        break execution
+                    }
+                case .jump:
+                    break execution
+                case .fault:
+                    budget &-= UInt64(done)
+                    instructionsRetired &+= UInt64(done &- 1)
+                    if let e = pendingExit {
+                        pendingExit = nil
+                        exitInstruction = entry.pointee.word
+                        return e
+                    }
+                    continue instructions  // an EL1 exception was taken; go on at its vector
+                }
             }
+            budget &-= UInt64(done)
+            instructionsRetired &+= UInt64(done)
         }
     }
 }
