@@ -193,6 +193,7 @@ public final class CPU {
         var budget = instructionLimit
         let cache = monitor.decoded
         cache.adopt(costs)
+        let tracing = traceInstructions  // set by the machine between runs, never by an instruction
         instructions: while true {
             if cycles >= cycleLimit { return .cycleLimit }
             if budget == 0 { return .instructionLimit }
@@ -211,8 +212,8 @@ public final class CPU {
             // or tracing) a run of one: the checks above run again before the next instruction.
             // One call site for `execute`, so it inlines into this loop.
             let fits = cycleLimit &- cycles > entry.pointee.runCost && budget >= UInt64(entry.pointee.runLength)
-            let length = fits && !traceInstructions ? Int(entry.pointee.runLength) : 1
-            if traceInstructions { instructionObserver?(pc, entry.pointee.word) }
+            let length = fits && !tracing ? Int(entry.pointee.runLength) : 1
+            if tracing { instructionObserver?(pc, entry.pointee.word) }
             let epoch = cache.epoch
             var done = 0
             execution: while true {
@@ -246,4 +247,5 @@ public final class CPU {
             instructionsRetired &+= UInt64(done)
         }
     }
+
 }

@@ -101,7 +101,7 @@ final class DecodeCache {
     }
 }
 
-/// One pre-decoded instruction (48 bytes), plus the run that starts at it.
+/// One pre-decoded instruction (56 bytes), plus the run that starts at it.
 ///
 /// Register fields are indices into `CPU.regs`, resolved at decode time so the executor needs no
 /// test for register 31: a source that reads XZR names slot 31 (always zero) and a destination
@@ -118,11 +118,14 @@ struct DecodedInstruction {
         case andImm, orrImm, eorImm  // Rd|SP = (Rn op imm) & imm2
         case andsImm32, andsImm64  // ANDS/TST (immediate)
         case adr, adrp  // Rd = PC + imm, (PC & ~0xFFF) + imm
-        case bitfield  // SBFM/UBFM: Rd = rotate(Rn) & wmask, sign from bit aux; imm = wmask, imm2 = tmask, rm = immr
+        /// SBFM/UBFM (ASR, LSL, LSR, SBFX, UBFX, SXT*, UXT*, …) as one shift pair:
+        /// Rd = ((Rn << rm) >> ra) & imm2, the right shift arithmetic for SBFM.
+        case sbfm, ubfm
         // data processing, register (cost: alu; multiply adds `multiply`)
-        /// Logical (shifted register): aux = shift type, ra = amount, imm = invert mask (N), imm2 = result mask.
+        /// Logical (shifted register, not ROR): operand = ((Rm << aux) >> ra arithmetic) & imm3,
+        /// which is LSL, LSR or ASR at either width; imm = invert mask (N), imm2 = result mask.
         case andReg, orrReg, eorReg, andsReg32, andsReg64
-        /// Add/subtract (shifted register): aux = shift type, ra = amount, imm2 = result mask.
+        /// Add/subtract (shifted register): operand and imm2 as for the logical ones.
         case addReg, subReg, addsReg32, addsReg64, subsReg32, subsReg64
         /// CSEL/CSINC/CSINV/CSNEG: imm2 = condition truth table, aux = 0 sel, 1 inc, 2 inv, 3 neg.
         case csel
@@ -145,6 +148,7 @@ struct DecodedInstruction {
     var tag: UInt64 = .max
     var imm: UInt64 = 0
     var imm2: UInt64 = 0
+    var imm3: UInt64 = 0
     /// Static cycles of the run starting here, without its last instruction (saturating; .max
     /// means "unknown": the run is always stepped).
     var runCost: UInt64 = .max

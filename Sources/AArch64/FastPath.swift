@@ -162,15 +162,16 @@ extension CPU {
             let n = (w >> 22) & 1, immr = (w >> 16) & 63, imms = (w >> 10) & 63
             if sf && n != 1 { return d }
             if !sf && (n != 0 || immr >= 32 || imms >= 32) { return d }
-            guard let (wmask, tmask) = decodeBitMasks(n: n, imms: imms, immr: immr, immediate: false, sf: sf) else { return d }
-            d.op = .bitfield
+            // The field Rn<imms:0> (imms < immr: placed at bit width - immr) or Rn<imms:immr>
+            // (imms >= immr: moved down to bit 0), extended above: one left shift puts bit imms
+            // at bit 63, one right shift (arithmetic for SBFM) puts it in place and extends.
+            let bits: UInt32 = sf ? 64 : 32
+            d.op = opc == 0 ? .sbfm : .ubfm
             d.rd = rtW
             d.rn = rn
-            d.imm = wmask
-            d.imm2 = tmask
-            d.rm = UInt8(immr)
-            d.ra = UInt8(imms)
-            d.aux = (opc == 0 ? 1 : 0) | (sf ? 2 : 0)
+            d.rm = UInt8(63 - imms)
+            d.ra = UInt8(imms < immr ? 63 - imms - (bits - immr) : 63 - imms + immr)
+            d.imm2 = width
             return d
         default: break
         }
@@ -187,6 +188,8 @@ extension CPU {
         case 0b01010:  // logical (shifted register)
             let amount = (w >> 10) & 63
             if !sf && amount >= 32 { return d }
+            guard (w >> 22) & 3 != 3 else { return d }  // ROR: generic
+            setShift(&d, type: (w >> 22) & 3, amount: amount, sf: sf)
             switch (w >> 29) & 3 {
             case 0: d.op = .andReg
             case 1: d.op = .orrReg
@@ -194,8 +197,6 @@ extension CPU {
             default: d.op = sf ? .andsReg64 : .andsReg32
             }
             d.rd = rtW; d.rn = rn; d.rm = rm
-            d.aux = UInt8((w >> 22) & 3) | (sf ? 0 : 4)
-            d.ra = UInt8(amount)
             d.imm = (w >> 21) & 1 == 1 ? ~0 : 0
             d.imm2 = width
             return d
@@ -209,8 +210,7 @@ extension CPU {
             default: d.op = sf ? .subsReg64 : .subsReg32
             }
             d.rd = rtW; d.rn = rn; d.rm = rm
-            d.aux = UInt8(shift) | (sf ? 0 : 4)
-            d.ra = UInt8(amount)
+            setShift(&d, type: shift, amount: amount, sf: sf)
             d.imm2 = width
             return d
         case 0b11010 where (w >> 21) & 7 == 0b100:  // CSEL/CSINC/CSINV/CSNEG
@@ -263,6 +263,17 @@ extension CPU {
             predecodePair(w, &d)
         }
         return d
+    }
+
+    /// LSL/LSR/ASR by `amount` at width `sf` as ((x << aux) >> ra, arithmetic) & imm3; the
+    /// operation masks its result to its width.
+    private func setShift(_ d: inout DecodedInstruction, type: UInt32, amount: UInt32, sf: Bool) {
+        let pre: UInt32 = sf ? 0 : 32
+        switch type {
+        case 0: d.aux = UInt8(amount); d.ra = 0; d.imm3 = ~0
+        case 1: d.aux = UInt8(pre); d.ra = UInt8(pre + amount); d.imm3 = (sf ? ~0 : 0xFFFF_FFFF) >> UInt64(amount)
+        default: d.aux = UInt8(pre); d.ra = UInt8(pre + amount); d.imm3 = ~0
+        }
     }
 
     /// LDR/STR/LDRS* (unsigned offset, unscaled, pre/post-index, unprivileged, register offset).
@@ -343,57 +354,46 @@ extension CPU {
     @_transparent func rsp(_ i: UInt8) -> UInt64 { i == 31 ? sp : regs[Int(i)] }
     @_transparent func wsp(_ i: UInt8, _ v: UInt64) { if i == 31 { sp = v } else { regs[Int(i)] = v } }
 
-    /// Shifted-register operand: aux = shift type | 4 for 32-bit operations; the caller masks
-    /// the result to the operation's width.
+    /// Shifted-register operand (see `setShift`): two shifts and a mask, no branch on the type.
     @_transparent
-    func shifted(_ v: UInt64, _ aux: UInt8, _ amount: UInt8) -> UInt64 {
-        let a = UInt64(amount)
-        switch aux {
-        case 0, 4: return v &<< a
-        case 1: return v &>> a
-        case 5: return (v & 0xFFFF_FFFF) &>> a
-        case 2: return UInt64(bitPattern: Int64(bitPattern: v) &>> Int64(a))
-        case 6: return UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)) &>> Int64(a))
-        default: return shiftReg(v, type: 3, amount: a, sf: aux == 3)
-        }
+    func shifted(_ e: UnsafeMutablePointer<DecodedInstruction>) -> UInt64 {
+        let v = regs[Int(e.pointee.rm)] &<< UInt64(e.pointee.aux)
+        return UInt64(bitPattern: Int64(bitPattern: v) &>> Int64(e.pointee.ra)) & e.pointee.imm3
     }
 
+    /// NZCV from the result's sign and zero test and the carry and overflow bits.
     @_transparent
-    func addFlags64(_ a: UInt64, _ b: UInt64, _ r: UInt64, carry: Bool) -> UInt64 {
-        let v = ((a ^ r) & (b ^ r)) >> 63
-        return (r >> 63) << 31 | (r == 0 ? 1 << 30 : 0) | (carry ? 1 << 29 : 0) | v << 28
+    func packFlags(negative: Bool, zero: Bool, carry: Bool, overflow: Bool) -> UInt64 {
+        (negative ? 1 << 31 : 0) | (zero ? 1 << 30 : 0) | (carry ? 1 << 29 : 0) | (overflow ? 1 << 28 : 0)
     }
 
-    @_transparent
-    func addFlags32(_ a: UInt64, _ b: UInt64, _ wide: UInt64) -> UInt64 {
-        let r = wide & 0xFFFF_FFFF
-        let v = ((a ^ r) & (b ^ r)) >> 31 & 1
-        return (r >> 31) << 31 | (r == 0 ? 1 << 30 : 0) | (wide >> 32 & 1) << 29 | v << 28
-    }
-
-    /// ADDS: result and NZCV for 32 or 64 bits (AddWithCarry with carry-in 0).
+    /// ADDS: result and NZCV for 32 or 64 bits (AddWithCarry with carry-in 0). The overflow
+    /// comes from the host's own flag (`addingReportingOverflow` on the signed type).
     @_transparent
     func adds(_ a: UInt64, _ b: UInt64, sixtyFour: Bool) -> (UInt64, UInt64) {
         if sixtyFour {
-            let r = a &+ b
-            return (r, addFlags64(a, b, r, carry: r < a))
+            let (r, carry) = a.addingReportingOverflow(b)
+            let overflow = Int64(bitPattern: a).addingReportingOverflow(Int64(bitPattern: b)).overflow
+            return (r, packFlags(negative: Int64(bitPattern: r) < 0, zero: r == 0, carry: carry, overflow: overflow))
         }
-        let a32 = a & 0xFFFF_FFFF, b32 = b & 0xFFFF_FFFF
-        let wide = a32 &+ b32
-        return (wide & 0xFFFF_FFFF, addFlags32(a32, b32, wide))
+        let a32 = UInt32(truncatingIfNeeded: a), b32 = UInt32(truncatingIfNeeded: b)
+        let (r, carry) = a32.addingReportingOverflow(b32)
+        let overflow = Int32(bitPattern: a32).addingReportingOverflow(Int32(bitPattern: b32)).overflow
+        return (UInt64(r), packFlags(negative: Int32(bitPattern: r) < 0, zero: r == 0, carry: carry, overflow: overflow))
     }
 
-    /// SUBS: AddWithCarry(a, NOT b, 1).
+    /// SUBS: AddWithCarry(a, NOT b, 1); its carry is "no borrow" (a >= b unsigned).
     @_transparent
     func subs(_ a: UInt64, _ b: UInt64, sixtyFour: Bool) -> (UInt64, UInt64) {
         if sixtyFour {
-            let nb = ~b
             let r = a &- b
-            return (r, addFlags64(a, nb, r, carry: a >= b))
+            let overflow = Int64(bitPattern: a).subtractingReportingOverflow(Int64(bitPattern: b)).overflow
+            return (r, packFlags(negative: Int64(bitPattern: r) < 0, zero: r == 0, carry: a >= b, overflow: overflow))
         }
-        let a32 = a & 0xFFFF_FFFF, nb32 = ~b & 0xFFFF_FFFF
-        let wide = a32 &+ nb32 &+ 1
-        return (wide & 0xFFFF_FFFF, addFlags32(a32, nb32, wide))
+        let a32 = UInt32(truncatingIfNeeded: a), b32 = UInt32(truncatingIfNeeded: b)
+        let r = a32 &- b32
+        let overflow = Int32(bitPattern: a32).subtractingReportingOverflow(Int32(bitPattern: b32)).overflow
+        return (UInt64(r), packFlags(negative: Int32(bitPattern: r) < 0, zero: r == 0, carry: a32 >= b32, overflow: overflow))
     }
 
     @_transparent
@@ -403,7 +403,7 @@ extension CPU {
         return n << 31 | (v == 0 ? 1 << 30 : 0)
     }
 
-    @_transparent func holds(_ table: UInt64) -> Bool { (table >> (nzcv >> 28)) & 1 != 0 }
+    @_transparent func holds(_ table: UInt64) -> Bool { (table &>> (nzcv >> 28)) & 1 != 0 }
 
     /// Executes one pre-decoded instruction: the same architectural effect, cycles and faults as
     /// `execute(d.word)`.
@@ -455,56 +455,48 @@ extension CPU {
         case .adrp:
             cycles &+= costs.alu
             regs[rd] = (pc & ~0xFFF) &+ e.pointee.imm
-        case .bitfield:
+        case .sbfm:
             cycles &+= costs.alu
-            let src = regs[Int(rn)]
-            let immr = UInt64(e.pointee.rm), aux = e.pointee.aux
-            let rotated: UInt64
-            if aux & 2 != 0 {
-                rotated = (src &>> immr) | (src &<< (64 &- immr))
-            } else {
-                let v = src & 0xFFFF_FFFF
-                rotated = ((v &>> immr) | (v &<< (32 &- immr))) & 0xFFFF_FFFF
-            }
-            let bot = rotated & e.pointee.imm
-            let top: UInt64 = aux & 1 != 0 && (src &>> UInt64(e.pointee.ra)) & 1 == 1 ? ~0 : 0
-            let width: UInt64 = aux & 2 != 0 ? ~0 : 0xFFFF_FFFF
-            regs[rd] = ((top & ~e.pointee.imm2) | (bot & e.pointee.imm2)) & width
+            let v = regs[Int(rn)] &<< UInt64(e.pointee.rm)
+            regs[rd] = UInt64(bitPattern: Int64(bitPattern: v) &>> Int64(e.pointee.ra)) & e.pointee.imm2
+        case .ubfm:
+            cycles &+= costs.alu
+            regs[rd] = (regs[Int(rn)] &<< UInt64(e.pointee.rm)) &>> UInt64(e.pointee.ra) & e.pointee.imm2
         case .andReg:
             cycles &+= costs.alu
-            let b = shifted(regs[Int(e.pointee.rm)], e.pointee.aux, e.pointee.ra) ^ e.pointee.imm
+            let b = shifted(e) ^ e.pointee.imm
             regs[rd] = regs[Int(rn)] & b & e.pointee.imm2
         case .orrReg:
             cycles &+= costs.alu
-            let b = shifted(regs[Int(e.pointee.rm)], e.pointee.aux, e.pointee.ra) ^ e.pointee.imm
+            let b = shifted(e) ^ e.pointee.imm
             regs[rd] = (regs[Int(rn)] | b) & e.pointee.imm2
         case .eorReg:
             cycles &+= costs.alu
-            let b = shifted(regs[Int(e.pointee.rm)], e.pointee.aux, e.pointee.ra) ^ e.pointee.imm
+            let b = shifted(e) ^ e.pointee.imm
             regs[rd] = (regs[Int(rn)] ^ b) & e.pointee.imm2
         case .andsReg32, .andsReg64:
             cycles &+= costs.alu
-            let b = shifted(regs[Int(e.pointee.rm)], e.pointee.aux, e.pointee.ra) ^ e.pointee.imm
+            let b = shifted(e) ^ e.pointee.imm
             let r = regs[Int(rn)] & b
             nzcv = logicalNZ(r, sixtyFour: e.pointee.op == .andsReg64)
             regs[rd] = r & e.pointee.imm2
         case .addReg:
             cycles &+= costs.alu
-            let b = shifted(regs[Int(e.pointee.rm)], e.pointee.aux, e.pointee.ra)
+            let b = shifted(e)
             regs[rd] = (regs[Int(rn)] &+ b) & e.pointee.imm2
         case .subReg:
             cycles &+= costs.alu
-            let b = shifted(regs[Int(e.pointee.rm)], e.pointee.aux, e.pointee.ra)
+            let b = shifted(e)
             regs[rd] = (regs[Int(rn)] &- b) & e.pointee.imm2
         case .addsReg32, .addsReg64:
             cycles &+= costs.alu
-            let b = shifted(regs[Int(e.pointee.rm)], e.pointee.aux, e.pointee.ra)
+            let b = shifted(e)
             let (r, f) = adds(regs[Int(rn)], b, sixtyFour: e.pointee.op == .addsReg64)
             nzcv = f
             regs[rd] = r
         case .subsReg32, .subsReg64:
             cycles &+= costs.alu
-            let b = shifted(regs[Int(e.pointee.rm)], e.pointee.aux, e.pointee.ra)
+            let b = shifted(e)
             let (r, f) = subs(regs[Int(rn)], b, sixtyFour: e.pointee.op == .subsReg64)
             nzcv = f
             regs[rd] = r
