@@ -186,14 +186,16 @@ public final class CPU {
     /// any per-instruction check when `cycleLimit - cycles > c` and at least n attempts are left,
     /// because then none of the n checks could fire. A load or store may add cycles the static
     /// cost doesn't know (a stage-2 walk, a device) or drop cached code, so after one the rest of
-    /// the run is re-checked the same way. Near a limit, and while tracing, instructions are
-    /// stepped one at a time with the checks in place.
+    /// the run is re-checked the same way. Near a limit instructions are stepped one at a time
+    /// with the checks in place. With `traceInstructions` set, `runTraced` steps every instruction.
     public func run(cycleLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
         guard isPoweredOn else { return .waitForInterrupt }
-        var budget = instructionLimit
         let cache = monitor.decoded
         cache.adopt(costs)
-        let tracing = traceInstructions  // set by the machine between runs, never by an instruction
+        // Tracing is decided once per call, outside the loop: the loop below has no trace test at
+        // all, so tracing off costs nothing per instruction (measured in BENCHMARKS.md).
+        if traceInstructions { return runTraced(cycleLimit: cycleLimit, instructionLimit: instructionLimit) }
+        var budget = instructionLimit
         instructions: while true {
             if cycles >= cycleLimit { return .cycleLimit }
             if budget == 0 { return .instructionLimit }
@@ -208,12 +210,11 @@ public final class CPU {
             let pa = fetchPA | (pc & 0xFFF)
             var entry = cache.slot(pa)
             if entry.pointee.tag != cache.tag(pa) { decodeRun(at: pa) }
-            // The whole run fits in both limits: no checks until it ends. Otherwise (near a limit,
-            // or tracing) a run of one: the checks above run again before the next instruction.
+            // The whole run fits in both limits: no checks until it ends. Otherwise (near a limit)
+            // a run of one: the checks above run again before the next instruction.
             // One call site for `execute`, so it inlines into this loop.
             let fits = cycleLimit &- cycles > entry.pointee.runCost && budget >= UInt64(entry.pointee.runLength)
-            let length = fits && !tracing ? Int(entry.pointee.runLength) : 1
-            if tracing { instructionObserver?(pc, entry.pointee.word) }
+            let length = fits ? Int(entry.pointee.runLength) : 1
             let epoch = cache.epoch
             var done = 0
             execution: while true {
@@ -248,4 +249,34 @@ public final class CPU {
         }
     }
 
+    /// `run` with `instructionObserver` called before every instruction: the reference loop, one
+    /// instruction at a time with both limits checked before each. Out of line, so the fast loop
+    /// neither tests for tracing nor grows.
+    @inline(never)
+    func runTraced(cycleLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
+        var budget = instructionLimit
+        let cache = monitor.decoded
+        while true {
+            if cycles >= cycleLimit { return .cycleLimit }
+            if budget == 0 { return .instructionLimit }
+            budget -= 1
+            if pc >> 12 != fetchPage {
+                guard fetchSlow() != nil else {
+                    if let e = pendingExit { pendingExit = nil; return e }
+                    continue
+                }
+            }
+            let pa = fetchPA | (pc & 0xFFF)
+            let entry = cache.slot(pa)
+            if entry.pointee.tag != cache.tag(pa) { decodeRun(at: pa) }
+            instructionObserver?(pc, entry.pointee.word)
+            if executeOutOfLine(entry) != .fault {
+                instructionsRetired &+= 1
+            } else if let e = pendingExit {
+                pendingExit = nil
+                exitInstruction = entry.pointee.word
+                return e
+            }
+        }
+    }
 }

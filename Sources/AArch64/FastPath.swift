@@ -613,6 +613,10 @@ extension CPU {
         return .next
     }
 
+    /// `execute(decoded:)` for the traced loop: keeps the fast loop the only inlined call site.
+    @inline(never)
+    func executeOutOfLine(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Step { execute(decoded: e) }
+
     /// The `.ldst` forms: `loadStoreRegister` with the fields decoded.
     @inline(never)
     func loadStoreSingle(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Bool {
