@@ -210,32 +210,41 @@ public final class CPU {
             let pa = fetchPA | (pc & 0xFFF)
             var entry = cache.slot(pa)
             if entry.pointee.tag != cache.tag(pa) { decodeRun(at: pa) }
-            // The whole run fits in both limits: no checks until it ends. Otherwise (near a limit)
-            // a run of one: the checks above run again before the next instruction.
-            // One call site for `execute`, so it inlines into this loop.
-            let fits = cycleLimit &- cycles > entry.pointee.runCost && budget >= UInt64(entry.pointee.runLength)
-            let length = fits ? Int(entry.pointee.runLength) : 1
+            // Near a limit: one instruction (out of line), the checks run again before the next.
+            guard cycleLimit &- cycles > entry.pointee.runCost && budget >= UInt64(entry.pointee.runLength) else {
+                budget -= 1
+                if executeOutOfLine(entry) != .fault {
+                    instructionsRetired &+= 1
+                } else if let e = pendingExit {
+                    pendingExit = nil
+                    exitInstruction = entry.pointee.word
+                    return e
+                }
+                continue
+            }
+            // The whole run fits in both limits: no checks until it ends. Every run ends in an
+            // instruction that returns `.jump` or `.fault` (a branch or a generic instruction;
+            // see `decodeRun`), so there is no length test either. One call site for `execute`,
+            // so it inlines into this loop.
+            let first = entry
             let epoch = cache.epoch
-            var done = 0
             execution: while true {
-                let step = execute(decoded: entry)
-                done &+= 1
-                switch step {
+                switch execute(decoded: entry) {
                 case .next:
-                    if done == length { break execution }
                     entry += 1
                 case .memory:
-                    if done == length { break execution }
                     entry += 1
                     // Extra cycles or dropped code: leave, the outer loop checks afresh.
                     if cache.epoch != epoch || cycles >= cycleLimit || cycleLimit &- cycles <= entry.pointee.runCost {
                         break execution
                     }
                 case .jump:
+                    entry += 1
                     break execution
                 case .fault:
-                    budget &-= UInt64(done)
-                    instructionsRetired &+= UInt64(done &- 1)
+                    let attempted = UInt64(first.distance(to: entry) &+ 1)
+                    budget &-= attempted
+                    instructionsRetired &+= attempted &- 1
                     if let e = pendingExit {
                         pendingExit = nil
                         exitInstruction = entry.pointee.word
@@ -244,8 +253,9 @@ public final class CPU {
                     continue instructions  // an EL1 exception was taken; go on at its vector
                 }
             }
-            budget &-= UInt64(done)
-            instructionsRetired &+= UInt64(done)
+            let done = UInt64(first.distance(to: entry))
+            budget &-= done
+            instructionsRetired &+= done
         }
     }
 

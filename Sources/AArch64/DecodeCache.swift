@@ -6,7 +6,8 @@
 /// else is cached as `.generic` and executed by the per-class decoders.
 ///
 /// Runs: every valid entry also says how many instructions follow it in a straight line
-/// (`runLength`, ending at the first branch, generic instruction, page end or `maxRun`) and what
+/// (`runLength`, ending at the first branch or generic instruction; the last instruction of a
+/// page is always decoded as generic, so runs end there too) and what
 /// they cost before the last one (`runCost`). `CPU.run` uses them to check the cycle and
 /// instruction limits once per run instead of once per instruction, with exactly the same
 /// outcome. That is only sound if a valid entry's run is still what memory holds, so:
@@ -23,8 +24,8 @@
 final class DecodeCache {
     static let entries = 1 << 15
     static let mask = entries - 1
-    /// Longest run; also bounds the walk in `dropCovering`.
-    static let maxRun = 32
+    /// Longest run (a page of instructions); also bounds the walk in `dropCovering`.
+    static let maxRun = 1024
     let table: UnsafeMutablePointer<DecodedInstruction>
     /// Bits 63:48 of every valid tag; PAs are below 2^48.
     private(set) var generation: UInt64 = 1 << 48
@@ -160,5 +161,5 @@ struct DecodedInstruction {
     var ra: UInt8 = 0
     var aux: UInt8 = 0
     /// Instructions in the run starting here (1...maxRun).
-    var runLength: UInt8 = 1
+    var runLength: UInt16 = 1
 }

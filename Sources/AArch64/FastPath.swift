@@ -71,8 +71,10 @@ extension CPU {
     }
 
     /// Decodes the run starting at physical address `pa` (in the current fetch page) into the
-    /// cache: every instruction up to the first that ends a run, the page end or `maxRun`; then
-    /// stamps each entry with the length and static cost of the run from it.
+    /// cache: every instruction up to the first that ends a run; then stamps each entry with the
+    /// length and static cost of the run from it. The last instruction of a page is always
+    /// cached as `.generic`, so that every run ends in an instruction that leaves it: the run
+    /// loop then needs no length test per instruction.
     @inline(never)
     func decodeRun(at pa: UInt64) {
         let cache = monitor.decoded
@@ -83,16 +85,18 @@ extension CPU {
             let e = cache.slot(q)
             if e.pointee.tag != cache.tag(q) {
                 let word = UInt32(littleEndian: host.load(fromByteOffset: Int(q & 0xFFF), as: UInt32.self))
-                cache.install(predecode(word, tag: cache.tag(q)), pa: q)
+                var d = predecode(word, tag: cache.tag(q))
+                if q & 0xFFF == 0xFFC { d.op = .generic }
+                cache.install(d, pa: q)
             }
             n += 1
-            if CPU.endsRun(e.pointee.op) || n == DecodeCache.maxRun || (q &+ 4) & 0xFFF == 0 { break }
+            if CPU.endsRun(e.pointee.op) { break }
             q &+= 4
         }
         // Stamp back to front: the entry at distance j gets length n - j and the cost of the
         // instructions from it up to, not including, the last.
         var cost: UInt64 = 0
-        var length: UInt8 = 1
+        var length: UInt16 = 1
         var j = n - 1
         while j >= 0 {
             let e = cache.slot(pa &+ UInt64(4 * j))

@@ -1,0 +1,116 @@
+import Testing
+@testable import AArch64
+
+/// The decode cache and its runs (Documentation/Interpreter.md, "Runs and the limits"): code
+/// written while cached runs, colliding cache slots, and limits that fall inside a run.
+@Suite(.enabled(if: Assembler.available, "needs aarch64-linux-gnu-as (make setup)"))
+struct DecodeCacheTests {
+    @Test func storeOverTheNextInstructionOfTheSameRunTakesEffect() throws {
+        let m = try TestMachine("""
+            adr x1, target
+            ldr w2, replacement
+            str w2, [x1]
+            target:
+            mov x0, #1
+            hvc #0
+            replacement:
+            mov x0, #2
+            """)
+        #expect(m.run() == .hypervisorCall(imm: 0))
+        #expect(m.cpu.x(0) == 2)
+    }
+
+    @Test func storeIntoTheMiddleOfACachedLoopBodyTakesEffectOnTheNextIteration() throws {
+        let m = try TestMachine("""
+            adr x1, patch
+            ldr w2, newinsn
+            loop:
+            add x3, x3, #1
+            patch:
+            add x4, x4, #1
+            cmp x3, #1
+            b.ne done
+            str w2, [x1]
+            b loop
+            done:
+            hvc #0
+            newinsn:
+            add x4, x4, #100
+            """)
+        #expect(m.run() == .hypervisorCall(imm: 0))
+        #expect(m.cpu.x(3) == 2)
+        #expect(m.cpu.x(4) == 101)
+    }
+
+    @Test func codeInCollidingCacheSlotsRunsCorrectlyInTurn() throws {
+        // `far` is 128 KiB after `loop`: both map to the same slots of the direct-mapped cache.
+        let m = try TestMachine("""
+            start:
+            mov x0, #0
+            mov x2, #3
+            loop:
+            add x0, x0, #1
+            bl far
+            subs x2, x2, #1
+            b.ne loop
+            hvc #0
+            .skip 0x20000 - (. - loop)
+            far:
+            add x0, x0, #10
+            add x0, x0, #0
+            ret
+            """)
+        #expect(m.run() == .hypervisorCall(imm: 0))
+        #expect(m.cpu.x(0) == 33)
+    }
+
+    /// 2 MOVs, then 20 × (ADD: cost 1, LDR: cost 4), then HVC: one straight-line run.
+    static let straightLine = """
+        movz x1, #0x4000, lsl #16
+        mov x0, #0
+
+        """ + String(repeating: "add x0, x0, #1\nldr x5, [x1]\n", count: 20) + "hvc #0\n"
+
+    /// Cycles before instruction i of `straightLine` (default costs: ALU 1, load 4).
+    static func cyclesBefore(_ i: Int) -> UInt64 {
+        var c: UInt64 = 0
+        for k in 0..<i { c += k < 2 || (k - 2) % 2 == 0 ? 1 : 4 }
+        return c
+    }
+
+    @Test func instructionLimitInsideARunStopsAfterExactlyThatManyInstructions() throws {
+        for n in 1...42 {
+            let m = try TestMachine(Self.straightLine)
+            #expect(m.cpu.run(cycleLimit: .max, instructionLimit: UInt64(n)) == .instructionLimit)
+            #expect(m.cpu.instructionsRetired == UInt64(n))
+            #expect(m.cpu.pc == TestMachine.codeBase + UInt64(4 * n))
+            #expect(m.cpu.cycles == Self.cyclesBefore(n))
+        }
+    }
+
+    @Test func cycleLimitInsideARunStopsBeforeTheFirstInstructionAtOrPastIt() throws {
+        for limit in 1...Int(Self.cyclesBefore(42)) {
+            let m = try TestMachine(Self.straightLine)
+            #expect(m.cpu.run(cycleLimit: UInt64(limit), instructionLimit: .max) == .cycleLimit)
+            // The reference: instruction i runs while the cycles before it are below the limit.
+            var expected = 0
+            while Self.cyclesBefore(expected) < UInt64(limit) { expected += 1 }
+            #expect(m.cpu.instructionsRetired == UInt64(expected), "limit \(limit)")
+            #expect(m.cpu.cycles == Self.cyclesBefore(expected), "limit \(limit)")
+        }
+    }
+
+    @Test func slicedRunEndsInTheSameStateAsOneRun() throws {
+        let whole = try TestMachine(Self.straightLine)
+        #expect(whole.cpu.run(cycleLimit: .max, instructionLimit: .max) == .hypervisorCall(imm: 0))
+        for slice in [1, 3, 7, 10] {
+            let m = try TestMachine(Self.straightLine)
+            var exit = CPUExit.cycleLimit
+            while exit == .cycleLimit { exit = m.cpu.run(cycleLimit: m.cpu.cycles + UInt64(slice), instructionLimit: .max) }
+            #expect(exit == .hypervisorCall(imm: 0))
+            #expect(m.cpu.cycles == whole.cpu.cycles)
+            #expect(m.cpu.instructionsRetired == whole.cpu.instructionsRetired)
+            #expect(m.cpu.x(0) == 20)
+        }
+    }
+}
