@@ -106,14 +106,16 @@ final class DecodeCache {
 ///
 /// Register fields are indices into `CPU.regs`, resolved at decode time so the executor needs no
 /// test for register 31: a source that reads XZR names slot 31 (always zero) and a destination
-/// that writes XZR names slot 32 (a sink). Operands where 31 means SP keep 31 and are marked by
-/// the operation (`…SP` ops test for it; it is rare outside prologues).
+/// that writes XZR names slot 32 (a sink). Operands where 31 means SP keep 31 and the operation
+/// tests for it; ADD/SUB (immediate), the commonest, have separate `…SP` forms so that the
+/// plain ones index `regs` directly, and flag-setting ones with SP as a source stay generic.
 struct DecodedInstruction {
     enum Op: UInt8 {
         case generic
         // data processing, immediate (cost: alu)
-        case addImm, subImm  // Rd|SP = Rn|SP ± imm, masked by imm2
-        case addsImm32, addsImm64, subsImm32, subsImm64  // Rd = Rn|SP ± imm, NZCV
+        case addImm, subImm  // Rd = Rn ± imm, masked by imm2 (neither is SP)
+        case addImmSP, subImmSP  // Rd|SP = Rn|SP ± imm, masked by imm2
+        case addsImm32, addsImm64, subsImm32, subsImm64  // Rd = Rn ± imm, NZCV (Rn = SP: generic)
         case movImm  // Rd = imm (MOVZ, MOVN: value precomputed)
         case movk  // Rd = (Rn & imm2) | imm, Rn = Rd as a source
         case andImm, orrImm, eorImm  // Rd|SP = (Rn op imm) & imm2

@@ -124,11 +124,14 @@ extension CPU {
             d.imm = UInt64((w >> 10) & 0xFFF) << ((w >> 22) & 1 == 1 ? 12 : 0)
             d.imm2 = width
             d.rn = rn  // 31 = SP
+            // SP operands need the banked SP: own forms for ADD/SUB, generic for the rare flag-
+            // setting ones (CMP SP, #imm), so the common forms index `regs` directly.
+            let sp = rt == 31 || rn == 31
             switch (w >> 29) & 3 {
-            case 0: d.op = .addImm; d.rd = rt  // 31 = SP
-            case 1: d.op = sf ? .addsImm64 : .addsImm32; d.rd = rtW
-            case 2: d.op = .subImm; d.rd = rt
-            default: d.op = sf ? .subsImm64 : .subsImm32; d.rd = rtW
+            case 0: d.op = sp ? .addImmSP : .addImm; d.rd = rt  // 31 = SP
+            case 1: if rn == 31 { return d }; d.op = sf ? .addsImm64 : .addsImm32; d.rd = rtW
+            case 2: d.op = sp ? .subImmSP : .subImm; d.rd = rt
+            default: if rn == 31 { return d }; d.op = sf ? .subsImm64 : .subsImm32; d.rd = rtW
             }
             return d
         case 0b100101:  // MOVN/MOVZ/MOVK
@@ -419,18 +422,34 @@ extension CPU {
             return execute(e.pointee.word) ? .jump : .fault
         case .addImm:
             cycles &+= costs.alu
-            wsp(e.pointee.rd, (rsp(rn) &+ e.pointee.imm) & e.pointee.imm2)
+            regs[rd] = (regs[Int(rn)] &+ e.pointee.imm) & e.pointee.imm2
         case .subImm:
             cycles &+= costs.alu
-            wsp(e.pointee.rd, (rsp(rn) &- e.pointee.imm) & e.pointee.imm2)
-        case .addsImm32, .addsImm64:
+            regs[rd] = (regs[Int(rn)] &- e.pointee.imm) & e.pointee.imm2
+        case .addImmSP:
             cycles &+= costs.alu
-            let (r, f) = adds(rsp(rn), e.pointee.imm, sixtyFour: e.pointee.op == .addsImm64)
+            wsp(e.pointee.rd, (rsp(rn) &+ e.pointee.imm) & e.pointee.imm2)
+        case .subImmSP:
+            cycles &+= costs.alu
+            wsp(e.pointee.rd, (rsp(rn) &- e.pointee.imm) & e.pointee.imm2)
+        case .addsImm32:
+            cycles &+= costs.alu
+            let (r, f) = adds(regs[Int(rn)], e.pointee.imm, sixtyFour: false)
             nzcv = f
             regs[rd] = r
-        case .subsImm32, .subsImm64:
+        case .addsImm64:
             cycles &+= costs.alu
-            let (r, f) = subs(rsp(rn), e.pointee.imm, sixtyFour: e.pointee.op == .subsImm64)
+            let (r, f) = adds(regs[Int(rn)], e.pointee.imm, sixtyFour: true)
+            nzcv = f
+            regs[rd] = r
+        case .subsImm32:
+            cycles &+= costs.alu
+            let (r, f) = subs(regs[Int(rn)], e.pointee.imm, sixtyFour: false)
+            nzcv = f
+            regs[rd] = r
+        case .subsImm64:
+            cycles &+= costs.alu
+            let (r, f) = subs(regs[Int(rn)], e.pointee.imm, sixtyFour: true)
             nzcv = f
             regs[rd] = r
         case .movImm:
@@ -448,10 +467,15 @@ extension CPU {
         case .eorImm:
             cycles &+= costs.alu
             wsp(e.pointee.rd, (regs[Int(rn)] ^ e.pointee.imm) & e.pointee.imm2)
-        case .andsImm32, .andsImm64:
+        case .andsImm32:
             cycles &+= costs.alu
             let r = regs[Int(rn)] & e.pointee.imm
-            nzcv = logicalNZ(r, sixtyFour: e.pointee.op == .andsImm64)
+            nzcv = logicalNZ(r, sixtyFour: false)
+            regs[rd] = r
+        case .andsImm64:
+            cycles &+= costs.alu
+            let r = regs[Int(rn)] & e.pointee.imm
+            nzcv = logicalNZ(r, sixtyFour: true)
             regs[rd] = r
         case .adr:
             cycles &+= costs.alu
@@ -478,11 +502,15 @@ extension CPU {
             cycles &+= costs.alu
             let b = shifted(e) ^ e.pointee.imm
             regs[rd] = (regs[Int(rn)] ^ b) & e.pointee.imm2
-        case .andsReg32, .andsReg64:
+        case .andsReg32:
             cycles &+= costs.alu
-            let b = shifted(e) ^ e.pointee.imm
-            let r = regs[Int(rn)] & b
-            nzcv = logicalNZ(r, sixtyFour: e.pointee.op == .andsReg64)
+            let r = regs[Int(rn)] & (shifted(e) ^ e.pointee.imm)
+            nzcv = logicalNZ(r, sixtyFour: false)
+            regs[rd] = r & e.pointee.imm2
+        case .andsReg64:
+            cycles &+= costs.alu
+            let r = regs[Int(rn)] & (shifted(e) ^ e.pointee.imm)
+            nzcv = logicalNZ(r, sixtyFour: true)
             regs[rd] = r & e.pointee.imm2
         case .addReg:
             cycles &+= costs.alu
@@ -492,16 +520,28 @@ extension CPU {
             cycles &+= costs.alu
             let b = shifted(e)
             regs[rd] = (regs[Int(rn)] &- b) & e.pointee.imm2
-        case .addsReg32, .addsReg64:
+        case .addsReg32:
             cycles &+= costs.alu
             let b = shifted(e)
-            let (r, f) = adds(regs[Int(rn)], b, sixtyFour: e.pointee.op == .addsReg64)
+            let (r, f) = adds(regs[Int(rn)], b, sixtyFour: false)
             nzcv = f
             regs[rd] = r
-        case .subsReg32, .subsReg64:
+        case .addsReg64:
             cycles &+= costs.alu
             let b = shifted(e)
-            let (r, f) = subs(regs[Int(rn)], b, sixtyFour: e.pointee.op == .subsReg64)
+            let (r, f) = adds(regs[Int(rn)], b, sixtyFour: true)
+            nzcv = f
+            regs[rd] = r
+        case .subsReg32:
+            cycles &+= costs.alu
+            let b = shifted(e)
+            let (r, f) = subs(regs[Int(rn)], b, sixtyFour: false)
+            nzcv = f
+            regs[rd] = r
+        case .subsReg64:
+            cycles &+= costs.alu
+            let b = shifted(e)
+            let (r, f) = subs(regs[Int(rn)], b, sixtyFour: true)
             nzcv = f
             regs[rd] = r
         case .csel:
