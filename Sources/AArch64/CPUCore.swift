@@ -242,7 +242,7 @@ public final class CPU {
                     entry += 1
                     break execution
                 case .fault:
-                    let attempted = UInt64(first.distance(to: entry) &+ 1)
+                    let attempted = UInt64(truncatingIfNeeded: first.distance(to: entry) &+ 1)
                     budget &-= attempted
                     instructionsRetired &+= attempted &- 1
                     if let e = pendingExit {
@@ -253,7 +253,7 @@ public final class CPU {
                     continue instructions  // an EL1 exception was taken; go on at its vector
                 }
             }
-            let done = UInt64(first.distance(to: entry))
+            let done = UInt64(truncatingIfNeeded: first.distance(to: entry))
             budget &-= done
             instructionsRetired &+= done
         }

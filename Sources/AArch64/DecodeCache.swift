@@ -35,11 +35,17 @@ final class DecodeCache {
     private(set) var costs = CPUCostModel()
 
     init() {
-        table = .allocate(capacity: DecodeCache.entries)
+        // Cache-line aligned, so that each 64-byte record is one line.
+        let bytes = DecodeCache.entries * MemoryLayout<DecodedInstruction>.stride
+        table = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            .bindMemory(to: DecodedInstruction.self, capacity: DecodeCache.entries)
         table.initialize(repeating: DecodedInstruction(), count: DecodeCache.entries)
     }
 
-    deinit { table.deallocate() }
+    deinit {
+        table.deinitialize(count: DecodeCache.entries)
+        UnsafeMutableRawPointer(table).deallocate()
+    }
 
     @inline(__always) func tag(_ pa: UInt64) -> UInt64 { pa | generation }
     @inline(__always) func slot(_ pa: UInt64) -> UnsafeMutablePointer<DecodedInstruction> {
@@ -102,7 +108,7 @@ final class DecodeCache {
     }
 }
 
-/// One pre-decoded instruction (56 bytes), plus the run that starts at it.
+/// One pre-decoded instruction (64 bytes, one cache line), plus the run that starts at it.
 ///
 /// Register fields are indices into `CPU.regs`, resolved at decode time so the executor needs no
 /// test for register 31: a source that reads XZR names slot 31 (always zero) and a destination
@@ -164,4 +170,7 @@ struct DecodedInstruction {
     var aux: UInt8 = 0
     /// Instructions in the run starting here (1...maxRun).
     var runLength: UInt16 = 1
+    /// Pads the record to 64 bytes: indexing and the run loop's instruction count
+    /// (`distance(to:)`) become shifts instead of multiplications and divisions by 56.
+    var padding: UInt64 = 0
 }
