@@ -242,7 +242,7 @@ public final class CPU {
                     entry += 1
                     break execution
                 case .fault:
-                    let attempted = UInt64(truncatingIfNeeded: first.distance(to: entry) &+ 1)
+                    let attempted = CPU.count(from: first, to: entry) &+ 1
                     budget &-= attempted
                     instructionsRetired &+= attempted &- 1
                     if let e = pendingExit {
@@ -253,10 +253,17 @@ public final class CPU {
                     continue instructions  // an EL1 exception was taken; go on at its vector
                 }
             }
-            let done = UInt64(truncatingIfNeeded: first.distance(to: entry))
+            let done = CPU.count(from: first, to: entry)
             budget &-= done
             instructionsRetired &+= done
         }
+    }
+
+    /// Records from `first` up to, not including, `entry` (entry >= first): an unsigned
+    /// division by the 64-byte stride, which compiles to one shift.
+    @inline(__always)
+    static func count(from first: UnsafeMutablePointer<DecodedInstruction>, to entry: UnsafeMutablePointer<DecodedInstruction>) -> UInt64 {
+        UInt64((UInt(bitPattern: entry) &- UInt(bitPattern: first)) / UInt(MemoryLayout<DecodedInstruction>.stride))
     }
 
     /// `run` with `instructionObserver` called before every instruction: the reference loop, one
