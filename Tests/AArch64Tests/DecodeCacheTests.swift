@@ -113,4 +113,61 @@ struct DecodeCacheTests {
             #expect(m.cpu.x(0) == 20)
         }
     }
+
+    /// Register 31 is XZR or SP depending on the operand; the pre-decoded forms resolve it to
+    /// a zero slot, a sink slot or the banked SP (Documentation/Interpreter.md).
+    @Test func registerThirtyOneIsZeroRegisterOrStackPointerAsEachOperandSays() throws {
+        let m = try TestMachine("""
+            movz x1, #0x4010, lsl #16
+            add sp, x1, #0x100
+            mov x2, sp
+            sub sp, sp, #16
+            mov x3, sp
+            mov x4, #5
+            str x4, [sp, #8]
+            ldr x5, [sp, #8]
+            stp xzr, x4, [sp, #-16]!
+            ldp x6, x7, [sp], #16
+            mov x8, sp
+            orr x9, xzr, x4
+            add x10, xzr, x4, lsl #1
+            cmp x4, #5
+            csel x11, xzr, x4, eq
+            csinc x12, xzr, xzr, ne
+            madd x13, x4, x4, xzr
+            tst x4, #1
+            cset x14, ne
+            str xzr, [x1]
+            ldr x15, [x1]
+            mov x16, xzr
+            cbz xzr, 1f
+            mov x16, #99
+            1:
+            tbz xzr, #3, 2f
+            mov x16, #98
+            2:
+            subs x17, sp, #0x100
+            hvc #0
+            """)
+        m.cpu.setX(15, 0xDEAD)
+        #expect(m.run() == .hypervisorCall(imm: 0))
+        let base: UInt64 = 0x4010_0000
+        #expect(m.cpu.x(2) == base + 0x100)
+        #expect(m.cpu.x(3) == base + 0xF0)
+        #expect(m.cpu.x(5) == 5)
+        #expect(m.cpu.x(6) == 0)
+        #expect(m.cpu.x(7) == 5)
+        #expect(m.cpu.x(8) == base + 0xF0)
+        #expect(m.cpu.x(9) == 5)
+        #expect(m.cpu.x(10) == 10)
+        #expect(m.cpu.x(11) == 0)
+        #expect(m.cpu.x(12) == 1)
+        #expect(m.cpu.x(13) == 25)
+        #expect(m.cpu.x(14) == 1)
+        #expect(m.cpu.x(15) == 0)
+        #expect(m.cpu.x(16) == 0)
+        #expect(m.cpu.x(17) == base - 0x10)
+        #expect(m.cpu.sp == base + 0xF0)
+        #expect(m.cpu.x(31) == 0)
+    }
 }
