@@ -94,16 +94,19 @@ extension CPU {
             q &+= 4
         }
         // Stamp back to front: the entry at distance j gets length n - j and the cost of the
-        // instructions from it up to, not including, the last.
+        // instructions from it up to, not including, the last (whose cost never matters: the
+        // limit is checked before an instruction, not after it).
         var cost: UInt64 = 0
         var length: UInt16 = 1
         var j = n - 1
         while j >= 0 {
             let e = cache.slot(pa &+ UInt64(4 * j))
+            if j < n - 1 {
+                let (sum, overflow) = cost.addingReportingOverflow(CPU.staticCost(e.pointee.op, aux: e.pointee.aux, cache.costs))
+                cost = overflow ? .max : sum
+            }
             e.pointee.runLength = length
             e.pointee.runCost = cost
-            let (sum, overflow) = cost.addingReportingOverflow(CPU.staticCost(e.pointee.op, aux: e.pointee.aux, cache.costs))
-            cost = overflow ? .max : sum
             length &+= 1
             j -= 1
         }

@@ -64,22 +64,41 @@ struct DecodeCacheTests {
         #expect(m.cpu.x(0) == 33)
     }
 
-    /// 2 MOVs, then 20 × (ADD: cost 1, LDR: cost 4), then HVC: one straight-line run.
+    /// 2 MOVs, 20 × (ADD: cost 1, LDR: cost 4), NOP (cost 6), MADD (cost 4), then B to an HVC:
+    /// one straight-line run of 45 instructions ending in a pre-decoded branch, with uneven
+    /// costs so that a run cost summed over the wrong instructions shows.
     static let straightLine = """
         movz x1, #0x4000, lsl #16
         mov x0, #0
 
-        """ + String(repeating: "add x0, x0, #1\nldr x5, [x1]\n", count: 20) + "hvc #0\n"
+        """ + String(repeating: "add x0, x0, #1\nldr x5, [x1]\n", count: 20) + """
+        nop
+        madd x6, x0, x0, x0
+        b 1f
+        1:
+        hvc #0
 
-    /// Cycles before instruction i of `straightLine` (default costs: ALU 1, load 4).
+        """
+    static let runLength = 45
+
+    /// Cycles before instruction i of `straightLine` (default costs: ALU 1, load 4, branch 1,
+    /// NOP branch + system = 6, MADD ALU + multiply = 4).
     static func cyclesBefore(_ i: Int) -> UInt64 {
         var c: UInt64 = 0
-        for k in 0..<i { c += k < 2 || (k - 2) % 2 == 0 ? 1 : 4 }
+        for k in 0..<i {
+            switch k {
+            case 0, 1: c += 1
+            case 42: c += 6
+            case 43: c += 4
+            case 44: c += 1
+            default: c += (k - 2) % 2 == 0 ? 1 : 4
+            }
+        }
         return c
     }
 
     @Test func instructionLimitInsideARunStopsAfterExactlyThatManyInstructions() throws {
-        for n in 1...42 {
+        for n in 1...Self.runLength - 1 {
             let m = try TestMachine(Self.straightLine)
             #expect(m.cpu.run(cycleLimit: .max, instructionLimit: UInt64(n)) == .instructionLimit)
             #expect(m.cpu.instructionsRetired == UInt64(n))
@@ -89,7 +108,7 @@ struct DecodeCacheTests {
     }
 
     @Test func cycleLimitInsideARunStopsBeforeTheFirstInstructionAtOrPastIt() throws {
-        for limit in 1...Int(Self.cyclesBefore(42)) {
+        for limit in 1...Int(Self.cyclesBefore(Self.runLength)) {
             let m = try TestMachine(Self.straightLine)
             #expect(m.cpu.run(cycleLimit: UInt64(limit), instructionLimit: .max) == .cycleLimit)
             // The reference: instruction i runs while the cycles before it are below the limit.
@@ -111,6 +130,7 @@ struct DecodeCacheTests {
             #expect(m.cpu.cycles == whole.cpu.cycles)
             #expect(m.cpu.instructionsRetired == whole.cpu.instructionsRetired)
             #expect(m.cpu.x(0) == 20)
+            #expect(m.cpu.x(6) == 420)
         }
     }
 
