@@ -190,4 +190,61 @@ struct DecodeCacheTests {
         #expect(m.cpu.sp == base + 0xF0)
         #expect(m.cpu.x(31) == 0)
     }
+
+    /// The run loop against the one-instruction-at-a-time loop (`runTraced`, taken when tracing
+    /// is on): the same program sliced by random cycle and instruction limits must reach the
+    /// same state after every slice. The NOP and the MADD near the ends of the two runs cost
+    /// more than the branches that end them, which a run cost summed over the wrong
+    /// instructions gets wrong (fixed in 267120b).
+    @Test func runsMatchSteppingUnderRandomLimits() throws {
+        let program = """
+            movz x1, #0x4000, lsl #16
+            add sp, x1, #0x1000
+            mov x2, #300
+            loop:
+            ldr x3, [x1, #8]
+            madd x4, x3, x2, x4
+            add x3, x3, x2
+            str x3, [x1, #8]
+            stp x3, x4, [sp, #-16]!
+            ldp x5, x6, [sp], #16
+            nop
+            eor x7, x7, x5, lsr #3
+            tst x7, #4
+            csel x8, x7, x8, ne
+            cbz x8, 1f
+            add x9, x9, #1
+            1:
+            madd x10, x2, x2, x10
+            subs x2, x2, #1
+            b.ne loop
+            hvc #0
+            """
+        var seed: UInt64 = 0x5EED
+        func next() -> UInt64 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return seed >> 33
+        }
+        for _ in 0..<20 {
+            let stepped = try TestMachine(program), fast = try TestMachine(program)
+            stepped.cpu.traceInstructions = true
+            var slices = 0
+            while true {
+                let byCycles = next() % 2 == 0
+                let amount = 1 + next() % 60
+                let limits = byCycles ? (stepped.cpu.cycles + amount, UInt64.max) : (UInt64.max, amount)
+                let a = stepped.cpu.run(cycleLimit: limits.0, instructionLimit: limits.1)
+                let b = fast.cpu.run(cycleLimit: limits.0, instructionLimit: limits.1)
+                #expect(a == b)
+                #expect(stepped.cpu.pc == fast.cpu.pc)
+                #expect(stepped.cpu.cycles == fast.cpu.cycles)
+                #expect(stepped.cpu.instructionsRetired == fast.cpu.instructionsRetired)
+                #expect(stepped.cpu.nzcv == fast.cpu.nzcv)
+                for i in 0..<31 { #expect(stepped.cpu.x(i) == fast.cpu.x(i), "x\(i)") }
+                slices += 1
+                if a != .cycleLimit && a != .instructionLimit || slices > 100_000 { break }
+            }
+            #expect(fast.cpu.x(2) == 0)
+        }
+    }
 }
