@@ -33,7 +33,8 @@ public final class CPU {
     let ram: PhysicalMemory
     let monitor: GlobalMonitor
 
-    /// X0–X30 plus a scratch slot at 31 that absorbs writes to XZR.
+    /// X0–X30, then slot 31 that always reads as zero (XZR as a source) and slot 32 that absorbs
+    /// writes to XZR: the pre-decoded instructions index these slots without testing for 31.
     let regs: UnsafeMutablePointer<UInt64>
     public var pc: UInt64 = 0
     /// NZCV in bits 31:28, as the NZCV system register shows it.
@@ -95,8 +96,8 @@ public final class CPU {
         self.ram = bus.ram
         self.monitor = monitor
         self.costs = costs
-        regs = .allocate(capacity: 32)
-        regs.initialize(repeating: 0, count: 32)
+        regs = .allocate(capacity: 33)
+        regs.initialize(repeating: 0, count: 33)
         tlbTag = .allocate(capacity: CPU.tlbSize)
         tlbTag.initialize(repeating: .max, count: CPU.tlbSize)
         tlbPA = .allocate(capacity: CPU.tlbSize)
@@ -177,31 +178,116 @@ public final class CPU {
     }
 
     /// Runs until a limit or an exit to EL2.
+    ///
+    /// Semantics, per instruction: stop with `.cycleLimit` when `cycles >= cycleLimit` and with
+    /// `.instructionLimit` after `instructionLimit` attempts, both checked before the instruction.
+    /// The loop keeps exactly those semantics but checks them once per *run* (see `DecodeCache`):
+    /// a run of n instructions whose static cost before its last instruction is c executes without
+    /// any per-instruction check when `cycleLimit - cycles > c` and at least n attempts are left,
+    /// because then none of the n checks could fire. A load or store may add cycles the static
+    /// cost doesn't know (a stage-2 walk, a device) or drop cached code, so after one the rest of
+    /// the run is re-checked the same way. Near a limit instructions are stepped one at a time
+    /// with the checks in place. With `traceInstructions` set, `runTraced` steps every instruction.
     public func run(cycleLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
         guard isPoweredOn else { return .waitForInterrupt }
-        var budget = instructionLimit
         let cache = monitor.decoded
-        let table = cache.table
-        while true {
+        cache.adopt(costs)
+        // Tracing is decided once per call, outside the loop: the loop below has no trace test at
+        // all, so tracing off costs nothing per instruction (measured in BENCHMARKS.md).
+        if traceInstructions { return runTraced(cycleLimit: cycleLimit, instructionLimit: instructionLimit) }
+        var budget = instructionLimit
+        instructions: while true {
             if cycles >= cycleLimit { return .cycleLimit }
             if budget == 0 { return .instructionLimit }
-            budget -= 1
             // Fast path: PC in the page fetched last (already translated, permission checked).
             if pc >> 12 != fetchPage {
                 guard fetchSlow() != nil else {
+                    budget -= 1
                     if let e = pendingExit { pendingExit = nil; return e }
                     continue  // an EL1 exception was taken; go on at its vector
                 }
             }
             let pa = fetchPA | (pc & 0xFFF)
-            let entry = table + (Int(truncatingIfNeeded: pa >> 2) & DecodeCache.mask)
-            let tag = cache.tag(pa)
-            if entry.pointee.tag != tag {
-                let word = UInt32(littleEndian: fetchHost!.load(fromByteOffset: Int(pc & 0xFFF), as: UInt32.self))
-                entry.pointee = predecode(word, tag: tag)
+            var entry = cache.slot(pa)
+            if entry.pointee.tag != cache.tag(pa) { decodeRun(at: pa) }
+            // Near a limit: one instruction (out of line), the checks run again before the next.
+            guard cycleLimit &- cycles > entry.pointee.runCost && budget >= UInt64(entry.pointee.runLength) else {
+                budget -= 1
+                if executeOutOfLine(entry) != .fault {
+                    instructionsRetired &+= 1
+                } else if let e = pendingExit {
+                    pendingExit = nil
+                    exitInstruction = entry.pointee.word
+                    return e
+                }
+                continue
             }
-            if traceInstructions { instructionObserver?(pc, entry.pointee.word) }
-            if execute(decoded: entry.pointee) {
+            // The whole run fits in both limits: no checks until it ends. Every run ends in an
+            // instruction that returns `.jump` or `.fault` (a branch or a generic instruction;
+            // see `decodeRun`), so there is no length test either. One call site for `execute`,
+            // so it inlines into this loop.
+            let first = entry
+            let epoch = cache.epoch
+            execution: while true {
+                switch execute(decoded: entry) {
+                case .next:
+                    entry += 1
+                case .memory:
+                    entry += 1
+                    // Extra cycles or dropped code: leave, the outer loop checks afresh.
+                    if cache.epoch != epoch || cycles >= cycleLimit || cycleLimit &- cycles <= entry.pointee.runCost {
+                        break execution
+                    }
+                case .jump:
+                    entry += 1
+                    break execution
+                case .fault:
+                    let attempted = CPU.count(from: first, to: entry) &+ 1
+                    budget &-= attempted
+                    instructionsRetired &+= attempted &- 1
+                    if let e = pendingExit {
+                        pendingExit = nil
+                        exitInstruction = entry.pointee.word
+                        return e
+                    }
+                    continue instructions  // an EL1 exception was taken; go on at its vector
+                }
+            }
+            let done = CPU.count(from: first, to: entry)
+            budget &-= done
+            instructionsRetired &+= done
+        }
+    }
+
+    /// Records from `first` up to, not including, `entry` (entry >= first): an unsigned
+    /// division by the 64-byte stride, which compiles to one shift.
+    @inline(__always)
+    static func count(from first: UnsafeMutablePointer<DecodedInstruction>, to entry: UnsafeMutablePointer<DecodedInstruction>) -> UInt64 {
+        UInt64((UInt(bitPattern: entry) &- UInt(bitPattern: first)) / UInt(MemoryLayout<DecodedInstruction>.stride))
+    }
+
+    /// `run` with `instructionObserver` called before every instruction: the reference loop, one
+    /// instruction at a time with both limits checked before each. Out of line, so the fast loop
+    /// neither tests for tracing nor grows.
+    @inline(never)
+    func runTraced(cycleLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
+        var budget = instructionLimit
+        let cache = monitor.decoded
+        while true {
+            if cycles >= cycleLimit { return .cycleLimit }
+            if budget == 0 { return .instructionLimit }
+            budget -= 1
+            if pc >> 12 != fetchPage {
+                guard fetchSlow() != nil else {
+                    if let e = pendingExit { pendingExit = nil; return e }
+                    continue
+                }
+            }
+            let pa = fetchPA | (pc & 0xFFF)
+            let entry = cache.slot(pa)
+            if entry.pointee.tag != cache.tag(pa) { decodeRun(at: pa) }
+            instructionObserver?(pc, entry.pointee.word)
+            if executeOutOfLine(entry) != .fault {
                 instructionsRetired &+= 1
             } else if let e = pendingExit {
                 pendingExit = nil

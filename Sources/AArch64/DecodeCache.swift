@@ -1,36 +1,72 @@
 /// Decode once: a direct-mapped cache of pre-decoded instructions, keyed by physical address and
-/// shared by all CPUs of a machine.
+/// shared by all CPUs of a machine, whose entries also describe *runs* (straight-line blocks).
 ///
-/// The hottest encodings (add/sub and logical immediates, moves, branches, single-register
-/// loads/stores with an unsigned offset) are decoded into `DecodedInstruction` with operands
-/// already extracted and bitmask immediates already expanded; everything else is cached as
-/// `.generic` and executed by the per-class decoders. Correctness rules:
-/// - a store to RAM invalidates the entries of the 4-byte granules it writes (self-modifying
-///   code, and code written by another CPU);
-/// - anything else that may write RAM behind the CPUs' backs (a device write, which can start a
-///   DMA copy; an EL2 handler) bumps `generation`, which invalidates every entry at once.
+/// The hot encodings are decoded into `DecodedInstruction` with operands extracted, register 31
+/// resolved, bitmask immediates expanded and condition codes turned into truth tables; everything
+/// else is cached as `.generic` and executed by the per-class decoders.
+///
+/// Runs: every valid entry also says how many instructions follow it in a straight line
+/// (`runLength`, ending at the first branch or generic instruction; the last instruction of a
+/// page is always decoded as generic, so runs end there too) and what
+/// they cost before the last one (`runCost`). `CPU.run` uses them to check the cycle and
+/// instruction limits once per run instead of once per instruction, with exactly the same
+/// outcome. That is only sound if a valid entry's run is still what memory holds, so:
+/// - **Invariant**: if the entry for PA p is valid with run length L, the entries for p, p+4, …,
+///   p+4(L-1) are all valid and were decoded from the bytes memory holds now.
+/// - A store to RAM that hits a decoded instruction drops its entry and every entry whose run
+///   covers it (`dropCovering`), and bumps `epoch` so a run being executed stops after the store
+///   (self-modifying code, and code written by another CPU).
+/// - Decoding over a slot that holds another address's instruction (the table is direct-mapped)
+///   drops that instruction the same way.
+/// - Anything else that may write RAM behind the CPUs' backs (a device write, which can start a
+///   DMA copy; an EL2 handler; a power-on) bumps `generation`, which invalidates every entry at
+///   once, and `epoch`.
 final class DecodeCache {
     static let entries = 1 << 15
     static let mask = entries - 1
+    /// Longest run (a page of instructions); also bounds the walk in `dropCovering`.
+    static let maxRun = 1024
     let table: UnsafeMutablePointer<DecodedInstruction>
     /// Bits 63:48 of every valid tag; PAs are below 2^48.
     private(set) var generation: UInt64 = 1 << 48
+    /// Bumped whenever any entry is dropped: a run in progress re-checks it after each store.
+    private(set) var epoch: UInt64 = 0
+    /// The cost model the cached run costs were computed with (the machine's; see `adopt`).
+    private(set) var costs = CPUCostModel()
 
     init() {
-        table = .allocate(capacity: DecodeCache.entries)
+        // Cache-line aligned, so that each 64-byte record is one line.
+        let bytes = DecodeCache.entries * MemoryLayout<DecodedInstruction>.stride
+        table = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            .bindMemory(to: DecodedInstruction.self, capacity: DecodeCache.entries)
         table.initialize(repeating: DecodedInstruction(), count: DecodeCache.entries)
     }
 
-    deinit { table.deallocate() }
+    deinit {
+        table.deinitialize(count: DecodeCache.entries)
+        UnsafeMutableRawPointer(table).deallocate()
+    }
 
     @inline(__always) func tag(_ pa: UInt64) -> UInt64 { pa | generation }
+    @inline(__always) func slot(_ pa: UInt64) -> UnsafeMutablePointer<DecodedInstruction> {
+        table + (Int(truncatingIfNeeded: pa >> 2) & DecodeCache.mask)
+    }
 
     /// Invalidates every cached instruction (O(1); a full clear only when the counter wraps).
     func invalidateAll() {
+        epoch &+= 1
         generation &+= 1 << 48
         if generation == 0 {
             generation = 1 << 48
             for i in 0..<DecodeCache.entries { table[i].tag = .max }
+        }
+    }
+
+    /// Run costs are sums of a cost model's fields: a CPU with another model drops them all.
+    func adopt(_ model: CPUCostModel) {
+        if model != costs {
+            costs = model
+            invalidateAll()
         }
     }
 
@@ -39,41 +75,102 @@ final class DecodeCache {
         var g = pa & ~3
         let end = pa &+ UInt64(size)
         while g < end {
-            let slot = Int(truncatingIfNeeded: g >> 2) & DecodeCache.mask
-            if table[slot].tag & 0x0000_FFFF_FFFF_FFFF == g { table[slot].tag = .max }
+            if slot(g).pointee.tag == tag(g) { dropCovering(g) }
             g &+= 4
         }
     }
+
+    /// Drops the (valid) entry for `pa` and every entry before it whose run reaches it, keeping
+    /// the invariant above. Rare: only when code is overwritten or two code addresses collide.
+    @inline(never)
+    func dropCovering(_ pa: UInt64) {
+        epoch &+= 1
+        slot(pa).pointee.tag = .max
+        var distance = 1
+        while distance < DecodeCache.maxRun {
+            let before = pa &- UInt64(4 * distance)
+            let e = slot(before)
+            // An earlier run can only reach `pa` through this entry's; stop at the first that doesn't.
+            guard e.pointee.tag == tag(before), Int(e.pointee.runLength) > distance else { return }
+            e.pointee.tag = .max
+            distance += 1
+        }
+    }
+
+    /// Stores `d` in its slot; an instruction of another address living there is dropped first.
+    @inline(__always) func install(_ d: DecodedInstruction, pa: UInt64) {
+        let e = slot(pa)
+        let old = e.pointee.tag
+        if old != d.tag && old & ~0x0000_FFFF_FFFF_FFFF == generation && old != .max {
+            dropCovering(old & 0x0000_FFFF_FFFF_FFFF)
+        }
+        e.pointee = d
+    }
 }
 
-/// One pre-decoded instruction.
+/// One pre-decoded instruction (64 bytes, one cache line), plus the run that starts at it.
+///
+/// Register fields are indices into `CPU.regs`, resolved at decode time so the executor needs no
+/// test for register 31: a source that reads XZR names slot 31 (always zero) and a destination
+/// that writes XZR names slot 32 (a sink). Operands where 31 means SP keep 31 and the operation
+/// tests for it; ADD/SUB (immediate), the commonest, have separate `…SP` forms so that the
+/// plain ones index `regs` directly, and flag-setting ones with SP as a source stay generic.
 struct DecodedInstruction {
     enum Op: UInt8 {
         case generic
-        case addImm, subImm, addsImm, subsImm
-        case movz, movn, movk
-        case andImm, orrImm, eorImm
-        case b, bl, bCond, cbz, cbnz
-        case ret, br, blr
-        case ldrUnsigned, strUnsigned
-        /// AND/BIC/ORR/ORN/EOR/EON (shifted register): aux = opc << 1 | N, imm = shift amount,
-        /// imm2 = Rm | shift type << 8.
-        case logicalShifted
-        /// ADD/ADDS/SUB/SUBS (shifted register): aux = op << 1 | S, imm/imm2 as above.
-        case addSubShifted
-        /// SBFM/UBFM: imm = wmask, imm2 = tmask, aux = immr | imms << 8 | signed << 16.
+        // data processing, immediate (cost: alu)
+        case addImm, subImm  // Rd = Rn ± imm, masked by imm2 (neither is SP)
+        case addImmSP, subImmSP  // Rd|SP = Rn|SP ± imm, masked by imm2
+        case addsImm32, addsImm64, subsImm32, subsImm64  // Rd = Rn ± imm, NZCV (Rn = SP: generic)
+        case movImm  // Rd = imm (MOVZ, MOVN: value precomputed)
+        case movk  // Rd = (Rn & imm2) | imm, Rn = Rd as a source
+        case andImm, orrImm, eorImm  // Rd|SP = (Rn op imm) & imm2
+        case andsImm32, andsImm64  // ANDS/TST (immediate)
+        case adr, adrp  // Rd = PC + imm, (PC & ~0xFFF) + imm
+        /// SBFM/UBFM (ASR, LSL, LSR, SBFX, UBFX, SXT*, UXT*, …) as one shift pair:
+        /// Rd = ((Rn << rm) >> ra) & imm2, the right shift arithmetic for SBFM.
         case sbfm, ubfm
+        // data processing, register (cost: alu; multiply adds `multiply`)
+        /// Logical (shifted register, not ROR): operand = ((Rm << aux) >> ra arithmetic) & imm3,
+        /// which is LSL, LSR or ASR at either width; imm = invert mask (N), imm2 = result mask.
+        case andReg, orrReg, eorReg, andsReg32, andsReg64
+        /// Add/subtract (shifted register): operand and imm2 as for the logical ones.
+        case addReg, subReg, addsReg32, addsReg64, subsReg32, subsReg64
+        /// CSEL/CSINC/CSINV/CSNEG: imm2 = condition truth table, aux = 0 sel, 1 inc, 2 inv, 3 neg.
+        case csel
+        /// MADD/MSUB: Rd = Ra ± Rn * Rm (aux = 1 for MSUB), masked by imm2.
+        case madd
+        // branches (cost: branch); end a run
+        case b, bl, bCond, cbz, cbnz, tbz, tbnz, ret, br, blr
+        case nop  // hint space NOPs: cost branch + system
+        // loads and stores (cost: load / store)
+        /// LDR/STR (unsigned offset), zero-extending: Rt = [Rn|SP + imm]; imm2 = syndrome.
+        case ldr1, ldr2, ldr4, ldr8, str1, str2, str4, str8
+        /// Any other single-register load/store: aux = bytes | 0x10 signed | 0x20 to 64 bits
+        /// | 0x40 store; mode in rm (0 offset, 1 pre-index, 2 post-index, 3 register offset with
+        /// the offset register in ra, extend option and shift packed in imm).
+        case ldst
+        /// LDP/STP/LDPSW: rm = Rt2, aux = bytes | 0x10 signed | 0x40 store, ra = mode (0 offset,
+        /// 1 pre-index, 2 post-index), imm = offset.
+        case ldstPair
     }
     var tag: UInt64 = .max
+    var imm: UInt64 = 0
+    var imm2: UInt64 = 0
+    var imm3: UInt64 = 0
+    /// Static cycles of the run starting here, without its last instruction (saturating; .max
+    /// means "unknown": the run is always stepped).
+    var runCost: UInt64 = .max
     var word: UInt32 = 0
     var op: Op = .generic
-    var rd: UInt32 = 0
-    var rn: UInt32 = 0
-    /// Condition code, load/store size in bytes, or per-op packed fields (see `Op`).
-    var aux: UInt32 = 0
-    /// 64-bit operation (sf).
-    var sf = false
-    var imm: UInt64 = 0
-    /// MOVK's keep-mask; a load/store's data-abort syndrome.
-    var imm2: UInt64 = 0
+    var rd: UInt8 = 0
+    var rn: UInt8 = 0
+    var rm: UInt8 = 0
+    var ra: UInt8 = 0
+    var aux: UInt8 = 0
+    /// Instructions in the run starting here (1...maxRun).
+    var runLength: UInt16 = 1
+    /// Pads the record to 64 bytes: indexing and the run loop's instruction count
+    /// (`distance(to:)`) become shifts instead of multiplications and divisions by 56.
+    var padding: UInt64 = 0
 }
