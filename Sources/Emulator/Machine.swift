@@ -77,6 +77,8 @@ public final class Machine {
     /// The KCore state after the previous handler, for the "a panicked machine changes nothing"
     /// check; nil until the first handler runs with `--check-invariants`.
     var invariantBaseline: SpecState?
+    /// Whether `SMMUReachability` has run once (later runs only follow handlers that can change it).
+    var smmuReachabilityChecked = false
     /// Where warnings go (stderr for the CLI).
     public var warningSink: (String) -> Void = { _ in }
     /// Known spec-level/implementation-level divergences met during the run (with --check-refinement).

@@ -88,17 +88,7 @@ public enum KCoreInvariants {
 
         // Host NPT: identity, and only host pages, shared pages and devices.
         for (gfn, e) in s.npt.pt.sorted(by: { $0.key < $1.key }) {
-            let pfn = KC.phys_page(e.pte) / 4096
-            if pfn == 0 { continue }  // empty or revoked (PAGE_GUEST)
-            if pfn != gfn {
-                out.append(.init(.hostNPTNotIdentity, "host NPT maps IPA \(hex(gfn << 12)) to page \(hex(pfn << 12))"))
-            }
-            let p = d.s2page[pfn]
-            if p.owner == KC.COREVISOR {
-                out.append(.init(.el2PageInHostNPT, "host NPT maps EL2 page \(hex(pfn << 12)) at IPA \(hex(gfn << 12))"))
-            } else if p.owner >= 1 && p.owner < KC.COREVISOR && !(p.count >= 1 && p.count <= KC.EL2_SMMU_CFG_SIZE) {
-                out.append(.init(.vmPageInHostNPT, "host NPT maps VM \(p.owner)'s page \(hex(pfn << 12)) at IPA \(hex(gfn << 12)) (count \(countName(p.count)))"))
-            }
+            out += checkHostNPTEntry(gfn: gfn, pfn: KC.phys_page(e.pte) / 4096, d)
         }
 
         // Shadow tables: each live bank maps only its VM's pages at their gfn, or counted host pages.
@@ -141,6 +131,26 @@ public enum KCoreInvariants {
             for (id, cpu) in d.locks.holder.sorted(by: { $0.key < $1.key }) {
                 out.append(.init(.lockHeldAfterCall, "lock \(LockID.name(id)) held by cpu\(cpu) and the machine has not panicked"))
             }
+        }
+        return out
+    }
+
+    /// The host-NPT invariants of one entry (IPA page `gfn` mapped to page `pfn`): identity, and
+    /// only host pages, shared VM pages and devices. This is all `map_page_host` can break, so
+    /// the machine checks just the entry it added after such a call (`Machine`'s invariant check).
+    public static func checkHostNPTEntry(gfn: UInt64, pfn: UInt64, _ d: EL2Data) -> [InvariantViolation] {
+        if pfn == 0 { return [] }  // empty or revoked (PAGE_GUEST)
+        func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+        var out: [InvariantViolation] = []
+        if pfn != gfn {
+            out.append(.init(.hostNPTNotIdentity, "host NPT maps IPA \(hex(gfn << 12)) to page \(hex(pfn << 12))"))
+        }
+        let p = d.s2page[pfn]
+        if p.owner == KC.COREVISOR {
+            out.append(.init(.el2PageInHostNPT, "host NPT maps EL2 page \(hex(pfn << 12)) at IPA \(hex(gfn << 12))"))
+        } else if p.owner >= 1 && p.owner < KC.COREVISOR && !(p.count >= 1 && p.count <= KC.EL2_SMMU_CFG_SIZE) {
+            let count = p.count == KC.INVALID ? "INVALID" : String(p.count)
+            out.append(.init(.vmPageInHostNPT, "host NPT maps VM \(p.owner)'s page \(hex(pfn << 12)) at IPA \(hex(gfn << 12)) (count \(count))"))
         }
         return out
     }
