@@ -11,7 +11,7 @@ import Yams
 /// options: { cpus: 1, handlers: impl, check-refinement: true, trace: [mmio, hvc], max-instructions: 1000000 }
 /// expect:
 ///   exit: 0
-///   stdout: "exact text"                 # or stdout-contains: [...]
+///   stdout: "exact text"                 # or stdout-contains: [...], stdout-matches: [regex, ...]
 ///   panic-contains: "smmu_assign_page"   # the hypervisor panic reason
 ///   trace-contains: ["SMMU0.CB1.TTBR0 rewritten"]
 ///   trace-not-contains: ["panic"]
@@ -34,6 +34,9 @@ public struct Scenario {
         case exit(Int32)
         case stdout(String)
         case stdoutContains(String)
+        /// A regular expression (ICU syntax, as NSRegularExpression) that must match somewhere
+        /// in the UART output: for output with run-dependent parts such as addresses or counts.
+        case stdoutMatches(pattern: String, NSRegularExpression)
         case panicContains(String)
         case traceContains(String)
         case traceNotContains(String)
@@ -101,6 +104,9 @@ public struct Scenario {
             case .exit(let n) where n != exit: return "exit status \(exit), expected \(n) (\(reason))"
             case .stdout(let s) where s != stdout: return "stdout \(stdout.debugDescription), expected \(s.debugDescription)"
             case .stdoutContains(let s) where !stdout.contains(s): return "stdout lacks \(s.debugDescription)"
+            case .stdoutMatches(let p, let re)
+            where re.firstMatch(in: stdout, range: NSRange(stdout.startIndex..., in: stdout)) == nil:
+                return "stdout \(stdout.debugDescription) does not match /\(p)/"
             case .panicContains(let s) where exit != 3 || !reason.contains(s):
                 return "expected a hypervisor panic containing \(s.debugDescription), got exit \(exit): \(reason)"
             case .traceContains(let s) where !trace.contains(where: { $0.contains(s) }): return "no trace line contains \(s.debugDescription)"

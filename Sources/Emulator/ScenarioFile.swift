@@ -112,6 +112,15 @@ struct ScenarioFile {
             case "exit": expectations.append(.exit(Int32(try int(v, what, 0...255))))
             case "stdout": expectations.append(.stdout(try string(v, what)))
             case "stdout-contains": expectations += try strings(v, what).map(Scenario.Expectation.stdoutContains)
+            case "stdout-matches":
+                let items = v.sequence.map(Array.init) ?? [v]
+                for item in items {
+                    let p = try string(item, what)
+                    guard let re = try? NSRegularExpression(pattern: p, options: [.anchorsMatchLines]) else {
+                        throw fail(item, "\(what): \(p.debugDescription) is not a valid regular expression")
+                    }
+                    expectations.append(.stdoutMatches(pattern: p, re))
+                }
             case "panic-contains": expectations += try strings(v, what).map(Scenario.Expectation.panicContains)
             case "trace-contains": expectations += try strings(v, what).map(Scenario.Expectation.traceContains)
             case "trace-not-contains": expectations += try strings(v, what).map(Scenario.Expectation.traceNotContains)

@@ -67,6 +67,17 @@ import KCore
         #expect(ScenarioRunner.run(files: [g], jobs: 1) { _ in }.first?.failure?.contains("stdout lacks \"Goodbye\"") == true)
     }
 
+    /// `stdout-matches`: a regular expression anywhere in the output (^/$ at lines) passes; one
+    /// that matches nothing fails with the output and the pattern.
+    @Test(.enabled(if: SamplePaths.has("hello"), "make samples first"))
+    func stdoutPatternsMatchOrFailWithThePattern() throws {
+        let ok = try write("image: \(SamplePaths.sample("hello"))\nexpect:\n  stdout-matches: [\"^Hello from [a-z-]+ guest$\"]\n")
+        #expect(ScenarioRunner.run(files: [ok], jobs: 1) { _ in }.first?.failure == nil)
+        let bad = try write("image: \(SamplePaths.sample("hello"))\nexpect:\n  stdout-matches: \"^Goodbye [0-9]+$\"\n")
+        let failure = ScenarioRunner.run(files: [bad], jobs: 1) { _ in }.first?.failure
+        #expect(failure?.contains("does not match /^Goodbye [0-9]+$/") == true, "\(failure ?? "passed")")
+    }
+
     @Test(.enabled(if: SamplePaths.has("smmu-dma"), "make samples first"))
     func overridesApplyToEveryScenario() throws {
         let f = try write("image: \(SamplePaths.sample("smmu-dma"))\nexpect:\n  exit: 0\n")
@@ -84,6 +95,7 @@ import KCore
         ("image: a.elf\nexpect: { exitt: 0 }\n", "unknown expectation 'exitt'"),
         ("image: a.elf\n", "'expect'"),
         ("- a list\n", "a scenario is a mapping"),
+        ("image: a.elf\nexpect:\n  stdout-matches: [\"(unclosed\"]\n", ":3: expect.stdout-matches: \"(unclosed\" is not a valid regular expression"),
     ])
     func badScenarioFilesAreRejectedWithTheFileName(yaml: String, why: String) throws {
         let f = try write(yaml)
