@@ -23,6 +23,27 @@ import Testing
         #expect(k.data.s2page[pa >> 12] == S2Page(owner: 1, count: KC.INVALID, gfn: iova >> 12))
     }
 
+    /// smmu_assign_page on a page the slot's VM already owns tests the owner only: a call naming
+    /// another gfn is accepted and the recorded gfn stays (MmioOps.v smmu_assign_page_spec;
+    /// MemManager assign_pfn_to_smmu_spec0 at the implementation level). REFERENCE.md's "a page
+    /// the VM already owns is fine" does not say that the gfn is not compared.
+    @Test func assigningAnOwnedPageUnderAnotherGFNKeepsItsGFN() {
+        let k = vmBank(.impl)
+        let pa: UInt64 = 0x4020_0000, iova: UInt64 = 0x1000_0000
+        #expect(hvc(k, 25, iova, pa, 3, 0, 0).0.panic == nil)
+        let owned = S2Page(owner: 1, count: KC.INVALID, gfn: iova >> 12)
+        #expect(k.data.s2page[pa >> 12] == owned)
+        var s = k.impl.abstraction(), sc = directContext()
+        s.data.vminfos[1].state = .verified  // the seed assigns only for a VERIFIED VM (D1)
+        MmioOps.Spec.smmu_assign_page(&s, &sc, cbndx: 0, index: 0, pfn: pa >> 12, gfn: 0x777)
+        #expect(sc.panic == nil)
+        #expect(s.data.s2page[pa >> 12] == owned)
+        var m = k.impl, ic = directContext()
+        MmioOps.Impl.smmu_assign_page(&m, &ic, cbndx: 0, index: 0, pfn: pa >> 12, gfn: 0x777)
+        #expect(ic.panic == nil)
+        #expect(m.data.s2page[pa >> 12] == owned)
+    }
+
     /// smmu_map_page: the target page must be owned by the slot's VM at gfn = iova/4096; the same
     /// page at another IOVA panics.
     @Test func mappingAnOwnedPageAtAnotherGFNPanics() {
