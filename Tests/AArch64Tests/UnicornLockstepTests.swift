@@ -106,7 +106,10 @@ final class UnicornEngine {
         _ = b.withUnsafeMutableBytes { uc_mem_read(uc, addr, $0.baseAddress, count) }
         return b
     }
-    func step(from pc: UInt64, until end: UInt64) { _ = uc_emu_start(uc, pc, end, 0, 1) }
+    func setSP(_ v: UInt64) { var v = v; uc_reg_write(uc, Int32(UC_ARM64_REG_SP.rawValue), &v) }
+    func sp() -> UInt64 { var v: UInt64 = 0; uc_reg_read(uc, Int32(UC_ARM64_REG_SP.rawValue), &v); return v }
+    @discardableResult
+    func step(from pc: UInt64, until end: UInt64) -> uc_err { uc_emu_start(uc, pc, end, 0, 1) }
 }
 
 /// Seeded generator of encodings the interpreter implements, avoiding CONSTRAINED
@@ -115,6 +118,8 @@ final class UnicornEngine {
 /// 16-byte aligned).
 struct StreamGenerator {
     var state: UInt64
+    /// The registers `r()` draws from (default x0–x27; the control-flow programs reserve some).
+    var registers: [UInt32] = Array(0...27)
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -129,8 +134,8 @@ struct StreamGenerator {
         let special: [UInt64] = [0, 1, ~0, 0x8000_0000_0000_0000, 0x7FFF_FFFF_FFFF_FFFF, 0xFFFF_FFFF, 0x8000_0000, 0x7FFF_FFFF]
         return next() % 4 == 0 ? special[Int(next() % 8)] : next()
     }
-    /// A data register: x0–x27.
-    mutating func r() -> UInt32 { UInt32(next() % 28) }
+    /// A data register: one of `registers` (x0–x27 unless a caller narrows them).
+    mutating func r() -> UInt32 { registers[Int(next() % UInt64(registers.count))] }
 
     mutating func instruction() -> UInt32 {
         let sf = bits(1)
@@ -220,7 +225,7 @@ struct StreamGenerator {
             return size << 30 | 0b111000 << 24 | opc << 22 | 1 << 21 | 29 << 16 | 0b011 << 13 | bits(1) << 12 | 0b10 << 10 | 28 << 5 | rd
         default:  // LDP/STP/LDPSW, offset and pre/post-index, Rt != Rt2
             var rt2 = r()
-            if rt2 == rd { rt2 = (rd + 1) % 28 }
+            if rt2 == rd { rt2 = registers[(registers.firstIndex(of: rd)! + 1) % registers.count] }
             let opc: UInt32 = next() % 3 == 0 ? 0 : 2
             let l = bits(1)
             let kinds: [UInt32] = [1, 2, 3]
