@@ -6,7 +6,8 @@ import Testing
 
 /// Lockstep differential test against Unicorn (QEMU's AArch64 translator, in-process): seeded
 /// random streams of integer instructions run one instruction at a time on both, and every
-/// general register, SP, PC, NZCV and the whole data buffer are compared after every instruction.
+/// general register, SP, PC, NZCV and the whole data buffer are compared after every instruction
+/// (by `Lockstep`, shared with the control-flow programs of UnicornProgramLockstepTests).
 /// `LOCKSTEP_STREAMS` and `LOCKSTEP_SEED` override the defaults; a mismatch prints the seed.
 @Suite(.enabled(if: UnicornEngine.available, "libunicorn not available"))
 struct UnicornLockstepTests {
@@ -19,48 +20,14 @@ struct UnicornLockstepTests {
         let streams = Int(env["LOCKSTEP_STREAMS"] ?? "") ?? 10_000
         let seed = UInt64(env["LOCKSTEP_SEED"] ?? "") ?? 0x5EED_2026
         var rng = StreamGenerator(seed: seed)
-        let ram = PhysicalMemory(base: 0x4000_0000, size: 16 << 20)!
-        let cpu = CPU(index: 0, bus: PhysicalBus(ram: ram), monitor: GlobalMonitor())
-        let uc = try #require(UnicornEngine())
+        let lockstep = try #require(Lockstep())
         let length = 16
         for s in 0..<streams {
-            let words = (0..<length).map { _ in rng.instruction() }
-            var image = [UInt8]()
-            for w in words { image += [UInt8(w & 0xFF), UInt8((w >> 8) & 0xFF), UInt8((w >> 16) & 0xFF), UInt8(w >> 24)] }
-            let buffer = (0..<Self.dataSize).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-            let regs = (0..<28).map { _ in rng.value() }
-            let nzcv = (rng.next() & 0xF) << 28
-            // Same initial state on both.
-            image.withUnsafeBytes { _ = ram.write($0, at: Self.code) }
-            buffer.withUnsafeBytes { _ = ram.write($0, at: Self.data) }
-            cpu.powerOn(entry: Self.code, context: 0)
-            for (i, v) in regs.enumerated() { cpu.setX(i, v) }
-            cpu.setX(28, Self.data + 2048)
-            cpu.setX(29, 0)
-            cpu.setX(30, 0)
-            cpu.nzcv = nzcv
-            uc.write(Self.code, image)
-            uc.write(Self.data, buffer)
-            for i in 0..<31 { uc.setX(i, cpu.x(i)) }
-            uc.setNZCV(nzcv)
-            uc.setPC(Self.code)
-            for step in 0..<length {
-                let pc = cpu.pc
-                _ = cpu.run(cycleLimit: .max, instructionLimit: 1)
-                uc.step(from: pc, until: Self.code + UInt64(length * 4))
-                let context = "seed 0x\(String(seed, radix: 16)) stream \(s) step \(step) word 0x\(String(words[step], radix: 16))"
-                var diffs: [String] = []
-                for i in 0..<31 where cpu.x(i) != uc.x(i) {
-                    diffs.append("x\(i): ours 0x\(String(cpu.x(i), radix: 16)) unicorn 0x\(String(uc.x(i), radix: 16))")
-                }
-                if cpu.pc != uc.pc() { diffs.append("pc: ours 0x\(String(cpu.pc, radix: 16)) unicorn 0x\(String(uc.pc(), radix: 16))") }
-                if cpu.nzcv != uc.nzcv() { diffs.append("nzcv: ours 0x\(String(cpu.nzcv, radix: 16)) unicorn 0x\(String(uc.nzcv(), radix: 16))") }
-                let ours = ram.read(Self.data, count: Self.dataSize)!
-                let theirs = uc.read(Self.data, count: Self.dataSize)
-                if ours != theirs, let i = (0..<Self.dataSize).first(where: { ours[$0] != theirs[$0] }) {
-                    diffs.append("memory 0x\(String(Self.data + UInt64(i), radix: 16)): ours 0x\(String(ours[i], radix: 16)) unicorn 0x\(String(theirs[i], radix: 16))")
-                }
-                try #require(diffs.isEmpty, "\(context): \(diffs.joined(separator: "; "))")
+            let program = LockstepProgram(words: (0..<length).map { _ in rng.instruction() }, end: length)
+            let (_, failure) = lockstep.run(program, rng: &rng)
+            if let failure {
+                Issue.record("seed 0x\(String(seed, radix: 16)) stream \(s): \(failure)\n\(program.listing)")
+                return
             }
         }
     }
@@ -84,7 +51,7 @@ final class UnicornEngine {
         else { return nil }
     }
 
-    deinit { uc_close(uc) }
+    deinit { uc_close(uc); xValues.deallocate() }
 
     func regID(_ i: Int) -> Int32 {
         switch i {
@@ -92,6 +59,15 @@ final class UnicornEngine {
         case 30: return Int32(UC_ARM64_REG_X30.rawValue)
         default: return Int32(UC_ARM64_REG_X0.rawValue) + Int32(i)
         }
+    }
+
+    /// X0–X30 in one uc_reg_read_batch call, into `xValues`.
+    let xValues = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
+    lazy var xIDs: [Int32] = (0..<31).map { regID($0) }
+    lazy var xPointers: [UnsafeMutableRawPointer?] = (0..<31).map { UnsafeMutableRawPointer(xValues + $0) }
+    func readX() -> UnsafeMutablePointer<UInt64> {
+        _ = uc_reg_read_batch(uc, &xIDs, &xPointers, 31)
+        return xValues
     }
 
     func setX(_ i: Int, _ v: UInt64) { var v = v; uc_reg_write(uc, regID(i), &v) }
@@ -118,6 +94,8 @@ final class UnicornEngine {
 /// 16-byte aligned).
 struct StreamGenerator {
     var state: UInt64
+    /// A CPU only for its DecodeBitMasks (which immediates are encodable).
+    static let bitMasks = CPU(index: 0, bus: PhysicalBus(ram: PhysicalMemory(base: 0x4000_0000, size: 0x1000)!), monitor: GlobalMonitor())
     /// The registers `r()` draws from (default x0–x27; the control-flow programs reserve some).
     var registers: [UInt32] = Array(0...27)
     init(seed: UInt64) { state = seed }
@@ -158,8 +136,7 @@ struct StreamGenerator {
         case 1:  // logical immediate (only encodings DecodeBitMasks accepts)
             while true {
                 let n = sf == 1 ? bits(1) : 0, immr = bits(6), imms = bits(6)
-                let cpu = CPU(index: 0, bus: PhysicalBus(ram: PhysicalMemory(base: 0x4000_0000, size: 0x1000)!), monitor: GlobalMonitor())
-                if cpu.decodeBitMasks(n: n, imms: imms, immr: immr, immediate: true, sf: sf == 1) != nil {
+                if Self.bitMasks.decodeBitMasks(n: n, imms: imms, immr: immr, immediate: true, sf: sf == 1) != nil {
                     return sf << 31 | bits(2) << 29 | 0b100100 << 23 | n << 22 | immr << 16 | imms << 10 | rn << 5 | rd
                 }
             }

@@ -42,7 +42,12 @@ struct UnicornProgramLockstepTests {
                 return
             }
         }
-        print("lockstep programs: \(only == nil ? count : 1) programs, \(executed) instructions stepped, seed 0x\(String(seed, radix: 16))")
+        let c = lockstep.coverage
+        print("lockstep programs: \(only == nil ? count : 1) programs, \(executed) instructions stepped, seed 0x\(String(seed, radix: 16)); branches \(c.branches) (\(c.taken) taken), store-exclusives \(c.storeExclusives) (\(c.storeExclusiveSuccesses) succeeded)")
+        if only == nil && count >= 100 {
+            #expect(c.taken > 0 && c.taken < c.branches)
+            #expect(c.storeExclusiveSuccesses > 0 && c.storeExclusiveSuccesses < c.storeExclusives)
+        }
     }
 }
 
@@ -72,14 +77,48 @@ final class Lockstep {
         self.uc = uc
     }
 
+    /// What the programs exercised (so a generator change that loses a case shows).
+    struct Coverage { var branches = 0, taken = 0, storeExclusives = 0, storeExclusiveSuccesses = 0 }
+    var coverage = Coverage()
+
+    /// Unicorn's copy of the data buffer, read after every step.
+    let theirs = UnsafeMutableRawPointer.allocate(byteCount: UnicornLockstepTests.dataSize, alignment: 16)
+    deinit { theirs.deallocate() }
+
+    /// Registers, SP, PC, NZCV and the data buffer that differ between the two (memcmp first:
+    /// a per-byte Array comparison in a debug build cost more than both CPUs' step).
+    func differences() -> [String] {
+        var diffs: [String] = []
+        let theirX = uc.readX()
+        var i = 0
+        while i < 31 {  // not `for in 0..<31`: generic Range iteration is slow in a debug build
+            let a = cpu.x(i), b = theirX[i]
+            if a != b { diffs.append("x\(i): ours 0x\(String(a, radix: 16)) unicorn 0x\(String(b, radix: 16))") }
+            i += 1
+        }
+        if cpu.sp != uc.sp() { diffs.append("sp: ours 0x\(String(cpu.sp, radix: 16)) unicorn 0x\(String(uc.sp(), radix: 16))") }
+        if cpu.pc != uc.pc() { diffs.append("pc: ours 0x\(String(cpu.pc, radix: 16)) unicorn 0x\(String(uc.pc(), radix: 16))") }
+        if cpu.nzcv != uc.nzcv() { diffs.append("nzcv: ours 0x\(String(cpu.nzcv, radix: 16)) unicorn 0x\(String(uc.nzcv(), radix: 16))") }
+        _ = uc_mem_read(uc.uc, Self.data, theirs, Self.dataSize)
+        let ours = ram.pointer(Self.data, length: UInt64(Self.dataSize))!
+        if memcmp(ours, theirs, Self.dataSize) != 0 {
+            let a = ours.assumingMemoryBound(to: UInt8.self), b = theirs.assumingMemoryBound(to: UInt8.self)
+            if let i = (0..<Self.dataSize).first(where: { a[$0] != b[$0] }) {
+                diffs.append("memory 0x\(String(Self.data + UInt64(i), radix: 16)): ours 0x\(String(a[i], radix: 16)) unicorn 0x\(String(b[i], radix: 16))")
+            }
+        }
+        return diffs
+    }
+
     /// Runs `program` on both from the same random state; returns the instructions stepped and
     /// the first difference, if any.
     func run(_ program: LockstepProgram, rng: inout StreamGenerator) -> (Int, String?) {
-        var image = [UInt8](repeating: 0, count: 0x1000)
-        for (i, w) in program.words.enumerated() {
-            for b in 0..<4 { image[i * 4 + b] = UInt8((w >> (8 * UInt32(b))) & 0xFF) }
-        }
-        let buffer = (0..<Self.dataSize).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        // Whole words and a whole page at a time: per-byte loops dominate a debug build.
+        var image = [UInt32](repeating: 0, count: 0x400)
+        image.replaceSubrange(0..<program.words.count, with: program.words)
+        var buffer = [UInt64](repeating: 0, count: Self.dataSize / 8)
+        var i = 0
+        while i < buffer.count { buffer[i] = rng.next(); i += 1 }
         var regs = (0..<31).map { _ in rng.value() }
         regs[ProgramGenerator.dataBase] = Self.data
         regs[ProgramGenerator.base] = Self.data + 2048
@@ -92,9 +131,9 @@ final class Lockstep {
         for (i, v) in regs.enumerated() { cpu.setX(i, v) }
         cpu.sp = sp
         cpu.nzcv = nzcv
-        uc.write(Self.code, image)
+        image.withUnsafeBytes { _ = uc_mem_write(uc.uc, Self.code, $0.baseAddress, $0.count) }
         _ = CUnicorn_remove_cache(uc.uc, Self.code, Self.code + 0x1000)
-        uc.write(Self.data, buffer)
+        buffer.withUnsafeBytes { _ = uc_mem_write(uc.uc, Self.data, $0.baseAddress, $0.count) }
         for (i, v) in regs.enumerated() { uc.setX(i, v) }
         uc.setSP(sp)
         uc.setNZCV(nzcv)
@@ -108,20 +147,14 @@ final class Lockstep {
             let exit = cpu.run(cycleLimit: .max, instructionLimit: 1)
             let err = uc.step(from: pc, until: end)
             steps += 1
-            var diffs: [String] = []
+            if (word >> 26) & 7 == 0b101 { coverage.branches += 1; if cpu.pc != pc &+ 4 { coverage.taken += 1 } }
+            if word & 0x3FC0_0000 == 0x0800_0000 {  // STXR/STLXR/STXP/STLXP: status in Rs
+                coverage.storeExclusives += 1
+                if cpu.x(Int((word >> 16) & 31)) == 0 { coverage.storeExclusiveSuccesses += 1 }
+            }
+            var diffs = differences()
             if exit != .instructionLimit { diffs.append("ours exited \(exit)") }
             if err != UC_ERR_OK { diffs.append("unicorn error \(err.rawValue)") }
-            for i in 0..<31 where cpu.x(i) != uc.x(i) {
-                diffs.append("x\(i): ours 0x\(String(cpu.x(i), radix: 16)) unicorn 0x\(String(uc.x(i), radix: 16))")
-            }
-            if cpu.sp != uc.sp() { diffs.append("sp: ours 0x\(String(cpu.sp, radix: 16)) unicorn 0x\(String(uc.sp(), radix: 16))") }
-            if cpu.pc != uc.pc() { diffs.append("pc: ours 0x\(String(cpu.pc, radix: 16)) unicorn 0x\(String(uc.pc(), radix: 16))") }
-            if cpu.nzcv != uc.nzcv() { diffs.append("nzcv: ours 0x\(String(cpu.nzcv, radix: 16)) unicorn 0x\(String(uc.nzcv(), radix: 16))") }
-            let ours = ram.read(Self.data, count: Self.dataSize)!
-            let theirs = uc.read(Self.data, count: Self.dataSize)
-            if ours != theirs, let i = (0..<Self.dataSize).first(where: { ours[$0] != theirs[$0] }) {
-                diffs.append("memory 0x\(String(Self.data + UInt64(i), radix: 16)): ours 0x\(String(ours[i], radix: 16)) unicorn 0x\(String(theirs[i], radix: 16))")
-            }
             if !diffs.isEmpty {
                 return (steps, "step \(steps - 1) pc 0x\(String(pc, radix: 16)) word 0x\(String(format: "%08x", word)): \(diffs.joined(separator: "; "))")
             }
