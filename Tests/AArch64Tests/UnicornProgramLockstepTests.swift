@@ -150,7 +150,7 @@ final class Lockstep {
             if (word >> 26) & 7 == 0b101 { coverage.branches += 1; if cpu.pc != pc &+ 4 { coverage.taken += 1 } }
             if word & 0x3FC0_0000 == 0x0800_0000 {  // STXR/STLXR/STXP/STLXP: status in Rs
                 coverage.storeExclusives += 1
-                if cpu.x(Int((word >> 16) & 31)) == 0 { coverage.storeExclusiveSuccesses += 1 }
+                if (word >> 16) & 31 != 31 && cpu.x(Int((word >> 16) & 31)) == 0 { coverage.storeExclusiveSuccesses += 1 }
             }
             var diffs = differences()
             if exit != .instructionLimit { diffs.append("ours exited \(exit)") }
@@ -169,7 +169,9 @@ final class Lockstep {
 /// every memory access so each address stays inside the buffer and aligned.
 struct ProgramGenerator {
     static let loopCounter = 24, target = 25, index = 26, dataBase = 27, base = 28
-    static let dataRegisters: [UInt32] = Array(0...23) + [26]
+    /// x0–x23, x26 and register 31 (SP or ZR as the encoding says: ADD/SUB immediate and
+    /// extended and the non-flag-setting logical immediates write SP; the rest see ZR).
+    static let dataRegisters: [UInt32] = Array(0...23) + [26, 31]
     var g: StreamGenerator
     var words: [UInt32] = []
     /// Forward labels of the current region: (label, items left before it is bound).
@@ -266,7 +268,37 @@ struct ProgramGenerator {
                 emit(0xD63F_0000 | UInt32(Self.target) << 5)
             }
         case 80..<88 where !inLoop: loop()
+        case 88..<93: extra(inSub: inSub)
         default: conditionalSelect()
+        }
+    }
+
+    /// ADR/ADRP, SP read by ADD/SUB (immediate and extended register) and ADDS/SUBS, MRS/MSR
+    /// NZCV, barriers and hints, RET Xn and BR X30 forward, BLR X30 to a subroutine.
+    mutating func extra(inSub: Bool) {
+        let sf = g.bits(1)
+        switch next() % 8 {
+        case 0: emit(g.bits(1) << 31 | g.bits(2) << 29 | 0b10000 << 24 | g.bits(19) << 5 | r())  // ADR/ADRP
+        case 1: emit(1 << 31 | g.bits(2) << 29 | 0b100010 << 23 | g.bits(1) << 22 | g.bits(12) << 10 | 31 << 5 | r())  // x = SP ± imm
+        case 2: emit(sf << 31 | g.bits(2) << 29 | 0b01011001 << 21 | rOrZR() << 16 | g.bits(3) << 13 | UInt32(next() % 5) << 10 | 31 << 5 | r())
+        case 3: emit((chance(2) ? 0xD53B_4200 : 0xD51B_4200) | r())  // MRS x, NZCV / MSR NZCV, x
+        case 4:
+            let hints: [UInt32] = [0xD503_201F, 0xD503_203F, 0xD503_3BBF, 0xD503_3F9F, 0xD503_3FDF, 0xD503_39BF]
+            emit(hints[Int(next() % UInt64(hints.count))])  // NOP, YIELD, DMB ISH, DSB SY, ISB, DMB ISHLD
+        case 5:  // ADR x25, label; RET x25
+            emit(0x1000_0000 | UInt32(Self.target), to: forward())
+            emit(0xD65F_0000 | UInt32(Self.target) << 5)
+        case 6 where !inSub && !subroutines.isEmpty:  // ADR x30, sub; BLR x30 (target read before the link)
+            emit(0x1000_001E, to: subroutines[Int(next() % UInt64(subroutines.count))])
+            emit(0xD63F_03C0)
+        default:  // register offset with XZR as the index, or the base register itself stored
+            let rn = memoryBase(align: 16)
+            let size = g.bits(2)
+            if chance(2) && rn == 28 {
+                emit(size << 30 | 0b111001 << 24 | (chance(2) ? 1 : 0) << 22 | UInt32(next() % 64) << 10 | rn << 5 | rn)  // LDR/STR x28, [x28, #imm]
+            } else {
+                emit(size << 30 | 0b111000 << 24 | g.bits(1) << 22 | 1 << 21 | 31 << 16 | 0b011 << 13 | g.bits(1) << 12 | 0b10 << 10 | rn << 5 | rOrZR())
+            }
         }
     }
 
@@ -457,10 +489,13 @@ struct ProgramGenerator {
         emit(size << 30 | 0b001000 << 24 | o1 | rs << 16 | g.bits(1) << 15 | (isPair ? st2 : 31) << 10 | rn << 5 | st1)
     }
 
-    /// A data-processing instruction that touches no memory (between LDXR and STXR).
+    /// A data-processing instruction that touches no memory (between LDXR and STXR) and leaves
+    /// SP alone (it may be the base).
     mutating func alu() {
+        var rd = r()
+        if rd == 31 { rd = 0 }
         if chance(2) {
-            emit(g.bits(1) << 31 | g.bits(2) << 29 | 0b100010 << 23 | g.bits(12) << 10 | r() << 5 | r())
+            emit(g.bits(1) << 31 | g.bits(2) << 29 | 0b100010 << 23 | g.bits(12) << 10 | r() << 5 | rd)
         } else {
             emit(g.bits(1) << 31 | g.bits(2) << 29 | 0b01010 << 24 | r() << 16 | r() << 5 | r())
         }
