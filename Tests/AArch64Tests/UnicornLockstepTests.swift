@@ -46,6 +46,11 @@ final class UnicornEngine {
     init?() {
         guard uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &uc) == UC_ERR_OK else { return nil }
         _ = CUnicorn_set_cpu_model(uc, Int32(UC_CPU_ARM64_MAX.rawValue))
+        // Unicorn resets SCR_EL3 to 0: RW = 0 makes EL1 AArch32 for ERET's legality check, so
+        // every ERET at EL1 is an illegal return (PSTATE.IL, EL and SP kept). QEMU's boot code
+        // sets RW before entering a kernel at EL1; do the same.
+        var scr = uc_arm64_cp_reg(crn: 1, crm: 1, op0: 3, op1: 6, op2: 0, val: 1 << 10)
+        guard uc_reg_write(uc, Int32(UC_ARM64_REG_CP_REG.rawValue), &scr) == UC_ERR_OK else { return nil }
         guard uc_mem_map(uc, UnicornLockstepTests.code, 0x1000, UInt32(UC_PROT_ALL.rawValue)) == UC_ERR_OK,
             uc_mem_map(uc, UnicornLockstepTests.data, 0x1000, UInt32(UC_PROT_ALL.rawValue)) == UC_ERR_OK
         else { return nil }
@@ -82,6 +87,8 @@ final class UnicornEngine {
         _ = b.withUnsafeMutableBytes { uc_mem_read(uc, addr, $0.baseAddress, count) }
         return b
     }
+    func setReg(_ r: uc_arm64_reg, _ v: UInt64) { var v = v; uc_reg_write(uc, Int32(r.rawValue), &v) }
+    func reg(_ r: uc_arm64_reg) -> UInt64 { var v: UInt64 = 0; uc_reg_read(uc, Int32(r.rawValue), &v); return v }
     func setSP(_ v: UInt64) { var v = v; uc_reg_write(uc, Int32(UC_ARM64_REG_SP.rawValue), &v) }
     func sp() -> UInt64 { var v: UInt64 = 0; uc_reg_read(uc, Int32(UC_ARM64_REG_SP.rawValue), &v); return v }
     @discardableResult

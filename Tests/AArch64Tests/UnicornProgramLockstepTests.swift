@@ -43,10 +43,11 @@ struct UnicornProgramLockstepTests {
             }
         }
         let c = lockstep.coverage
-        print("lockstep programs: \(only == nil ? count : 1) programs, \(executed) instructions stepped, seed 0x\(String(seed, radix: 16)); branches \(c.branches) (\(c.taken) taken), store-exclusives \(c.storeExclusives) (\(c.storeExclusiveSuccesses) succeeded)")
+        print("lockstep programs: \(only == nil ? count : 1) programs, \(executed) instructions stepped, seed 0x\(String(seed, radix: 16)); branches \(c.branches) (\(c.taken) taken), store-exclusives \(c.storeExclusives) (\(c.storeExclusiveSuccesses) succeeded), ERETs \(c.erets) (\(c.erets0) to EL0)")
         if only == nil && count >= 100 {
             #expect(c.taken > 0 && c.taken < c.branches)
             #expect(c.storeExclusiveSuccesses > 0 && c.storeExclusiveSuccesses < c.storeExclusives)
+            #expect(c.erets0 > 0 && c.erets0 < c.erets)
         }
     }
 }
@@ -69,7 +70,7 @@ final class Lockstep {
     static let budget = 4_000
     let ram = PhysicalMemory(base: 0x4000_0000, size: 16 << 20)!
     let cpu: CPU
-    let uc: UnicornEngine
+    var uc: UnicornEngine
 
     init?() {
         cpu = CPU(index: 0, bus: PhysicalBus(ram: ram), monitor: GlobalMonitor())
@@ -78,7 +79,7 @@ final class Lockstep {
     }
 
     /// What the programs exercised (so a generator change that loses a case shows).
-    struct Coverage { var branches = 0, taken = 0, storeExclusives = 0, storeExclusiveSuccesses = 0 }
+    struct Coverage { var branches = 0, taken = 0, storeExclusives = 0, storeExclusiveSuccesses = 0, erets = 0, erets0 = 0 }
     var coverage = Coverage()
 
     /// Unicorn's copy of the data buffer, read after every step.
@@ -98,6 +99,10 @@ final class Lockstep {
         }
         if cpu.sp != uc.sp() { diffs.append("sp: ours 0x\(String(cpu.sp, radix: 16)) unicorn 0x\(String(uc.sp(), radix: 16))") }
         if cpu.pc != uc.pc() { diffs.append("pc: ours 0x\(String(cpu.pc, radix: 16)) unicorn 0x\(String(uc.pc(), radix: 16))") }
+        let ourPSTATE = cpu.pstateBits & 0xF000_03CF, theirPSTATE = uc.reg(UC_ARM64_REG_PSTATE) & 0xF000_03CF
+        if ourPSTATE & 0x3CF != theirPSTATE & 0x3CF {
+            diffs.append("pstate (DAIF, EL, SPSel): ours 0x\(String(ourPSTATE, radix: 16)) unicorn 0x\(String(theirPSTATE, radix: 16))")
+        }
         if cpu.nzcv != uc.nzcv() { diffs.append("nzcv: ours 0x\(String(cpu.nzcv, radix: 16)) unicorn 0x\(String(uc.nzcv(), radix: 16))") }
         _ = uc_mem_read(uc.uc, Self.data, theirs, Self.dataSize)
         let ours = ram.pointer(Self.data, length: UInt64(Self.dataSize))!
@@ -113,6 +118,9 @@ final class Lockstep {
     /// Runs `program` on both from the same random state; returns the instructions stepped and
     /// the first difference, if any.
     func run(_ program: LockstepProgram, rng: inout StreamGenerator) -> (Int, String?) {
+        // A program that ended at EL0 leaves Unicorn's cached translation flags (hflags) at
+        // EL0, and writing PSTATE does not rebuild them: start from a new engine.
+        if uc.reg(UC_ARM64_REG_PSTATE) & 0xC != 0x4, let fresh = UnicornEngine() { uc = fresh }
         // Whole words and a whole page at a time: per-byte loops dominate a debug build.
         var image = [UInt32](repeating: 0, count: 0x400)
         image.replaceSubrange(0..<program.words.count, with: program.words)
@@ -134,6 +142,10 @@ final class Lockstep {
         image.withUnsafeBytes { _ = uc_mem_write(uc.uc, Self.code, $0.baseAddress, $0.count) }
         _ = CUnicorn_remove_cache(uc.uc, Self.code, Self.code + 0x1000)
         buffer.withUnsafeBytes { _ = uc_mem_write(uc.uc, Self.data, $0.baseAddress, $0.count) }
+        // EL1h with DAIF masked, SP_EL0 = 0 as after our powerOn (a program may end at EL1t:
+        // PSTATE first, so the SP writes below land in the right banks).
+        uc.setReg(UC_ARM64_REG_PSTATE, 0x3C5)
+        uc.setReg(UC_ARM64_REG_SP_EL0, 0)
         for (i, v) in regs.enumerated() { uc.setX(i, v) }
         uc.setSP(sp)
         uc.setNZCV(nzcv)
@@ -148,6 +160,7 @@ final class Lockstep {
             let err = uc.step(from: pc, until: end)
             steps += 1
             if (word >> 26) & 7 == 0b101 { coverage.branches += 1; if cpu.pc != pc &+ 4 { coverage.taken += 1 } }
+            if word == 0xD69F_03E0 { coverage.erets += 1; if cpu.currentEL == 0 { coverage.erets0 += 1 } }
             if word & 0x3FC0_0000 == 0x0800_0000 {  // STXR/STLXR/STXP/STLXP: status in Rs
                 coverage.storeExclusives += 1
                 if (word >> 16) & 31 != 31 && cpu.x(Int((word >> 16) & 31)) == 0 { coverage.storeExclusiveSuccesses += 1 }
@@ -180,6 +193,8 @@ struct ProgramGenerator {
     var fixups: [(at: Int, label: Int)] = []
     var nextLabel = 0
     var subroutines: [Int] = []
+    /// Set once an ERET to EL0 is emitted (main code runs forward, so everything after is EL0).
+    var atEL0 = false
 
     init(seed: UInt64) {
         g = StreamGenerator(seed: seed)
@@ -269,8 +284,56 @@ struct ProgramGenerator {
             }
         case 80..<88 where !inLoop: loop()
         case 88..<93: extra(inSub: inSub)
+        case 93..<95 where !inLoop && !inSub: selfModifyingLoop()
+        case 95..<97 where !inLoop && !inSub && !atEL0: exceptionReturn()
         default: conditionalSelect()
         }
+    }
+
+    /// A non-memory instruction of the straight-line generator.
+    mutating func nonMemory() -> UInt32 {
+        while true {
+            let w = g.instruction()
+            if (w >> 25) & 5 != 4 { return w }
+        }
+    }
+
+    /// Two passes over an instruction that the first pass overwrites with STR (x25 = its address
+    /// by ADR, x26 = the new word): the second pass must run the new word (decode caches,
+    /// Unicorn's translated blocks).
+    mutating func selfModifyingLoop() {
+        let new = nonMemory()
+        let c = UInt32(Self.loopCounter), x = UInt32(Self.index), t = UInt32(Self.target)
+        emit(0xD280_0000 | 2 << 5 | c)  // MOVZ x24, #2
+        let top = newLabel()
+        bind(top)
+        emit(nonMemory())
+        emit(0xD280_0000 | (new & 0xFFFF) << 5 | x)  // MOVZ x26, #lo
+        emit(0xF2A0_0000 | (new >> 16) << 5 | x)  // MOVK x26, #hi, LSL 16
+        emit(0x1000_0000 | t, to: top)  // ADR x25, top
+        emit(0xB900_0000 | t << 5 | x)  // STR w26, [x25]
+        emit(0xD100_0400 | c << 5 | c)
+        emit(0xB500_0000 | c, to: top)  // SUB x24, x24, #1; CBNZ x24, top
+    }
+
+    /// MSR ELR_EL1 (a forward label), MSR SPSR_EL1 (EL1h, EL1t or EL0t with random NZCV and
+    /// DAIF), ERET; or MSR SPSel, #0/#1 (EL1 only).
+    mutating func exceptionReturn() {
+        if chance(3) {
+            emit(0xD500_40BF | g.bits(1) << 8)
+            return
+        }
+        let modes: [UInt32] = [0b0101, 0b0100, 0b0000]
+        let m = modes[Int(next() % (chance(4) ? 3 : 2))]
+        if m == 0 { atEL0 = true }
+        let spsr = g.bits(4) << 28 | g.bits(4) << 6 | m
+        let x = UInt32(Self.index), t = UInt32(Self.target)
+        emit(0x1000_0000 | t, to: forward())  // ADR x25, label
+        emit(0xD518_4020 | t)  // MSR ELR_EL1, x25
+        emit(0xD280_0000 | (spsr & 0xFFFF) << 5 | x)
+        emit(0xF2A0_0000 | (spsr >> 16) << 5 | x)
+        emit(0xD518_4000 | x)  // MSR SPSR_EL1, x26
+        emit(0xD69F_03E0)  // ERET
     }
 
     /// ADR/ADRP, SP read by ADD/SUB (immediate and extended register) and ADDS/SUBS, MRS/MSR
@@ -539,3 +602,4 @@ struct ProgramGenerator {
         emit(size << 30 | 0b111000 << 24 | g.bits(2) << 22 | 1 << 21 | rOrZR() << 16 | o3 << 15 | opc << 12 | rn << 5 | rOrZR())
     }
 }
+
