@@ -51,9 +51,9 @@ final class UnicornEngine {
         // sets RW before entering a kernel at EL1; do the same.
         var scr = uc_arm64_cp_reg(crn: 1, crm: 1, op0: 3, op1: 6, op2: 0, val: 1 << 10)
         guard uc_reg_write(uc, Int32(UC_ARM64_REG_CP_REG.rawValue), &scr) == UC_ERR_OK else { return nil }
-        guard uc_mem_map(uc, UnicornLockstepTests.code, 0x1000, UInt32(UC_PROT_ALL.rawValue)) == UC_ERR_OK,
-            uc_mem_map(uc, UnicornLockstepTests.data, 0x1000, UInt32(UC_PROT_ALL.rawValue)) == UC_ERR_OK
-        else { return nil }
+        // 1 MiB from the code page through the data page and 0x7F000 beyond: the random
+        // load/store encodings reach up to 32 KiB past the buffer, which is RAM on our side too.
+        guard uc_mem_map(uc, UnicornLockstepTests.code, 0x10_0000, UInt32(UC_PROT_ALL.rawValue)) == UC_ERR_OK else { return nil }
     }
 
     deinit { uc_close(uc); xValues.deallocate() }
@@ -89,6 +89,12 @@ final class UnicornEngine {
     }
     func setReg(_ r: uc_arm64_reg, _ v: UInt64) { var v = v; uc_reg_write(uc, Int32(r.rawValue), &v) }
     func reg(_ r: uc_arm64_reg) -> UInt64 { var v: UInt64 = 0; uc_reg_read(uc, Int32(r.rawValue), &v); return v }
+    /// A system register by its encoding (op0, op1, CRn, CRm, op2).
+    func sysreg(_ op0: UInt32, _ op1: UInt32, _ crn: UInt32, _ crm: UInt32, _ op2: UInt32) -> UInt64 {
+        var r = uc_arm64_cp_reg(crn: crn, crm: crm, op0: op0, op1: op1, op2: op2, val: 0)
+        _ = uc_reg_read(uc, Int32(UC_ARM64_REG_CP_REG.rawValue), &r)
+        return r.val
+    }
     func setSP(_ v: UInt64) { var v = v; uc_reg_write(uc, Int32(UC_ARM64_REG_SP.rawValue), &v) }
     func sp() -> UInt64 { var v: UInt64 = 0; uc_reg_read(uc, Int32(UC_ARM64_REG_SP.rawValue), &v); return v }
     @discardableResult
