@@ -203,7 +203,38 @@ final class Lockstep {
                 return (steps, "step \(steps - 1) pc 0x\(String(pc, radix: 16)) word 0x\(String(format: "%08x", word)): \(diffs.joined(separator: "; "))")
             }
         }
+        guard !faultsEnd else { return (steps, nil) }
+        // The same program again on ours alone, in one run call: N instructions at once must end
+        // where N single steps did (state kept in locals across a block, decode caches).
+        let stepped = snapshot()
+        image.withUnsafeBytes { _ = ram.write($0, at: Self.code) }
+        buffer.withUnsafeBytes { _ = ram.write($0, at: Self.data) }
+        cpu.powerOn(entry: Self.code, context: 0)
+        for (i, v) in regs.enumerated() { cpu.setX(i, v) }
+        cpu.sp = sp
+        cpu.nzcv = nzcv
+        let exit = cpu.run(cycleLimit: .max, instructionLimit: UInt64(steps))
+        let bulk = snapshot()
+        if exit != .instructionLimit || bulk != stepped {
+            let fields = zip(bulk.fields, stepped.fields).filter { $0.0.1 != $0.1.1 }
+                .map { "\($0.0.0): one run 0x\(String($0.0.1, radix: 16)) stepped 0x\(String($0.1.1, radix: 16))" }
+            return (steps, "one run of \(steps) instructions (exit \(exit)) differs from \(steps) single steps: \(fields.joined(separator: "; "))\(bulk.memory != stepped.memory ? " memory differs" : "")")
+        }
         return (steps, nil)
+    }
+
+    struct Snapshot: Equatable {
+        var fields: [(String, UInt64)]
+        var memory: [UInt8]
+        static func == (a: Snapshot, b: Snapshot) -> Bool {
+            a.memory == b.memory && a.fields.map(\.1) == b.fields.map(\.1)
+        }
+    }
+
+    func snapshot() -> Snapshot {
+        var f = (0..<31).map { ("x\($0)", cpu.x($0)) }
+        f += [("sp", cpu.sp), ("pc", cpu.pc), ("pstate", cpu.pstateBits)]
+        return Snapshot(fields: f, memory: ram.read(Self.data, count: Self.dataSize)!)
     }
 }
 
