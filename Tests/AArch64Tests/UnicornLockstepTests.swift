@@ -95,6 +95,10 @@ final class UnicornEngine {
         _ = uc_reg_read(uc, Int32(UC_ARM64_REG_CP_REG.rawValue), &r)
         return r.val
     }
+    func setSysreg(_ op0: UInt32, _ op1: UInt32, _ crn: UInt32, _ crm: UInt32, _ op2: UInt32, _ v: UInt64) {
+        var r = uc_arm64_cp_reg(crn: crn, crm: crm, op0: op0, op1: op1, op2: op2, val: v)
+        _ = uc_reg_write(uc, Int32(UC_ARM64_REG_CP_REG.rawValue), &r)
+    }
     func setSP(_ v: UInt64) { var v = v; uc_reg_write(uc, Int32(UC_ARM64_REG_SP.rawValue), &v) }
     func sp() -> UInt64 { var v: UInt64 = 0; uc_reg_read(uc, Int32(UC_ARM64_REG_SP.rawValue), &v); return v }
     @discardableResult
