@@ -65,7 +65,8 @@ extension CPU {
         case SysReg.spSel: return spsel
         case SysReg.spEL0: return spEL0
         case SysReg.ctrEL0: return 0x8444_C004
-        case SysReg.dczidEL0: return 0x10  // DC ZVA prohibited
+        // BS = 4 (64-byte blocks); DZP = 1 only where DC ZVA would trap (EL0 without SCTLR_EL1.DZE).
+        case SysReg.dczidEL0: return 0x4 | (currentEL == 0 && !dcZVAAllowedAtEL0 ? 0x10 : 0)
         case SysReg.cntfrqEL0: return CPU.counterFrequency
         case SysReg.cntvctEL0, SysReg.cntpctEL0: return cycles / CPU.cyclesPerCounterTick
         default:
