@@ -70,7 +70,9 @@ final class Lockstep {
     static let data = UnicornLockstepTests.data
     static let dataSize = UnicornLockstepTests.dataSize
     static let budget = 4_000
-    let ram = PhysicalMemory(base: 0x4000_0000, size: 16 << 20)!
+    /// RAM exactly where Unicorn has memory (the code page through 0x7F000 past the buffer), so
+    /// an access outside faults on both.
+    let ram = PhysicalMemory(base: Lockstep.code, size: 0x10_0000)!
     let cpu: CPU
     var uc: UnicornEngine
 
@@ -738,6 +740,7 @@ struct UnicornEncodingLockstepTests {
     /// "max" CPU has them) and the Unicorn 2.0.1 bug. nil for anything else.
     static func knownDifference(_ w: UInt32) -> String? {
         if w & 0xFF20_0400 == 0xF820_0400 { return "LDRAA/LDRAB (pointer authentication)" }
+        if w & 0x3FFF_FC00 == 0x38BF_C000 { return "LDAPR{B,H} (FEAT_LRCPC)" }
         if w & 0x3F20_0C00 == 0x3820_0000 && (w >> 30) < 3 && (w >> 15) & 1 == 0 && (w >> 12) & 7 >= 4 {
             return "LD{S,U}{MAX,MIN} below 64 bits (Unicorn 2.0.1 bug)"
         }
