@@ -8,7 +8,8 @@ import Testing
 /// random streams of integer instructions run one instruction at a time on both, and every
 /// general register, SP, PC, NZCV and the whole data buffer are compared after every instruction
 /// (by `Lockstep`, shared with the control-flow programs of UnicornProgramLockstepTests).
-/// `LOCKSTEP_STREAMS` and `LOCKSTEP_SEED` override the defaults; a mismatch prints the seed.
+/// `LOCKSTEP_STREAMS` and `LOCKSTEP_SEED` (hex) override the defaults, `LOCKSTEP_STREAM` replays
+/// one stream; a mismatch prints the seed, the stream and the replay line.
 @Suite(.enabled(if: UnicornEngine.available, "libunicorn not available"))
 struct UnicornLockstepTests {
     static let code: UInt64 = 0x4008_0000
@@ -18,15 +19,17 @@ struct UnicornLockstepTests {
     @Test func randomIntegerStreamsMatchUnicorn() throws {
         let env = ProcessInfo.processInfo.environment
         let streams = Int(env["LOCKSTEP_STREAMS"] ?? "") ?? 10_000
-        let seed = UInt64(env["LOCKSTEP_SEED"] ?? "") ?? 0x5EED_2026
-        var rng = StreamGenerator(seed: seed)
+        // Hex, with or without 0x, as the seed is printed (and as the other lockstep tests read it).
+        let seed = env["LOCKSTEP_SEED"].flatMap { UInt64($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } ?? 0x5EED_2026
+        let only = env["LOCKSTEP_STREAM"].flatMap { Int($0) }
         let lockstep = try #require(Lockstep())
         let length = 16
-        for s in 0..<streams {
+        for s in only.map({ [$0] }) ?? Array(0..<streams) {
+            var rng = StreamGenerator(seed: seed ^ (UInt64(s) &* 0x9E37_79B9_7F4A_7C15))  // one stream replays alone
             let program = LockstepProgram(words: (0..<length).map { _ in rng.instruction() }, end: length)
             let (_, failure) = lockstep.run(program, rng: &rng)
             if let failure {
-                Issue.record("seed 0x\(String(seed, radix: 16)) stream \(s): \(failure)\n\(program.listing)")
+                Issue.record("seed 0x\(String(seed, radix: 16)) stream \(s) (LOCKSTEP_SEED=0x\(String(seed, radix: 16)) LOCKSTEP_STREAM=\(s)): \(failure)\n\(program.listing)")
                 return
             }
         }
