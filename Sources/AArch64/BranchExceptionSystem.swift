@@ -140,8 +140,15 @@ extension CPU {
             return true
         }
         if op0 == 1 {  // SYS/SYSL: DC/IC/AT/TLBI. Caches and stage-1 TLBs are not modelled.
-            let zva = l == 0 && op1 == 3 && crn == 7 && crm == 4 && op2 == 1
-            if l == 1 || (currentEL == 0 && !(zva && dcZVAAllowedAtEL0)) { return undefined() }
+            if l == 1 { return undefined() }
+            let zva = op1 == 3 && crn == 7 && crm == 4 && op2 == 1
+            if currentEL == 0 {
+                // EL0 may use DC ZVA (SCTLR_EL1.DZE) and DC CVAC/CVAU/CVAP/CVADP/CIVAC, IC IVAU
+                // (SCTLR_EL1.UCI); disabled they trap (EC 0x18), everything else is UNDEFINED.
+                let byVA = op1 == 3 && crn == 7 && op2 == 1 && [5, 10, 11, 12, 13, 14].contains(crm)
+                guard zva || byVA else { return undefined() }
+                if sctlrBit(zva ? 14 : 26) == 0 { return systemAccessTrap(w) }
+            }
             if zva && !dataCacheZero(xr(rt)) { return false }
             pc &+= 4
             return true

@@ -50,6 +50,7 @@ struct SystemControlTests {
         let trapped = try TestMachine(Self.program(setup: "", el0: "mrs x1, dczid_el0\n dc zva, x2"))
         #expect(trapped.run() == .hypervisorCall(imm: 2))
         #expect(trapped.cpu.x(1) == 0x14, "DZP = 1 where DC ZVA would trap")
+        #expect(esr(trapped) >> 26 == 0x18)
         let allowed = try TestMachine(Self.program(
             setup: "mrs x0, sctlr_el1\n orr x0, x0, #(1 << 14)\n msr sctlr_el1, x0\n ldr x2, =0x40100000",
             el0: "mrs x1, dczid_el0\n dc zva, x2"))
@@ -57,6 +58,21 @@ struct SystemControlTests {
         #expect(allowed.run() == .instructionLimit)
         #expect(allowed.cpu.x(1) == 0x4)
         #expect(allowed.ram.load(0x4010_0000, size: 8) == 0)
+    }
+
+    @Test func el0CacheMaintenanceWasUndefinedEvenWithSCTLRUCI() throws {
+        for insn in ["dc civac, x28", "dc cvac, x28", "dc cvau, x28", "ic ivau, x28"] {
+            let trapped = try TestMachine(Self.program(setup: "", el0: insn))
+            #expect(trapped.run() == .hypervisorCall(imm: 2), "\(insn)")
+            #expect(esr(trapped) >> 26 == 0x18, "\(insn) without UCI traps (EC 0x18), not UNDEFINED")
+            let allowed = try TestMachine(Self.program(
+                setup: "mrs x0, sctlr_el1\n orr x0, x0, #(1 << 26)\n msr sctlr_el1, x0", el0: insn + "\n mov x3, #1"))
+            #expect(allowed.run() == .instructionLimit, "\(insn) with UCI")
+            #expect(allowed.cpu.x(3) == 1)
+        }
+        let other = try TestMachine(Self.program(setup: "mrs x0, sctlr_el1\n orr x0, x0, #(1 << 26)\n msr sctlr_el1, x0", el0: "ic iallu"))
+        #expect(other.run() == .hypervisorCall(imm: 2))
+        #expect(esr(other) >> 26 == 0, "IC IALLU stays UNDEFINED at EL0")
     }
 
     @Test func el0DAIFAccessRanWithoutSCTLRUMA() throws {
