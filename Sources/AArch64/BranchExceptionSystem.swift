@@ -124,14 +124,17 @@ extension CPU {
                 default: return undefined()
                 }
             } else if crn == 4 && rt == 31 {  // MSR (immediate)
+                // Only SPSel, DAIFSet and DAIFClr exist here: PAN, UAO, DIT, SSBS, TCO... are not
+                // implemented (the ID registers say so), so their encodings are UNDEFINED.
+                let daifOp = op1 == 3 && (op2 == 6 || op2 == 7)
+                guard daifOp || (op1 == 0 && op2 == 5) else { return undefined() }
                 // From EL0 only DAIFSet/DAIFClr, and only with SCTLR_EL1.UMA; SPSel is EL1-only.
-                if currentEL == 0 && op1 != 3 { return undefined() }
+                if currentEL == 0 && !daifOp { return undefined() }
                 if currentEL == 0 && sctlrBit(9) == 0 { return systemAccessTrap(w) }
-                switch (op1, op2) {
-                case (0, 5): spsel = UInt64(crm & 1)  // SPSel
-                case (3, 6): daif |= UInt64(crm) << 6  // DAIFSet
-                case (3, 7): daif &= ~(UInt64(crm) << 6)  // DAIFClr
-                default: break  // other PSTATE fields (PAN, UAO, ...) not modelled: ignored
+                switch op2 {
+                case 5: spsel = UInt64(crm & 1)  // SPSel
+                case 6: daif |= UInt64(crm) << 6  // DAIFSet
+                default: daif &= ~(UInt64(crm) << 6)  // DAIFClr
                 }
             } else {
                 return undefined()

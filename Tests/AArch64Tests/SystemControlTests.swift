@@ -116,4 +116,17 @@ struct SystemControlTests {
             #expect(allowed.run() == (ti == 0 ? .waitForInterrupt : .waitForEvent), "\(insn) with nTW\(ti == 0 ? "I" : "E")")
         }
     }
+
+    /// MSR (immediate) to a PSTATE field this CPU does not have (PAN, UAO, DIT, SSBS, TCO: the ID
+    /// registers say so) or to no field at all used to run as a NOP; it is UNDEFINED.
+    @Test func unallocatedPSTATEFieldWritesWereIgnoredInsteadOfUndefined() throws {
+        for word in ["0xd500419f", "0xd50146ff", "0xd503403f"] {  // MSR PAN, #1; op1 1 op2 7; MSR DIT, #0
+            let m = try TestMachine(Self.program(setup: ".inst \(word)\n mov x3, #1", el0: ""))
+            #expect(m.run() == .hypervisorCall(imm: 1), "\(word)")
+            #expect(esr(m) >> 26 == 0 && m.cpu.x(3) == 0, "\(word) is UNDEFINED")
+        }
+        let ok = try TestMachine(Self.program(setup: "msr spsel, #0\n msr daifclr, #2\n msr daifset, #2\n mov x3, #1", el0: ""))
+        #expect(ok.run() == .instructionLimit)
+        #expect(ok.cpu.x(3) == 1)
+    }
 }

@@ -747,6 +747,11 @@ struct UnicornEncodingLockstepTests {
         if w & 0x7FFF_0000 == 0x5AC1_0000 { return "PAC*/AUT*/XPAC* (pointer authentication)" }
         if w & 0x7FE0_FC00 == 0x1AC0_3000 { return "PACGA (pointer authentication)" }
         if w & 0xFFE0_7C10 == 0xBA00_0400 { return "RMIF (FEAT_FlagM)" }
+        if w & 0xFFFF_F0FF == 0xD500_409F { return "MSR PAN, #imm (FEAT_PAN)" }
+        if w & 0xFFFF_F0FF == 0xD500_407F { return "MSR UAO, #imm (FEAT_UAO)" }
+        if w == 0xD500_401F { return "CFINV (FEAT_FlagM)" }
+        if w == 0xD500_403F || w == 0xD500_405F { return "XAFLAG/AXFLAG (FEAT_FlagM2)" }
+        if w == 0xD503_30FF { return "SB (FEAT_SB)" }
         if w & 0xFFFF_BC1F == 0x3A00_080D { return "SETF8/SETF16 (FEAT_FlagM)" }
         return nil
     }
@@ -821,6 +826,37 @@ struct UnicornEncodingLockstepTests {
             }
         }
         print("lockstep branch encodings: \(count) programs, UNDEFINED on both \(lockstep.coverage.undefined); known differences \(knownCounts); \(failures.count) differ")
+        for f in failures.prefix(100) { print("ENC " + f) }
+        #expect(failures.isEmpty)
+    }
+
+    /// Random words of the op0 = 00 system space (hints, barriers, CLREX, MSR to PSTATE fields,
+    /// unallocated neighbours) at EL1: same verdict and state. WFI/WFE are left out (ours
+    /// leaves to the machine).
+    @Test func randomHintBarrierPSTATEEncodingsMatchUnicorn() throws {
+        let env = ProcessInfo.processInfo.environment
+        let count = Int(env["LOCKSTEP_ENCODINGS"] ?? "") ?? 2_000
+        let seed = env["LOCKSTEP_SEED"].flatMap { UInt64($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } ?? 0x4B_2026
+        let lockstep = try #require(Lockstep())
+        var failures: [String] = []
+        var knownCounts: [String: Int] = [:]
+        for p in 0..<count {
+            var rng = StreamGenerator(seed: seed ^ (UInt64(p) &* 0x9E37_79B9_7F4A_7C15))
+            var w: UInt32
+            repeat {
+                let r = UInt32(truncatingIfNeeded: rng.next())
+                // CRn 2 (hints), 3 (barriers), 4 (PSTATE) mostly; Rt 31 mostly
+                let crn: UInt32 = [2, 3, 4, 2, 3, 4, r >> 28][Int(rng.next() % 7)]
+                let rt: UInt32 = rng.next() % 8 == 0 ? r & 31 : 31
+                w = 0xD500_0000 | ((r >> 16) & 7) << 16 | crn << 12 | ((r >> 8) & 0xF) << 8 | ((r >> 5) & 7) << 5 | rt
+            } while w == 0xD503_207F || w == 0xD503_205F
+            let (n, failure) = lockstep.run(LockstepProgram(words: [0xD503_3F5F, w], end: 2), rng: &rng, faultsEnd: true)
+            if let failure {
+                if let known = Self.knownDifference(w) { knownCounts[known, default: 0] += 1; continue }
+                failures.append("program \(p) step \(n): \(failure)")
+            }
+        }
+        print("lockstep hint/barrier/PSTATE encodings: \(count) programs, UNDEFINED on both \(lockstep.coverage.undefined); known differences \(knownCounts); \(failures.count) differ")
         for f in failures.prefix(100) { print("ENC " + f) }
         #expect(failures.isEmpty)
     }
