@@ -71,6 +71,9 @@ extension CPU {
         case SysReg.cntvctEL0, SysReg.cntpctEL0: return cycles / CPU.cyclesPerCounterTick
         default:
             if SysReg.storage.contains(key) { return sysregs[key] ?? 0 }
+            // The rest of the ID register space (op0 3, op1 0, CRn 0, CRm 1–7: the AArch32 ID
+            // registers of a CPU without AArch32, and reserved encodings) reads as zero.
+            if key >> 7 == 0x180 && (1...7).contains((key >> 3) & 0xF) { return 0 }
             return nil
         }
     }

@@ -129,4 +129,23 @@ struct SystemControlTests {
         #expect(ok.run() == .instructionLimit)
         #expect(ok.cpu.x(3) == 1)
     }
+
+    /// MRS of the ID register space beyond the registers this CPU names (ID_AA64ISAR2_EL1,
+    /// ID_AA64ZFR0_EL1, the AArch32 ID registers...) was UNDEFINED; it reads as zero, as Linux's
+    /// unconditional feature probing expects. Writes stay UNDEFINED.
+    @Test func reservedIDRegistersWereUndefinedInsteadOfReadingZero() throws {
+        let m = try TestMachine("""
+                mov x1, #1
+                mov x2, #1
+                mrs x1, s3_0_c0_c6_2
+                mrs x2, s3_0_c0_c4_4
+                mrs x3, s3_0_c0_c1_0
+                hvc #0
+            """)
+        #expect(m.run() == .hypervisorCall(imm: 0))
+        #expect(m.cpu.x(1) == 0 && m.cpu.x(2) == 0 && m.cpu.x(3) == 0)
+        let w = try TestMachine(Self.program(setup: "msr s3_0_c0_c6_2, x1", el0: ""))
+        #expect(w.run() == .hypervisorCall(imm: 1))
+        #expect(esr(w) >> 26 == 0)
+    }
 }

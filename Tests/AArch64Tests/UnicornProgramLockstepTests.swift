@@ -935,4 +935,24 @@ struct UnicornSystemInstructionTests {
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
+
+    /// MRS of every encoding of the ID register space (op0 3, op1 0, CRn 0, CRm 0–7) at EL1:
+    /// both must read it (values may differ: the CPUs differ) or both trap. The reserved
+    /// encodings of CRm 1–7 read as zero in the architecture (software such as Linux reads
+    /// them unconditionally).
+    @Test func idRegisterSpaceReadsMatchUnicorn() throws {
+        let lockstep = try #require(Lockstep())
+        var rng = StreamGenerator(seed: 0x1D_2026)
+        var failures: [String] = []
+        for crm in UInt32(0)...7 {
+            for op2 in UInt32(0)...7 {
+                let w = 0xD538_0000 | crm << 8 | op2 << 5 | 1  // MRS x1, S3_0_C0_C<crm>_<op2>
+                let (_, failure) = lockstep.run(LockstepProgram(words: [w], end: 1), rng: &rng, faultsEnd: true)
+                if let failure, !failure.contains(": x1: ours") {
+                    failures.append("S3_0_C0_C\(crm)_\(op2): \(failure)")
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
 }
