@@ -201,8 +201,8 @@ extension CPU {
         case SysReg.cntfrqEL0: return kctl & 3 != 0
         case SysReg.cntpctEL0: return kctl & 1 != 0
         case SysReg.cntvctEL0: return kctl & 2 != 0
-        case SysReg.cntpCtlEL0, SysReg.cntpCvalEL0: return kctl & (1 << 9) != 0
-        case SysReg.cntvCtlEL0, SysReg.cntvCvalEL0: return kctl & (1 << 8) != 0
+        case SysReg.cntpCtlEL0, SysReg.cntpCvalEL0, SysReg.cntpTvalEL0: return kctl & (1 << 9) != 0
+        case SysReg.cntvCtlEL0, SysReg.cntvCvalEL0, SysReg.cntvTvalEL0: return kctl & (1 << 8) != 0
         default: return true
         }
     }

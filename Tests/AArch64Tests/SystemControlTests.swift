@@ -148,4 +148,36 @@ struct SystemControlTests {
         #expect(w.run() == .hypervisorCall(imm: 1))
         #expect(esr(w) >> 26 == 0)
     }
+
+    /// CLIDR/CCSIDR/CSSELR/AIDR/ISR_EL1, CNTP/CNTV_TVAL_EL0 and OSLSR_EL1 exist on every ARMv8.0
+    /// CPU and were UNDEFINED here.
+    @Test func mandatoryEL1RegistersWereUndefined() throws {
+        let m = try TestMachine("""
+                mov x0, #2
+                msr csselr_el1, x0
+                mrs x1, csselr_el1
+                mrs x2, clidr_el1
+                mrs x3, ccsidr_el1
+                mrs x4, aidr_el1
+                mrs x5, isr_el1
+                mov x0, #1
+                msr oslar_el1, x0
+                mrs x6, oslsr_el1
+                mov x0, #1000
+                msr cntv_tval_el0, x0
+                mrs x7, cntv_tval_el0
+                mrs x8, cntv_cval_el0
+                mrs x9, cntvct_el0
+                movn x0, #0
+                msr cntp_tval_el0, x0
+                mrs x10, cntp_tval_el0
+                hvc #0
+            """)
+        #expect(m.run() == .hypervisorCall(imm: 0))
+        #expect(m.cpu.x(1) == 2 && m.cpu.x(2) == 0 && m.cpu.x(3) == 0 && m.cpu.x(4) == 0 && m.cpu.x(5) == 0)
+        #expect(m.cpu.x(6) == 0xA, "OSLM 0b10, OSLK set by OSLAR_EL1")
+        #expect(m.cpu.x(7) <= 1000 && m.cpu.x(7) > 900, "TVAL counts down from what was written")
+        #expect(m.cpu.x(8) > m.cpu.x(9) && m.cpu.x(8) - m.cpu.x(9) <= 1000, "CVAL = count + TVAL")
+        #expect(m.cpu.x(10) >= 0xFFFF_FF00 && m.cpu.x(10) <= 0xFFFF_FFFF, "TVAL -1 (or a tick later): a signed 32-bit field, read zero-extended")
+    }
 }

@@ -955,4 +955,29 @@ struct UnicornSystemInstructionTests {
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
+
+    /// MRS/MSR of the EL1 and EL0 registers every ARMv8.0-A CPU has (cache ID and selection,
+    /// ISR, the timer TVALs, the OS lock status, ACTLR, AIDR) at EL1: same verdict on both
+    /// (values may differ: cache geometry, counters).
+    @Test func mandatorySystemRegistersMatchUnicorn() throws {
+        let regs: [(String, UInt32, UInt32, UInt32, UInt32, UInt32, Bool)] = [  // name, op0, op1, CRn, CRm, op2, writable
+            ("CCSIDR_EL1", 3, 1, 0, 0, 0, false), ("CLIDR_EL1", 3, 1, 0, 0, 1, false), ("AIDR_EL1", 3, 1, 0, 0, 7, false),
+            ("CSSELR_EL1", 3, 2, 0, 0, 0, true), ("ISR_EL1", 3, 0, 12, 1, 0, false), ("ACTLR_EL1", 3, 0, 1, 0, 1, true),
+            ("CNTP_TVAL_EL0", 3, 3, 14, 2, 0, true), ("CNTV_TVAL_EL0", 3, 3, 14, 3, 0, true),
+            ("OSLSR_EL1", 2, 0, 1, 1, 4, false), ("REVIDR_EL1", 3, 0, 0, 0, 6, false),
+        ]
+        let lockstep = try #require(Lockstep())
+        var rng = StreamGenerator(seed: 0xAA_2026)
+        var failures: [String] = []
+        for (name, op0, op1, crn, crm, op2, writable) in regs {
+            let field = (op0 & 1) << 19 | op1 << 16 | crn << 12 | crm << 8 | op2 << 5
+            var tries = [(0xD530_0000 | field | 1, "MRS")]
+            if writable { tries.append((0xD510_0000 | field | 31, "MSR xzr")) }
+            for (w, what) in tries {
+                let (_, failure) = lockstep.run(LockstepProgram(words: [w], end: 1), rng: &rng, faultsEnd: true)
+                if let failure, !failure.contains(": x1: ours") { failures.append("\(what) \(name): \(failure)") }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
 }
