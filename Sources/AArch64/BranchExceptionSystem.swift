@@ -103,12 +103,14 @@ extension CPU {
         if op0 == 0 && l == 0 {
             if crn == 2 && rt == 31 && op1 == 3 {  // hints
                 switch crm << 3 | op2 {
-                case 2:  // WFE
+                case 2:  // WFE (at EL0 trapped to EL1 unless SCTLR_EL1.nTWE)
+                    if currentEL == 0 && sctlrBit(18) == 0 { return waitTrap(wfe: true) }
                     pc &+= 4
                     instructionsRetired &+= 1
                     pendingExit = .waitForEvent
                     return false
-                case 3:  // WFI
+                case 3:  // WFI (at EL0 trapped to EL1 unless SCTLR_EL1.nTWI)
+                    if currentEL == 0 && sctlrBit(16) == 0 { return waitTrap(wfe: false) }
                     pc &+= 4
                     instructionsRetired &+= 1
                     pendingExit = .waitForInterrupt
@@ -122,15 +124,17 @@ extension CPU {
                 default: return undefined()
                 }
             } else if crn == 4 && rt == 31 {  // MSR (immediate)
+                // Only SPSel, DAIFSet and DAIFClr exist here: PAN, UAO, DIT, SSBS, TCO... are not
+                // implemented (the ID registers say so), so their encodings are UNDEFINED.
+                let daifOp = op1 == 3 && (op2 == 6 || op2 == 7)
+                guard daifOp || (op1 == 0 && op2 == 5) else { return undefined() }
                 // From EL0 only DAIFSet/DAIFClr, and only with SCTLR_EL1.UMA; SPSel is EL1-only.
-                if currentEL == 0 && (op1 != 3 || (sysregs[SysReg.sctlrEL1] ?? 0) & (1 << 9) == 0) {
-                    return undefined()
-                }
-                switch (op1, op2) {
-                case (0, 5): spsel = UInt64(crm & 1)  // SPSel
-                case (3, 6): daif |= UInt64(crm) << 6  // DAIFSet
-                case (3, 7): daif &= ~(UInt64(crm) << 6)  // DAIFClr
-                default: break  // other PSTATE fields (PAN, UAO, ...) not modelled: ignored
+                if currentEL == 0 && !daifOp { return undefined() }
+                if currentEL == 0 && sctlrBit(9) == 0 { return systemAccessTrap(w) }
+                switch op2 {
+                case 5: spsel = UInt64(crm & 1)  // SPSel
+                case 6: daif |= UInt64(crm) << 6  // DAIFSet
+                default: daif &= ~(UInt64(crm) << 6)  // DAIFClr
                 }
             } else {
                 return undefined()
@@ -139,7 +143,16 @@ extension CPU {
             return true
         }
         if op0 == 1 {  // SYS/SYSL: DC/IC/AT/TLBI. Caches and stage-1 TLBs are not modelled.
-            if l == 1 || currentEL == 0 { return undefined() }
+            if l == 1 { return undefined() }
+            let zva = op1 == 3 && crn == 7 && crm == 4 && op2 == 1
+            if currentEL == 0 {
+                // EL0 may use DC ZVA (SCTLR_EL1.DZE) and DC CVAC/CVAU/CVAP/CVADP/CIVAC, IC IVAU
+                // (SCTLR_EL1.UCI); disabled they trap (EC 0x18), everything else is UNDEFINED.
+                let byVA = op1 == 3 && crn == 7 && op2 == 1 && [5, 10, 11, 12, 13, 14].contains(crm)
+                guard zva || byVA else { return undefined() }
+                if sctlrBit(zva ? 14 : 26) == 0 { return systemAccessTrap(w) }
+            }
+            if zva && !dataCacheZero(xr(rt)) { return false }
             pc &+= 4
             return true
         }
@@ -147,6 +160,7 @@ extension CPU {
             let key = (w >> 5) & 0xFFFF
             // EL0 may touch only NZCV, DAIF (with UMA), TPIDR_EL0/TPIDRRO_EL0 (read), counters.
             if currentEL == 0 && op1 != 3 { return undefined() }
+            if currentEL == 0 && !el0MayAccess(key) { return systemAccessTrap(w) }
             if l == 1 {
                 guard let v = readSysReg(key) else { return undefined() }
                 setXR(rt, v)
@@ -158,5 +172,53 @@ extension CPU {
             return true
         }
         return undefined()
+    }
+
+    /// SCTLR_EL1.DZE: EL0 may use DC ZVA (else it traps; DCZID_EL0.DZP reads 1 there).
+    var dcZVAAllowedAtEL0: Bool { (sysregs[SysReg.sctlrEL1] ?? 0) & (1 << 14) != 0 }
+
+    /// DC ZVA: zeroes the aligned 64-byte block holding `va` (DCZID_EL0.BS = 4), one write
+    /// permission check for the block (it never crosses a page), ISV = 0 on a stage-2 abort.
+    func dataCacheZero(_ va: UInt64) -> Bool {
+        let block = va & ~63
+        guard let pa = translateData(block, size: 64, write: true, aligned: true, syndrome: .none) else { return false }
+        for i in 0..<8 {
+            guard writePhysical(pa &+ UInt64(i * 8), size: 8, value: 0, va: block &+ UInt64(i * 8)) else { return false }
+        }
+        cycles &+= costs.store &* 8
+        return true
+    }
+
+    @inline(__always) func sctlrBit(_ n: UInt64) -> UInt64 { ((sysregs[SysReg.sctlrEL1] ?? 0) >> n) & 1 }
+
+    /// The EL0 accesses SCTLR_EL1 and CNTKCTL_EL1 control: DAIF (UMA), CTR_EL0 (UCT), the
+    /// counters and CNTFRQ (EL0PCTEN/EL0VCTEN), the timers (EL0PTEN/EL0VTEN).
+    func el0MayAccess(_ key: UInt32) -> Bool {
+        let kctl = sysregs[SysReg.cntkctlEL1] ?? 0
+        switch key {
+        case SysReg.daif: return sctlrBit(9) == 1
+        case SysReg.ctrEL0: return sctlrBit(15) == 1
+        case SysReg.cntfrqEL0: return kctl & 3 != 0
+        case SysReg.cntpctEL0: return kctl & 1 != 0
+        case SysReg.cntvctEL0: return kctl & 2 != 0
+        case SysReg.cntpCtlEL0, SysReg.cntpCvalEL0, SysReg.cntpTvalEL0: return kctl & (1 << 9) != 0
+        case SysReg.cntvCtlEL0, SysReg.cntvCvalEL0, SysReg.cntvTvalEL0: return kctl & (1 << 8) != 0
+        default: return true
+        }
+    }
+
+    /// A trapped MSR/MRS/MSR-immediate (EC 0x18): ISS = Op0, Op2, Op1, CRn, Rt, CRm, direction.
+    func systemAccessTrap(_ w: UInt32) -> Bool {
+        let op0 = (w >> 19) & 3, op1 = (w >> 16) & 7, crn = (w >> 12) & 0xF, crm = (w >> 8) & 0xF
+        let op2 = (w >> 5) & 7, rt = w & 31, read = (w >> 21) & 1
+        takeExceptionToEL1(.msrTrap, iss: op0 << 20 | op2 << 17 | op1 << 14 | crn << 10 | rt << 5 | crm << 1 | read)
+        return false
+    }
+
+    /// WFI/WFE trapped from EL0 (EC 0x01): CV = 1, COND = 0xE, TI = 0 (WFI) or 1 (WFE); ELR is
+    /// the instruction itself.
+    func waitTrap(wfe: Bool) -> Bool {
+        takeExceptionToEL1(.wfxTrap, iss: 1 << 24 | 0xE << 20 | (wfe ? 1 : 0))
+        return false
     }
 }

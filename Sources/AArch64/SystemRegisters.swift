@@ -24,12 +24,16 @@ enum SysReg {
     static let cntpCtlEL0 = key(3, 3, 14, 2, 1), cntpCvalEL0 = key(3, 3, 14, 2, 2)
     static let cntvCtlEL0 = key(3, 3, 14, 3, 1), cntvCvalEL0 = key(3, 3, 14, 3, 2)
     static let mdscrEL1 = key(2, 0, 0, 2, 2), oslarEL1 = key(2, 0, 1, 0, 4), osdlrEL1 = key(2, 0, 1, 3, 4)
+    static let oslsrEL1 = key(2, 0, 1, 1, 4)
+    static let ccsidrEL1 = key(3, 1, 0, 0, 0), clidrEL1 = key(3, 1, 0, 0, 1), aidrEL1 = key(3, 1, 0, 0, 7)
+    static let csselrEL1 = key(3, 2, 0, 0, 0), isrEL1 = key(3, 0, 12, 1, 0)
+    static let cntpTvalEL0 = key(3, 3, 14, 2, 0), cntvTvalEL0 = key(3, 3, 14, 3, 0)
 
     /// Plain read/write registers: stored, no side effects in this model.
     static let storage: Set<UInt32> = [
         sctlrEL1, actlrEL1, cpacrEL1, ttbr0EL1, ttbr1EL1, tcrEL1, spsrEL1, elrEL1, afsr0EL1, afsr1EL1, esrEL1,
         farEL1, parEL1, mairEL1, amairEL1, vbarEL1, contextidrEL1, tpidrEL1, cntkctlEL1, tpidrEL0, tpidrroEL0,
-        cntpCtlEL0, cntpCvalEL0, cntvCtlEL0, cntvCvalEL0, mdscrEL1, oslarEL1, osdlrEL1,
+        cntpCtlEL0, cntpCvalEL0, cntvCtlEL0, cntvCvalEL0, mdscrEL1, oslarEL1, osdlrEL1, csselrEL1,
     ]
 
     /// Names for `CPU.readSystemRegister`.
@@ -65,11 +69,24 @@ extension CPU {
         case SysReg.spSel: return spsel
         case SysReg.spEL0: return spEL0
         case SysReg.ctrEL0: return 0x8444_C004
-        case SysReg.dczidEL0: return 0x10  // DC ZVA prohibited
+        // BS = 4 (64-byte blocks); DZP = 1 only where DC ZVA would trap (EL0 without SCTLR_EL1.DZE).
+        case SysReg.dczidEL0: return 0x4 | (currentEL == 0 && !dcZVAAllowedAtEL0 ? 0x10 : 0)
         case SysReg.cntfrqEL0: return CPU.counterFrequency
         case SysReg.cntvctEL0, SysReg.cntpctEL0: return cycles / CPU.cyclesPerCounterTick
+        // No caches described (CLIDR_EL1 0: nothing to maintain to PoU/PoC), so the selected
+        // cache's CCSIDR_EL1 is 0; no IMPLEMENTATION DEFINED AIDR bits; no interrupt pending.
+        case SysReg.clidrEL1, SysReg.ccsidrEL1, SysReg.aidrEL1, SysReg.isrEL1: return 0
+        // TVAL = CVAL - count, as a signed 32-bit value.
+        case SysReg.cntpTvalEL0, SysReg.cntvTvalEL0:
+            let cval = sysregs[key == SysReg.cntpTvalEL0 ? SysReg.cntpCvalEL0 : SysReg.cntvCvalEL0] ?? 0
+            return UInt64(UInt32(truncatingIfNeeded: cval &- cycles / CPU.cyclesPerCounterTick))
+        // OSLM = 0b10 (OS lock implemented), OSLK = the last OSLAR_EL1.OSLK written.
+        case SysReg.oslsrEL1: return 0x8 | ((sysregs[SysReg.oslarEL1] ?? 0) & 1) << 1
         default:
             if SysReg.storage.contains(key) { return sysregs[key] ?? 0 }
+            // The rest of the ID register space (op0 3, op1 0, CRn 0, CRm 1–7: the AArch32 ID
+            // registers of a CPU without AArch32, and reserved encodings) reads as zero.
+            if key >> 7 == 0x180 && (1...7).contains((key >> 3) & 0xF) { return 0 }
             return nil
         }
     }
@@ -84,6 +101,10 @@ extension CPU {
         case SysReg.spEL0:
             if currentEL == 0 || spsel == 0 { return false }  // SP_EL0 access while it is the SP: UNDEFINED
             spEL0 = value
+        case SysReg.cntpTvalEL0, SysReg.cntvTvalEL0:  // CVAL = count + SignExtend(TVAL[31:0])
+            let count = cycles / CPU.cyclesPerCounterTick
+            sysregs[key == SysReg.cntpTvalEL0 ? SysReg.cntpCvalEL0 : SysReg.cntvCvalEL0] =
+                count &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: value)))
         default:
             guard SysReg.storage.contains(key) else { return false }
             sysregs[key] = value

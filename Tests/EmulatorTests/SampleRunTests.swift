@@ -178,6 +178,23 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(try qemuOutput("selftest", cpus: 1) == ours)
     }
 
+    /// The bench loop (bitwise CRC-32: byte loads, shifts, masks, branches) prints QEMU's checksum.
+    /// bench-short.elf is bench.elf's code with 20 rounds instead of 16,000, so a debug build
+    /// runs it in about a second; `SAMPLES_FULL_BENCH=1` also compares the full bench.elf (3·10^9
+    /// instructions: minutes in a debug build; `make bench` compares it with the release build).
+    @Test(.enabled(if: SamplePaths.has("bench-short") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"))
+    func benchMatchesQEMU() throws {
+        let (ours, r) = try runSample("bench-short")
+        #expect(r.exitStatus == 0, "\(r.reason)")
+        #expect(ours.hasPrefix("crc 0x"))
+        #expect(try qemuOutput("bench-short", cpus: 1) == ours)
+        if ProcessInfo.processInfo.environment["SAMPLES_FULL_BENCH"] == "1" {
+            let (full, r) = try runSample("bench")
+            #expect(r.exitStatus == 0, "\(r.reason)")
+            #expect(try qemuOutput("bench", cpus: 1, deadline: 120) == full)
+        }
+    }
+
     /// touch-all and fault-cost run unchanged on QEMU: same pages touched, and the fault-cost
     /// report has the same shape (QEMU's figures are its own timing, not ours).
     @Test(.enabled(if: SamplePaths.has("touch-all") && SamplePaths.has("fault-cost") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"))
@@ -189,7 +206,9 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(q.contains("\nfault cost: "))
     }
 
-    func qemuOutput(_ sample: String, cpus: Int) throws -> String {
+    /// QEMU's UART output for a sample; a guest still running after `deadline` seconds gets
+    /// SIGTERM, then SIGKILL two seconds later.
+    func qemuOutput(_ sample: String, cpus: Int, deadline seconds: Double = 30) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: SamplePaths.qemu!)
         p.arguments = ["-M", "virt", "-cpu", "max", "-m", "256M", "-smp", "\(cpus)", "-nographic", "-monitor", "none", "-serial", "stdio", "-kernel", SamplePaths.sample(sample)]
@@ -197,7 +216,7 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         p.standardOutput = pipe
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(seconds)
         while p.isRunning && Date() < deadline { usleep(10_000) }
         if p.isRunning {  // a guest that never powers off: SIGTERM, then SIGKILL if QEMU is stuck
             p.terminate()
