@@ -50,13 +50,13 @@ struct Run: ParsableCommand {
     @Option(help: "Write the spec's lock log to FILE ('-' for stderr): one event per line in cycle order, '[cycle] cpuN LOCK TEVENT n (...)' for WAIT_LOCK (with ticket and wait), OPULL, the push of the shared object, REL_LOCK (Documentation/Trace.md). Example: --lock-log locks.txt")
     var lockLog: String?
 
-    @Option(help: "Write the run as a timeline in Chrome Trace Event Format JSON to FILE, for the Perfetto UI or chrome://tracing: a track per CPU (guest time, EL2 handlers by name) and per SMMU (DMA transactions). Example: --trace-perfetto run.json")
+    @Option(help: "Write the run as a timeline in Chrome Trace Event Format JSON to FILE, for the Perfetto UI or chrome://tracing: a track per CPU (guest time, EL2 handlers by name, the lock waits inside them) and per SMMU (DMA transactions). Example: --trace-perfetto run.json")
     var tracePerfetto: String?
 
     @Option(help: "YAML file overriding cycle costs (sections cpu and el2; see Documentation/CostModel.md). Example: --cost-model costs.yaml")
     var costModel: String?
 
-    @Flag(help: "Print per-CPU cycles, instructions, IPC and exception counts on stderr at the end.")
+    @Flag(help: "Print on stderr at the end: per-CPU cycles, instructions, IPC, exception counts and lock waits; EL2 calls and cycles per handler; the host NPT pool's use; each lock's contention; each SMMU's translations, IOTLB hits, walks and faults.")
     var stats = false
 
     @Flag(help: "Count which spec branches of the seed functions and the primitives below them were taken, at each level, and print the table and the never-reached branches on stderr.")
