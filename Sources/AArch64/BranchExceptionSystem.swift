@@ -160,7 +160,8 @@ extension CPU {
             let key = (w >> 5) & 0xFFFF
             // EL0 may touch only NZCV, DAIF (with UMA), TPIDR_EL0/TPIDRRO_EL0 (read), counters.
             if currentEL == 0 && op1 != 3 { return undefined() }
-            if currentEL == 0 && !el0MayAccess(key) { return systemAccessTrap(w) }
+            // MSR to the read-only MDCCSR_EL0 is UNDEFINED before any trap (writeSysReg refuses it).
+            if currentEL == 0 && !el0MayAccess(key) && !(l == 0 && key == SysReg.mdccsrEL0) { return systemAccessTrap(w) }
             if l == 1 {
                 guard let v = readSysReg(key) else { return undefined() }
                 setXR(rt, v)

@@ -169,5 +169,11 @@ struct DebugRegisterTests {
         #expect(trapped.run() == .hypervisorCall(imm: 2))
         #expect((trapped.cpu.readSystemRegister("ESR_EL1") ?? 0) >> 26 == 0x18)
         #expect(trapped.cpu.x(1) == 0x55)
+        // A write is UNDEFINED (EC 0x00) whether or not TDCC is set: the register is read-only.
+        for setup in ["", "mov x0, #(1 << 12)\n msr mdscr_el1, x0"] {
+            let write = try TestMachine(SystemControlTests.program(setup: setup, el0: "msr \(Self.reg(0, 1, 0, op1: 3)), x1"))
+            #expect(write.run() == .hypervisorCall(imm: 2))
+            #expect((write.cpu.readSystemRegister("ESR_EL1") ?? 0) >> 26 == 0x00)
+        }
     }
 }
