@@ -160,7 +160,8 @@ extension CPU {
             let key = (w >> 5) & 0xFFFF
             // EL0 may touch only NZCV, DAIF (with UMA), TPIDR_EL0/TPIDRRO_EL0 (read), counters.
             if currentEL == 0 && op1 != 3 { return undefined() }
-            if currentEL == 0 && !el0MayAccess(key) { return systemAccessTrap(w) }
+            // MSR to the read-only MDCCSR_EL0 is UNDEFINED before any trap (writeSysReg refuses it).
+            if currentEL == 0 && !el0MayAccess(key) && !(l == 0 && key == SysReg.mdccsrEL0) { return systemAccessTrap(w) }
             if l == 1 {
                 guard let v = readSysReg(key) else { return undefined() }
                 setXR(rt, v)
@@ -192,7 +193,8 @@ extension CPU {
     @inline(__always) func sctlrBit(_ n: UInt64) -> UInt64 { ((sysregs[SysReg.sctlrEL1] ?? 0) >> n) & 1 }
 
     /// The EL0 accesses SCTLR_EL1 and CNTKCTL_EL1 control: DAIF (UMA), CTR_EL0 (UCT), the
-    /// counters and CNTFRQ (EL0PCTEN/EL0VCTEN), the timers (EL0PTEN/EL0VTEN).
+    /// counters and CNTFRQ (EL0PCTEN/EL0VCTEN), the timers (EL0PTEN/EL0VTEN); MDSCR_EL1.TDCC
+    /// the DCC status register MDCCSR_EL0.
     func el0MayAccess(_ key: UInt32) -> Bool {
         let kctl = sysregs[SysReg.cntkctlEL1] ?? 0
         switch key {
@@ -203,6 +205,7 @@ extension CPU {
         case SysReg.cntvctEL0: return kctl & 2 != 0
         case SysReg.cntpCtlEL0, SysReg.cntpCvalEL0, SysReg.cntpTvalEL0: return kctl & (1 << 9) != 0
         case SysReg.cntvCtlEL0, SysReg.cntvCvalEL0, SysReg.cntvTvalEL0: return kctl & (1 << 8) != 0
+        case SysReg.mdccsrEL0: return (sysregs[SysReg.mdscrEL1] ?? 0) & (1 << 12) == 0  // MDSCR_EL1.TDCC
         default: return true
         }
     }

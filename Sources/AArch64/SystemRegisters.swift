@@ -29,6 +29,41 @@ enum SysReg {
     static let csselrEL1 = key(3, 2, 0, 0, 0), isrEL1 = key(3, 0, 12, 1, 0)
     static let cntpTvalEL0 = key(3, 3, 14, 2, 0), cntvTvalEL0 = key(3, 3, 14, 3, 0)
 
+    // Self-hosted debug (ARMv8.0 Debug, ID_AA64DFR0_EL1.DebugVer = 0b0110). Storage only:
+    // breakpoints, watchpoints, the DCC and MDSCR_EL1.MDE/KDE/SS never generate debug events.
+    static let breakpointCount: UInt32 = 6, watchpointCount: UInt32 = 4, contextBreakpointCount: UInt32 = 2
+    static let claimTagMask: UInt64 = 0xFF  // eight claim tags
+    @inline(__always) static func dbgbvr(_ n: UInt32) -> UInt32 { key(2, 0, 0, n, 4) }
+    @inline(__always) static func dbgbcr(_ n: UInt32) -> UInt32 { key(2, 0, 0, n, 5) }
+    @inline(__always) static func dbgwvr(_ n: UInt32) -> UInt32 { key(2, 0, 0, n, 6) }
+    @inline(__always) static func dbgwcr(_ n: UInt32) -> UInt32 { key(2, 0, 0, n, 7) }
+    static let osdtrrxEL1 = key(2, 0, 0, 0, 2), mdccintEL1 = key(2, 0, 0, 2, 0), osdtrtxEL1 = key(2, 0, 0, 3, 2)
+    static let oseccrEL1 = key(2, 0, 0, 6, 2), mdrarEL1 = key(2, 0, 1, 0, 0), dbgprcrEL1 = key(2, 0, 1, 4, 4)
+    static let dbgclaimsetEL1 = key(2, 0, 7, 8, 6), dbgclaimclrEL1 = key(2, 0, 7, 9, 6)
+    static let dbgauthstatusEL1 = key(2, 0, 7, 14, 6), mdccsrEL0 = key(2, 3, 0, 1, 0)
+
+    /// ID_AA64DFR0_EL1: DebugVer 0b0110 (ARMv8.0 debug), TraceVer 0 (no trace unit), PMUVer 0
+    /// (no Performance Monitors: the PMU registers are UNDEFINED), BRPs 5 (6 breakpoints),
+    /// WRPs 3 (4 watchpoints), CTX_CMPs 1 (2 context-aware: breakpoints 4 and 5), PMSVer 0,
+    /// DoubleLock 0 (OS Double Lock implemented, as in ARMv8.0: OSDLR_EL1), the rest 0.
+    static let idAA64DFR0Value: UInt64 = 0x1 << 28 | 0x3 << 20 | 0x5 << 12 | 0x6
+
+    /// The read/write debug registers and the bits of each that are not RES0 (DDI 0487):
+    /// DBGBVR/DBGWVR: bits 1:0 RES0 in every format (VA[48:2] and the RESS sign bits 63:49, or
+    /// a context ID in 31:0, are stored as written). DBGBCR: E 0, PMC 2:1, BAS 8:5, HMC 13,
+    /// SSC 15:14, LBN 19:16, BT 23:20. DBGWCR: E 0, PAC 2:1, LSC 4:3, BAS 12:5, HMC 13,
+    /// SSC 15:14, LBN 19:16, WT 20, MASK 28:24. MDCCINT_EL1: TX 29, RX 30. OSDTRRX/OSDTRTX_EL1:
+    /// the 32-bit DTR. OSECCR_EL1: EDECCR's ARMv8.0 fields (SE 3:0, NSE 7:4).
+    /// DBGPRCR_EL1: CORENPDRQ 0.
+    static let debugStorage: [UInt32: UInt64] = {
+        var d: [UInt32: UInt64] = [
+            mdccintEL1: 0x6000_0000, osdtrrxEL1: 0xFFFF_FFFF, osdtrtxEL1: 0xFFFF_FFFF, oseccrEL1: 0xFF, dbgprcrEL1: 0x1,
+        ]
+        for n in 0..<breakpointCount { d[dbgbvr(n)] = ~UInt64(3); d[dbgbcr(n)] = 0x00FF_E1E7 }
+        for n in 0..<watchpointCount { d[dbgwvr(n)] = ~UInt64(3); d[dbgwcr(n)] = 0x1F1F_FFFF }
+        return d
+    }()
+
     /// Plain read/write registers: stored, no side effects in this model.
     static let storage: Set<UInt32> = [
         sctlrEL1, actlrEL1, cpacrEL1, ttbr0EL1, ttbr1EL1, tcrEL1, spsrEL1, elrEL1, afsr0EL1, afsr1EL1, esrEL1,
@@ -59,7 +94,9 @@ extension CPU {
         case SysReg.revidrEL1: return 0
         case SysReg.idAA64PFR0: return 0x0000_0000_0000_0011  // EL0/EL1 AArch64; FP/AdvSIMD field 0
         case SysReg.idAA64ISAR0: return 0x0000_0000_0021_0000  // CRC32 (bits 19:16 = 1), atomics LSE (23:20 = 2)
-        case SysReg.idAA64PFR1, SysReg.idAA64DFR0, SysReg.idAA64DFR1, SysReg.idAA64ISAR1, SysReg.idAA64MMFR1,
+        case SysReg.idAA64DFR0: return SysReg.idAA64DFR0Value
+        // ID_AA64DFR1_EL1: no ARMv8.0 field; all zero.
+        case SysReg.idAA64PFR1, SysReg.idAA64DFR1, SysReg.idAA64ISAR1, SysReg.idAA64MMFR1,
             SysReg.idAA64MMFR2:
             return 0
         case SysReg.idAA64MMFR0: return 0x0000_0000_0000_0005  // 48-bit PA, 4 KiB granule
@@ -82,8 +119,19 @@ extension CPU {
             return UInt64(UInt32(truncatingIfNeeded: cval &- cycles / CPU.cyclesPerCounterTick))
         // OSLM = 0b10 (OS lock implemented), OSLK = the last OSLAR_EL1.OSLK written.
         case SysReg.oslsrEL1: return 0x8 | ((sysregs[SysReg.oslarEL1] ?? 0) & 1) << 1
+        // MDRAR_EL1: ROMADDRV 0b00, no memory-mapped debug ROM table (no external debug).
+        case SysReg.mdrarEL1: return 0
+        // DBGCLAIMSET_EL1 reads as one for each implemented claim tag (RAO); DBGCLAIMCLR_EL1
+        // reads the current tags.
+        case SysReg.dbgclaimsetEL1: return SysReg.claimTagMask
+        case SysReg.dbgclaimclrEL1: return sysregs[SysReg.dbgclaimclrEL1] ?? 0
+        // DBGAUTHSTATUS_EL1: Secure state not implemented (SID = SNID = 0b00, no EL3); Non-secure
+        // invasive and non-invasive debug implemented and enabled (NSID = NSNID = 0b11).
+        case SysReg.dbgauthstatusEL1: return 0x0F
+        // MDCCSR_EL0: TXfull = RXfull = 0 (no external debugger drains or fills the DCC).
+        case SysReg.mdccsrEL0: return 0
         default:
-            if SysReg.storage.contains(key) { return sysregs[key] ?? 0 }
+            if SysReg.storage.contains(key) || SysReg.debugStorage[key] != nil { return sysregs[key] ?? 0 }
             // The rest of the ID register space (op0 3, op1 0, CRn 0, CRm 1–7: the AArch32 ID
             // registers of a CPU without AArch32, and reserved encodings) reads as zero.
             if key >> 7 == 0x180 && (1...7).contains((key >> 3) & 0xF) { return 0 }
@@ -105,7 +153,14 @@ extension CPU {
             let count = cycles / CPU.cyclesPerCounterTick
             sysregs[key == SysReg.cntpTvalEL0 ? SysReg.cntpCvalEL0 : SysReg.cntvCvalEL0] =
                 count &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: value)))
+        // Claim tags: writing ones sets (SET) or clears (CLR) those tags; zeros and bits 63:8 do nothing.
+        case SysReg.dbgclaimsetEL1: sysregs[SysReg.dbgclaimclrEL1, default: 0] |= value & SysReg.claimTagMask
+        case SysReg.dbgclaimclrEL1: sysregs[SysReg.dbgclaimclrEL1, default: 0] &= ~(value & SysReg.claimTagMask)
         default:
+            if let writable = SysReg.debugStorage[key] {
+                sysregs[key] = value & writable
+                return true
+            }
             guard SysReg.storage.contains(key) else { return false }
             sysregs[key] = value
             if key == SysReg.sctlrEL1 { strictAlignment = value & 1 == 0 || value & 2 != 0 }
