@@ -72,7 +72,13 @@ extension CPU {
     /// ConditionHolds (ARM ARM): cond is bits 3:0.
     @inline(__always)
     func conditionHolds(_ cond: UInt32) -> Bool {
-        let n = nzcv >> 31 & 1 != 0, z = nzcv >> 30 & 1 != 0, c = nzcv >> 29 & 1 != 0, v = nzcv >> 28 & 1 != 0
+        CPU.conditionHolds(cond, n: nzcv >> 31 & 1 != 0, z: nzcv >> 30 & 1 != 0, c: nzcv >> 29 & 1 != 0, v: nzcv >> 28 & 1 != 0)
+    }
+
+    /// ConditionHolds (ARM ARM) over explicit flags: the one definition the interpreter and the
+    /// fast path's per-condition truth tables share.
+    @inline(__always)
+    static func conditionHolds(_ cond: UInt32, n: Bool, z: Bool, c: Bool, v: Bool) -> Bool {
         var r: Bool
         switch cond >> 1 {
         case 0: r = z

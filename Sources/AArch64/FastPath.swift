@@ -26,21 +26,8 @@ extension CPU {
     /// Truth table of condition `cond` over the 16 NZCV values: bit `nzcv` is set when it holds.
     static func conditionTable(_ cond: UInt32) -> UInt64 {
         var t: UInt64 = 0
-        for f in 0..<16 {
-            let n = f >> 3 & 1 == 1, z = f >> 2 & 1 == 1, c = f >> 1 & 1 == 1, v = f & 1 == 1
-            var r: Bool
-            switch cond >> 1 {
-            case 0: r = z
-            case 1: r = c
-            case 2: r = n
-            case 3: r = v
-            case 4: r = c && !z
-            case 5: r = n == v
-            case 6: r = n == v && !z
-            default: r = true
-            }
-            if cond & 1 == 1 && cond != 0xF { r = !r }
-            if r { t |= 1 << UInt64(f) }
+        for f in 0..<16 where CPU.conditionHolds(cond, n: f >> 3 & 1 == 1, z: f >> 2 & 1 == 1, c: f >> 1 & 1 == 1, v: f & 1 == 1) {
+            t |= 1 << UInt64(f)
         }
         return t
     }
