@@ -13,7 +13,9 @@ import Testing
 ///
 /// The traces depend on the images, which `make samples` builds with the machine's
 /// cross-compiler; Tests/Golden/images.txt records each image's fingerprint (its loaded bytes
-/// and symbols) so that a changed image is reported as such rather than as a trace difference.
+/// and symbols) so that a changed image is reported as such rather than as a trace difference,
+/// and the toolchain that built them: images from another toolchain are not compared (a note is
+/// printed), images from the same one must be the recorded ones.
 /// A trace longer than `maxLines` keeps its first `keptLines` lines and ends with one line giving
 /// the number of lines and an FNV-1a 64 digest of all of them (touch-all has 64,513).
 @Suite struct GoldenTraceTests {
@@ -30,6 +32,30 @@ import Testing
         for l in lines { f.add(l + "\n") }
         return lines.prefix(keptLines).map { $0 + "\n" }.joined()
             + "... \(lines.count) lines in all, FNV-1a 64 of all of them \(f.hex)\n"
+    }
+
+    /// The cross toolchain that built the samples (`make samples`: gcc and ld of
+    /// aarch64-linux-gnu-): the first line each prints for `--version`, joined; "unknown" if absent.
+    static let toolchain: String = {
+        func firstLine(_ tool: String) -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["aarch64-linux-gnu-" + tool, "--version"]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = FileHandle.nullDevice
+            guard (try? p.run()) != nil else { return "unknown" }
+            let out = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return String(decoding: out, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? "unknown"
+        }
+        return firstLine("gcc") + " / " + firstLine("ld")
+    }()
+
+    /// The toolchain the goldens were recorded with (the manifest's `# toolchain:` line).
+    static func recordedToolchain() -> String? {
+        guard let text = try? String(contentsOf: manifest, encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").first { $0.hasPrefix("# toolchain: ") }.map { String($0.dropFirst("# toolchain: ".count)) }
     }
 
     /// The recorded fingerprints, by run name.
@@ -67,6 +93,12 @@ import Testing
         let regenerate = "regenerate with SMMU_EMU_UPDATE_GOLDEN=1 swift test --filter GoldenTraceTests and review the diff"
         let recorded = GoldenTraceTests.recordedFingerprints()[run]
         guard recorded == trace.imageFingerprint else {
+            // Another cross toolchain lays the images out differently, and the traces name
+            // addresses: the goldens hold for the toolchain that recorded them, not for another.
+            if let t = GoldenTraceTests.recordedToolchain(), t != GoldenTraceTests.toolchain {
+                print("GoldenTraceTests: \(run) not compared: the samples were built by \(GoldenTraceTests.toolchain), the goldens recorded with \(t); \(regenerate)")
+                return
+            }
             Issue.record("\(run): the image is not the one the golden traces were recorded from (fingerprint \(recorded ?? "none"), now \(trace.imageFingerprint)): was the sample changed or built by another compiler? \(regenerate)")
             return
         }
@@ -86,6 +118,7 @@ import Testing
         let fingerprints = SampleTraces.runs.map { ($0.name, SampleTraces.traces[$0.name]?.imageFingerprint ?? "unloadable") }
         if GoldenTraceTests.updating {
             var text = "# Golden traces (GoldenTraceTests): run name, FNV-1a 64 of the image's loaded bytes and symbols.\n"
+            text += "# toolchain: \(GoldenTraceTests.toolchain)\n"
             for (name, f) in fingerprints { text += "\(name) \(f)\n" }
             try FileManager.default.createDirectory(at: GoldenTraceTests.directory, withIntermediateDirectories: true)
             try text.write(to: GoldenTraceTests.manifest, atomically: true, encoding: .utf8)
