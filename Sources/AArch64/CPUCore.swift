@@ -60,8 +60,8 @@ public final class CPU {
     /// EL1/EL0 system registers without side effects, keyed by their MRS/MSR encoding.
     var sysregs: [UInt32: UInt64] = [:]
 
-    /// When set, `instructionObserver` sees every executed (pc, word). Checked per instruction
-    /// only through this flag; off costs one predictable branch.
+    /// When set, `instructionObserver` sees every executed (pc, word). `run` reads it once per
+    /// call and hands over to the out-of-line `runTraced`: the fast loop has no trace test.
     public var traceInstructions = false
     public var instructionObserver: ((UInt64, UInt32) -> Void)?
 

@@ -101,7 +101,8 @@ final class DecodeCache {
     @inline(__always) func install(_ d: DecodedInstruction, pa: UInt64) {
         let e = slot(pa)
         let old = e.pointee.tag
-        if old != d.tag && old & ~0x0000_FFFF_FFFF_FFFF == generation && old != .max {
+        // (`decodeRun` installs only where the slot holds another address's instruction.)
+        if old & ~0x0000_FFFF_FFFF_FFFF == generation && old != .max {
             dropCovering(old & 0x0000_FFFF_FFFF_FFFF)
         }
         e.pointee = d
@@ -171,6 +172,6 @@ struct DecodedInstruction {
     /// Instructions in the run starting here (1...maxRun).
     var runLength: UInt16 = 1
     /// Pads the record to 64 bytes: indexing and the run loop's instruction count
-    /// (`distance(to:)`) become shifts instead of multiplications and divisions by 56.
+    /// (`CPU.count(from:to:)`) become shifts instead of multiplications and divisions by 56.
     var padding: UInt64 = 0
 }

@@ -63,10 +63,11 @@ extension CPU {
         (n ? 1 << 31 : 0) | (z ? 1 << 30 : 0) | (c ? 1 << 29 : 0) | (v ? 1 << 28 : 0)
     }
 
+    /// NZCV of a logical operation (C and V clear), without branches: the fast path's too.
     @inline(__always)
     func logicalFlags(_ r: UInt64, sf: Bool) -> UInt64 {
-        let n = sf ? r >> 63 != 0 : r >> 31 & 1 != 0
-        return flags(n: n, z: (sf ? r : r & 0xFFFF_FFFF) == 0, c: false, v: false)
+        let n = sf ? r >> 63 : r >> 31 & 1
+        return n << 31 | ((sf ? r : r & 0xFFFF_FFFF) == 0 ? 1 << 30 : 0)
     }
 
     /// ConditionHolds (ARM ARM): cond is bits 3:0.

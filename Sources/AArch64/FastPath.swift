@@ -348,20 +348,15 @@ extension CPU {
 
     // MARK: execution
 
-    @_transparent func rsp(_ i: UInt8) -> UInt64 { i == 31 ? sp : regs[Int(i)] }
-    @_transparent func wsp(_ i: UInt8, _ v: UInt64) { if i == 31 { sp = v } else { regs[Int(i)] = v } }
+    /// `xsp`/`setXSP` for the decoded records' 8-bit register fields.
+    @_transparent func rsp(_ i: UInt8) -> UInt64 { xsp(UInt32(i)) }
+    @_transparent func wsp(_ i: UInt8, _ v: UInt64) { setXSP(UInt32(i), v) }
 
     /// Shifted-register operand (see `setShift`): two shifts and a mask, no branch on the type.
     @_transparent
     func shifted(_ e: UnsafeMutablePointer<DecodedInstruction>) -> UInt64 {
         let v = regs[Int(e.pointee.rm)] &<< UInt64(e.pointee.aux)
         return UInt64(bitPattern: Int64(bitPattern: v) &>> Int64(e.pointee.ra)) & e.pointee.imm3
-    }
-
-    /// NZCV from the result's sign and zero test and the carry and overflow bits.
-    @_transparent
-    func packFlags(negative: Bool, zero: Bool, carry: Bool, overflow: Bool) -> UInt64 {
-        (negative ? 1 << 31 : 0) | (zero ? 1 << 30 : 0) | (carry ? 1 << 29 : 0) | (overflow ? 1 << 28 : 0)
     }
 
     /// ADDS: result and NZCV for 32 or 64 bits (AddWithCarry with carry-in 0). The overflow
@@ -371,12 +366,12 @@ extension CPU {
         if sixtyFour {
             let (r, carry) = a.addingReportingOverflow(b)
             let overflow = Int64(bitPattern: a).addingReportingOverflow(Int64(bitPattern: b)).overflow
-            return (r, packFlags(negative: Int64(bitPattern: r) < 0, zero: r == 0, carry: carry, overflow: overflow))
+            return (r, flags(n: Int64(bitPattern: r) < 0, z: r == 0, c: carry, v: overflow))
         }
         let a32 = UInt32(truncatingIfNeeded: a), b32 = UInt32(truncatingIfNeeded: b)
         let (r, carry) = a32.addingReportingOverflow(b32)
         let overflow = Int32(bitPattern: a32).addingReportingOverflow(Int32(bitPattern: b32)).overflow
-        return (UInt64(r), packFlags(negative: Int32(bitPattern: r) < 0, zero: r == 0, carry: carry, overflow: overflow))
+        return (UInt64(r), flags(n: Int32(bitPattern: r) < 0, z: r == 0, c: carry, v: overflow))
     }
 
     /// SUBS: AddWithCarry(a, NOT b, 1); its carry is "no borrow" (a >= b unsigned).
@@ -385,19 +380,12 @@ extension CPU {
         if sixtyFour {
             let r = a &- b
             let overflow = Int64(bitPattern: a).subtractingReportingOverflow(Int64(bitPattern: b)).overflow
-            return (r, packFlags(negative: Int64(bitPattern: r) < 0, zero: r == 0, carry: a >= b, overflow: overflow))
+            return (r, flags(n: Int64(bitPattern: r) < 0, z: r == 0, c: a >= b, v: overflow))
         }
         let a32 = UInt32(truncatingIfNeeded: a), b32 = UInt32(truncatingIfNeeded: b)
         let r = a32 &- b32
         let overflow = Int32(bitPattern: a32).subtractingReportingOverflow(Int32(bitPattern: b32)).overflow
-        return (UInt64(r), packFlags(negative: Int32(bitPattern: r) < 0, zero: r == 0, carry: a32 >= b32, overflow: overflow))
-    }
-
-    @_transparent
-    func logicalNZ(_ r: UInt64, sixtyFour: Bool) -> UInt64 {
-        let v = sixtyFour ? r : r & 0xFFFF_FFFF
-        let n = sixtyFour ? r >> 63 : r >> 31 & 1
-        return n << 31 | (v == 0 ? 1 << 30 : 0)
+        return (UInt64(r), flags(n: Int32(bitPattern: r) < 0, z: r == 0, c: a32 >= b32, v: overflow))
     }
 
     @_transparent func holds(_ table: UInt64) -> Bool { (table &>> (nzcv >> 28)) & 1 != 0 }
@@ -460,12 +448,12 @@ extension CPU {
         case .andsImm32:
             cycles &+= costs.alu
             let r = regs[Int(rn)] & e.pointee.imm
-            nzcv = logicalNZ(r, sixtyFour: false)
+            nzcv = logicalFlags(r, sf: false)
             regs[rd] = r
         case .andsImm64:
             cycles &+= costs.alu
             let r = regs[Int(rn)] & e.pointee.imm
-            nzcv = logicalNZ(r, sixtyFour: true)
+            nzcv = logicalFlags(r, sf: true)
             regs[rd] = r
         case .adr:
             cycles &+= costs.alu
@@ -495,12 +483,12 @@ extension CPU {
         case .andsReg32:
             cycles &+= costs.alu
             let r = regs[Int(rn)] & (shifted(e) ^ e.pointee.imm)
-            nzcv = logicalNZ(r, sixtyFour: false)
+            nzcv = logicalFlags(r, sf: false)
             regs[rd] = r & e.pointee.imm2
         case .andsReg64:
             cycles &+= costs.alu
             let r = regs[Int(rn)] & (shifted(e) ^ e.pointee.imm)
-            nzcv = logicalNZ(r, sixtyFour: true)
+            nzcv = logicalFlags(r, sf: true)
             regs[rd] = r & e.pointee.imm2
         case .addReg:
             cycles &+= costs.alu
