@@ -26,6 +26,8 @@ public struct HostActionProgram {
     public let resultsAddress: UInt64
     /// Where each action's code starts (the trace names it `action<N>`, N from 1).
     public let actionAddresses: [UInt64]
+    /// Where the closing PSCI SYSTEM_OFF sequence starts (the `system_off` symbol).
+    public let systemOffAddress: UInt64
 
     /// What an action left in the results area.
     public enum Outcome: Equatable {
@@ -75,6 +77,7 @@ public struct HostActionProgram {
         code = vectors + prologue + body + ending
         resultsAddress = results
         actionAddresses = starts.map { HostActionProgram.entry + UInt64(prologueLength + $0) * 4 }
+        systemOffAddress = codeEnd - UInt64(ending.count) * 4
         self.actions = actions
     }
 
@@ -85,7 +88,7 @@ public struct HostActionProgram {
         for w in code { for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: w >> (8 * UInt32(i)))) } }
         var symbols = [(address: HostActionProgram.base, name: "vectors"), (HostActionProgram.entry, "actions")]
         for (i, a) in actionAddresses.enumerated() { symbols.append((a, "action\(i + 1)")) }
-        symbols.append((HostActionProgram.base + UInt64(code.count - 3) * 4, "system_off"))
+        symbols.append((systemOffAddress, "system_off"))
         return try ELFImage(code: bytes, at: HostActionProgram.base, entry: HostActionProgram.entry, symbols: symbols, into: memory)
     }
 

@@ -48,15 +48,16 @@ public struct InvariantViolation: Equatable, Hashable, Sendable, CustomStringCon
 /// implementation level is checked through its abstraction, `ImplState.abstraction()`, so both
 /// levels are held to the same properties). Pure functions: no state of their own.
 public enum KCoreInvariants {
+    static func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+    static func countName(_ c: UInt32) -> String { c == KC.INVALID ? "INVALID" : String(c) }
+
     /// Every single-state invariant of `s`.
     public static func check(_ s: SpecState) -> [InvariantViolation] {
         var out: [InvariantViolation] = []
         let d = s.data
-        func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
         func ownerName(_ o: UInt32) -> String {
             o == KC.INVALID ? "no owner (not RAM)" : o == KC.HOSTVISOR ? "the host" : o == KC.COREVISOR ? "EL2 (COREVISOR)" : "VM \(o)"
         }
-        func countName(_ c: UInt32) -> String { c == KC.INVALID ? "INVALID" : String(c) }
 
         // Config slots (smmu_vm).
         for (slot, v) in d.smmuVmid.enumerated() where v != KC.INVALID && v >= KC.COREVISOR {
@@ -140,7 +141,6 @@ public enum KCoreInvariants {
     /// the machine checks just the entry it added after such a call (`Machine`'s invariant check).
     public static func checkHostNPTEntry(gfn: UInt64, pfn: UInt64, _ d: EL2Data) -> [InvariantViolation] {
         if pfn == 0 { return [] }  // empty or revoked (PAGE_GUEST)
-        func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
         var out: [InvariantViolation] = []
         if pfn != gfn {
             out.append(.init(.hostNPTNotIdentity, "host NPT maps IPA \(hex(gfn << 12)) to page \(hex(pfn << 12))"))
@@ -149,8 +149,7 @@ public enum KCoreInvariants {
         if p.owner == KC.COREVISOR {
             out.append(.init(.el2PageInHostNPT, "host NPT maps EL2 page \(hex(pfn << 12)) at IPA \(hex(gfn << 12))"))
         } else if p.owner >= 1 && p.owner < KC.COREVISOR && !(p.count >= 1 && p.count <= KC.EL2_SMMU_CFG_SIZE) {
-            let count = p.count == KC.INVALID ? "INVALID" : String(p.count)
-            out.append(.init(.vmPageInHostNPT, "host NPT maps VM \(p.owner)'s page \(hex(pfn << 12)) at IPA \(hex(gfn << 12)) (count \(count))"))
+            out.append(.init(.vmPageInHostNPT, "host NPT maps VM \(p.owner)'s page \(hex(pfn << 12)) at IPA \(hex(gfn << 12)) (count \(countName(p.count)))"))
         }
         return out
     }

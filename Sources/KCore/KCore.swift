@@ -174,7 +174,7 @@ public final class KCore {
         abs.data = impl.data
         abs.spt = ictx.sptWritten ? impl.abstractSPT() : pre.spt
         abs.npt = ictx.nptWritten ? impl.abstractNPT() : pre.npt
-        var diffs = compareStates(s, abs, logsFrom: pre.data.locks.log.mapValues(\.count))
+        var diffs = compareStates(s, abs, logsFrom: pre.data.locks.eventsEver)
         if sr != r { diffs.append(.init(field: "return value", spec: "\(sr)", impl: "\(r)")) }
         if sctx.regs != ictx.regs { diffs.append(.init(field: "host registers", spec: "\(sctx.regs)", impl: "\(ictx.regs)")) }
         if sctx.deviceAccesses != ictx.deviceAccesses {
@@ -232,8 +232,7 @@ public final class KCore {
             let acc = ctx.deviceAccesses.last
             // The host's value: Xt, or zero for Rt = 31 (the trap frame's XZR slot), so that a
             // `str wzr` is "emulated", not "rewritten".
-            let rt = KC.host_dabt_get_rd(hsr)
-            let hostValue = rt == 31 ? 0 : h.x[rt]
+            let hostValue = ctx.regs.get(KC.host_dabt_get_rd(hsr))
             let rewritten = acc.map { $0.isWrite && $0.value != (hostValue & ($0.size == 4 ? 0xFFFF_FFFF : .max)) } ?? false
             return outcome(ctx, TrapDecision(handler: "emulate_mmio", target: target, action: rewritten ? .rewritten : .emulated, value: acc?.value), rep)
         }
@@ -382,7 +381,7 @@ public final class KCore {
             }
         }
         if configuration.handlers == .impl {
-            ctx.coverage = makeContext(h, level: .impl).coverage
+            if let coverage { ctx.coverage = CoverageProbe(counters: coverage, level: .impl) }
             var m = impl
             var tmp = impl  // shares the RAM; its pool pointers are copied back
             result = body(&m.data, &ctx) { pfn, c in

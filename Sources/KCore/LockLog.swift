@@ -81,6 +81,11 @@ public struct LockTable: Equatable, Sendable {
 
     public init() {}
 
+    /// Per lock: every event its log received, the dropped ones included.
+    public var eventsEver: [Int: Int] {
+        log.reduce(into: [:]) { $0[$1.key] = $1.value.count + droppedEvents[$1.key, default: 0] }
+    }
+
     public func isHeld(_ id: Int) -> Bool { holder[id] != nil }
 
     private mutating func append(_ id: Int, _ e: LockEvent) {

@@ -35,10 +35,12 @@ public struct RefinementReport: Equatable, Sendable, CustomStringConvertible {
 /// Field-by-field comparison of two spec-level states (the spec level's result and the
 /// abstraction of the implementation's).
 ///
-/// `logsFrom`: where each lock's log may first differ. The checker runs both levels from one
-/// state, so the logs share everything before the call; comparing only what the call appended
-/// keeps each check O(call) instead of O(run) (a log holds up to 16,384 events). nil compares
-/// whole logs.
+/// `logsFrom`: for each lock, how many events its log had ever received (kept plus dropped)
+/// before the call. The checker runs both levels from one state, so the logs share everything
+/// before the call; comparing only what the call appended keeps each check O(call) instead of
+/// O(run) (a log holds up to 16,384 events). Counting from the run's start, not the kept
+/// array, keeps the call's events in view when the call itself made a log drop its oldest
+/// half. nil compares whole logs.
 public func compareStates(_ s: SpecState, _ i: SpecState, logsFrom: [Int: Int]? = nil) -> [RefinementDifference] {
     var d: [RefinementDifference] = []
     // Names are built only for a difference: this runs after every checked call.
@@ -57,13 +59,15 @@ public func compareStates(_ s: SpecState, _ i: SpecState, logsFrom: [Int: Int]? 
     }
     for id in Set(s.data.locks.log.keys).union(i.data.locks.log.keys).sorted() {
         let wa = s.data.locks.log[id] ?? [], wb = i.data.locks.log[id] ?? []
-        let from = min(logsFrom?[id] ?? 0, wa.count, wb.count)
-        let a = wa[from...], b = wb[from...]
+        let ever = logsFrom?[id] ?? 0
+        let fa = min(max(0, ever - s.data.locks.droppedEvents[id, default: 0]), wa.count)
+        let fb = min(max(0, ever - i.data.locks.droppedEvents[id, default: 0]), wb.count)
+        let a = wa[fa...], b = wb[fb...]
         if a != b {
-            let k = (from..<min(wa.count, wb.count)).first { wa[$0] != wb[$0] } ?? min(wa.count, wb.count)
-            d.append(.init(field: "log[\(LockID.name(id))] from event \(k)",
-                           spec: wa[k...].map(\.description).joined(separator: ", "),
-                           impl: wb[k...].map(\.description).joined(separator: ", ")))
+            let j = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+            d.append(.init(field: "log[\(LockID.name(id))] from event \(fa + j)",
+                           spec: wa[(fa + j)...].map(\.description).joined(separator: ", "),
+                           impl: wb[(fb + j)...].map(\.description).joined(separator: ", ")))
         }
     }
     for slot in 0..<16 { cmp("smmu_vmid[\(slot)]", s.data.smmuVmid[slot], i.data.smmuVmid[slot]) }

@@ -26,8 +26,8 @@ public struct LockContention: Equatable, Sendable {
 /// context of the level that drives the machine holds one (the shadow run of a refinement check
 /// must not take tickets twice).
 public final class TicketLocks {
-    /// Per lock id: tickets handed out, and the cycle its last holder released it.
-    private var nextTicket: [Int: UInt64] = [:]
+    /// Per lock id: the cycle its last holder released it (the tickets handed out are
+    /// `contention[id].acquisitions`).
     private var releasedAt: [Int: UInt64] = [:]
     public private(set) var contention: [Int: LockContention] = [:]
     /// Cycles each CPU spent waiting for locks.
@@ -40,10 +40,9 @@ public final class TicketLocks {
     /// CPU `cpu` takes a ticket for lock `id` at cycle `arrival`. - Returns: the ticket and the
     /// cycle at which the CPU holds the lock (`arrival` when free, else the release + `handoff`).
     func acquire(_ id: Int, cpu: Int, at arrival: UInt64, handoff: UInt64) -> (ticket: UInt64, granted: UInt64) {
-        let ticket = nextTicket[id, default: 0]
-        nextTicket[id] = ticket &+ 1
         let free = releasedAt[id, default: 0]
         var c = contention[id, default: LockContention()]
+        let ticket = c.acquisitions
         c.acquisitions &+= 1
         var granted = arrival
         if arrival < free {
