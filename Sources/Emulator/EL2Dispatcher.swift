@@ -76,6 +76,17 @@ extension Machine {
 
     /// A stage-2 abort taken to EL2.
     func handleStage2Abort(_ cpu: CPU) -> RunResult? {
+        // The same fault again without progress is EL2 livelocked by the guest (hardware would
+        // spin forever; --max-instructions never fires): stop, saying where.
+        let f = RepeatedFault(retired: cpu.instructionsRetired, elr: cpu.el2.elr, esr: cpu.el2.esr, far: cpu.el2.far, count: 1)
+        if repeatedFaults[cpu.index].sameFault(as: f) {
+            repeatedFaults[cpu.index].count += 1
+            if repeatedFaults[cpu.index].count >= Machine.livelockBound {
+                return RunResult(exitStatus: 5, reason: "cpu\(cpu.index) makes no progress: the same stage-2 fault (pc \(hex(f.elr)), ESR_EL2 \(hex(f.esr)), FAR_EL2 \(hex(f.far))) came back \(Machine.livelockBound) times without an instruction retired")
+            }
+        } else {
+            repeatedFaults[cpu.index] = f
+        }
         var h = hostContext(cpu)
         let start = cpu.cycles
         let outcome = kcore.handleHostStage2Fault(&h)
@@ -161,4 +172,14 @@ extension Machine {
         }
         return apply(outcome, h, to: cpu)
     }
+}
+
+/// A stage-2 fault as the livelock check compares it.
+struct RepeatedFault {
+    var retired: UInt64 = .max
+    var elr: UInt64 = 0
+    var esr: UInt64 = 0
+    var far: UInt64 = 0
+    var count = 0
+    func sameFault(as o: RepeatedFault) -> Bool { retired == o.retired && elr == o.elr && esr == o.esr && far == o.far }
 }

@@ -77,6 +77,11 @@ public final class Machine {
     /// The KCore state after the previous handler, for the "a panicked machine changes nothing"
     /// check; nil until the first handler runs with `--check-invariants`.
     var invariantBaseline: SpecState?
+    /// Per CPU: the last stage-2 fault and how often it came back with no instruction retired
+    /// in between (a guest can livelock EL2, e.g. fetching from a device page it maps XN).
+    var repeatedFaults: [RepeatedFault]
+    /// Identical stage-2 faults in a row, no instruction retired, after which the run stops.
+    static let livelockBound = 10_000
     /// Whether `SMMUReachability` has run once (later runs only follow handlers that can change it).
     var smmuReachabilityChecked = false
     /// Where warnings go (stderr for the CLI).
@@ -163,6 +168,7 @@ public final class Machine {
         }
         self.kcore = kcore
         el2Cycles = Array(repeating: 0, count: cpus.count)
+        repeatedFaults = Array(repeating: RepeatedFault(), count: cpus.count)
         perfetto = configuration.recordPerfetto
             ? PerfettoTrace(image: imageName, cpus: cpus.count, smmus: smmus.map(\.name)) : nil
         // The host runs under stage 2 from reset (HCR_EL2.VM), with SMC trapped (HCR_EL2.TSC), as SeKVM sets it.
