@@ -1,0 +1,58 @@
+/// The host's registers at a trap to EL2, as the machine hands them over.
+public struct HostContext: Equatable, Sendable {
+    public var cpu: Int
+    /// x0…x30.
+    public var x: [UInt64]
+    public var elr: UInt64
+    public var esr: UInt64
+    public var far: UInt64
+    public var hpfar: UInt64
+    /// The CPU's cycle counter when it trapped. Locks are timed from it (TicketLocks.swift);
+    /// nil (a caller with no clock, such as a unit test) leaves the call untimed: no ticket is
+    /// taken and no contention is modelled, though lock operations are still charged.
+    public var cycle: UInt64?
+    /// Cycles the bodies of this trap's earlier calls took (the next call starts after them).
+    var bodyCycles: UInt64 = 0
+    public init(
+        cpu: Int, x: [UInt64] = .init(repeating: 0, count: 31), elr: UInt64 = 0, esr: UInt64 = 0, far: UInt64 = 0, hpfar: UInt64 = 0,
+        cycle: UInt64? = nil
+    ) {
+        self.cpu = cpu
+        self.cycle = cycle
+        self.x = x.count >= 31 ? x : x + [UInt64](repeating: 0, count: 31 - x.count)
+        self.elr = elr
+        self.esr = esr
+        self.far = far
+        self.hpfar = hpfar
+    }
+}
+
+/// What a handler decided, for traces.
+public struct TrapDecision: Equatable, Sendable, CustomStringConvertible {
+    public enum Action: String, Sendable { case emulated, rewritten, ignored, mapped, called, panic }
+    public var handler: String
+    /// The SMMU register or HVC the trap targeted ("SMMU0.CB3.TTBR0", "el2_arm_lpae_map").
+    public var target: String
+    public var action: Action
+    public var value: UInt64?
+    public var description: String { "\(handler) \(target) \(action.rawValue)" + (value.map { " 0x" + String($0, radix: 16) } ?? "") }
+}
+
+/// The result of one trap handled at EL2.
+public struct TrapOutcome: Equatable, Sendable {
+    /// Non-nil when the hypervisor panicked (exit status 3).
+    public var panic: PanicReason?
+    /// Cycles spent in EL2, from `KCoreCostModel`, lock waits included.
+    public var cycles: UInt64
+    /// The part of `cycles` spent waiting for ticket locks held by other CPUs.
+    public var lockWaitCycles: UInt64 = 0
+    /// Host IPAs (page aligned) whose stage-2 entry changed: invalidate the CPUs' TLBs for them.
+    public var tlbInvalidations: [UInt64]
+    public var decision: TrapDecision
+    /// Set when a guest-reachable `rely` failed (the spec does not define the case).
+    public var specUndefined: String?
+    /// With `checkRefinement`: the differences found on this call (nil if none).
+    public var refinement: RefinementReport?
+    /// True when `refinement` holds a difference outside the allow-list: the run should stop.
+    public var refinementFailure: Bool { refinement != nil && refinement?.known == nil }
+}
