@@ -17,7 +17,6 @@ extension KCore {
             for a in ctx.deviceAccesses where a.isWrite {
                 impl.smmu.writeRegister(smmu: a.smmu, offset: a.offset, size: a.size, value: a.value)
             }
-            impl.data = spec.data
             if let bank { impl.materializeSPT(bank: (bank.0, bank.1), from: spec.spt, iova: iova) }
             impl.materializeNPT(gfns: ctx.hostTLBInvalidations, from: spec.npt)
             apply(ctx.regs, to: &h)

@@ -39,34 +39,39 @@ extension KCore {
                 return nil
             }
         }
+        // Each level's EL2 data is updated in place: a copy of it that shared storage with the
+        // original would be copied whole (lock logs, page owners, image pages) on its first
+        // write, making every call cost as much as the state is large. The NPT revocations of
+        // verification run on a scratch state (their lock events are not logged) that holds
+        // only what `clear_pfn_host` touches: the NPT (moved in and out) and its pool pointers.
         if configuration.handlers == .spec || both {
             var sc = makeContext(h, timed: configuration.handlers == .spec, level: .spec)
-            var s = spec
-            var tmp = spec  // the NPT revocations run on this copy; their lock events are not logged
-            result = body(&s.data, &sc) { pfn, c in
-                tmp.data.tstate = 0
-                _ = MmioOps.Spec.clear_pfn_host(&tmp, &c, pfn: pfn)
+            var scratch = SpecState(data: EL2Data(s2page: spec.data.s2page), spt: AbstractSPT(), npt: spec.npt)
+            spec.npt = AbstractNPT(layout: scratch.npt.layout)
+            result = body(&spec.data, &sc) { pfn, c in
+                scratch.data.tstate = 0
+                _ = MmioOps.Spec.clear_pfn_host(&scratch, &c, pfn: pfn)
             }
-            s.npt = tmp.npt
-            spec = s
+            spec.npt = scratch.npt
             if configuration.handlers == .spec {
-                impl.data = spec.data
                 impl.materializeNPT(gfns: sc.hostTLBInvalidations, from: spec.npt)
                 ctx = sc
             }
         }
         if configuration.handlers == .impl {
             if let coverage { ctx.coverage = CoverageProbe(counters: coverage, level: .impl) }
-            var m = impl
-            var tmp = impl  // shares the RAM; its pool pointers are copied back
-            result = body(&m.data, &ctx) { pfn, c in
-                tmp.data.tstate = 0
-                tmp.clear_pfn_host(pfn, &c)
+            var scratch = ImplState(data: EL2Data(s2page: impl.data.s2page), memory: impl.memory, smmu: impl.smmu, carve: carveOut)
+            scratch.data.halt = impl.data.halt
+            scratch.nptPgdNext = impl.nptPgdNext
+            scratch.nptPudNext = impl.nptPudNext
+            scratch.nptPmdNext = impl.nptPmdNext
+            result = body(&impl.data, &ctx) { pfn, c in
+                scratch.data.tstate = 0
+                scratch.clear_pfn_host(pfn, &c)
             }
-            m.nptPgdNext = tmp.nptPgdNext
-            m.nptPudNext = tmp.nptPudNext
-            m.nptPmdNext = tmp.nptPmdNext
-            impl = m
+            impl.nptPgdNext = scratch.nptPgdNext
+            impl.nptPudNext = scratch.nptPudNext
+            impl.nptPmdNext = scratch.nptPmdNext
             if both { spec = impl.abstraction() }
         }
         if let result, ctx.panic == nil { h.x[0] = result }

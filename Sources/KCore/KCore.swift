@@ -24,7 +24,9 @@ public final class KCore {
 
     public let configuration: Configuration
     public let carveOut: CarveOutLayout
-    /// The implementation-level state. Settable inside the module (and by `@testable` tests,
+    /// The implementation-level state. With `.spec` its EL2 data is not kept in step (a copy
+    /// sharing the spec's storage would make every spec call copy it): only its tables in RAM
+    /// are, materialized from the spec's. Settable inside the module (and by `@testable` tests,
     /// which seed states no hypercall sequence reaches, e.g. a counted host page).
     public internal(set) var impl: ImplState
     /// The spec-level state: authoritative with `.spec`, the reference with `checkRefinement`.

@@ -47,11 +47,13 @@ enum VMBoot {
     static func remap_vm_image(_ d: inout EL2Data, _ ctx: inout CallContext, vmid: UInt32, pfn: UInt64, loadIdx: Int) {
         if d.halt { return }
         _ = d.locks.acquire(LockID.info(vmid), &ctx)
-        let info = d.vminfos[Int(vmid)]
-        if info.state == .ready, loadIdx < info.loads.count,
-            UInt64(info.loads[loadIdx].remappedPFNs.count) < info.loads[loadIdx].pageCount
+        // Read in place, not through a copy of the VMInfo: a live copy would make the append
+        // below copy the whole page list.
+        let v = Int(vmid)
+        if d.vminfos[v].state == .ready, loadIdx < d.vminfos[v].loads.count,
+            UInt64(d.vminfos[v].loads[loadIdx].remappedPFNs.count) < d.vminfos[v].loads[loadIdx].pageCount
         {
-            d.vminfos[Int(vmid)].loads[loadIdx].remappedPFNs.append(pfn)
+            d.vminfos[v].loads[loadIdx].remappedPFNs.append(pfn)
         }
         _ = d.locks.release(LockID.info(vmid), &ctx, pushing: .vminfo)
         d.tstate = 1
