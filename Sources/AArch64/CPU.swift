@@ -17,6 +17,11 @@ public enum CPUExit: Equatable {
     case waitForInterrupt
     /// WFE: the CPU gives up the rest of its slice until another CPU's store or SEV.
     case waitForEvent
+    /// EL1 exceptions taken over and over at the first instruction of their vector with no
+    /// instruction retired in between (a vector that holds an undefined instruction, an SVC or
+    /// a faulting access): `CPU.exceptionLivelockBound` times in a row. Nothing can end it, so
+    /// the machine stops (exit status 5) with ELR_EL1 and ESR_EL1 of the last one.
+    case exceptionLivelock
 }
 
 /// EL2 system registers the hardware writes on a trap and the hypervisor reads/writes.

@@ -56,6 +56,15 @@ public final class CPU {
     public var isPoweredOn = false
     public var cycles: UInt64 = 0
     public var instructionsRetired: UInt64 = 0
+    /// Exceptions taken to EL1 (synchronous or not). An instruction that faults to EL1 is not
+    /// retired but is counted here, so `instructionsAttempted` grows even when a guest only
+    /// takes exceptions.
+    public internal(set) var exceptionsTakenToEL1: UInt64 = 0
+    /// What `--max-instructions` bounds: instructions retired plus exceptions taken to EL1. A
+    /// guest whose vector faults retires nothing but still reaches the limit. (Exits to EL2 do
+    /// not count: the instruction is replayed after EL2 returns, and the machine detects a
+    /// stage-2 fault that repeats without progress.)
+    public var instructionsAttempted: UInt64 { instructionsRetired &+ exceptionsTakenToEL1 }
     public var stats = CPUStats()
     /// EL1/EL0 system registers without side effects, keyed by their MRS/MSR encoding.
     var sysregs: [UInt32: UInt64] = [:]
@@ -89,6 +98,17 @@ public final class CPU {
 
     /// Set by an instruction that did not complete, telling `run` how to leave.
     var pendingExit: CPUExit?
+
+    /// How many EL1 exceptions in a row were taken at the first instruction of the previous
+    /// exception's vector (ELR_EL1 = that vector, or the next instruction for an SVC there)
+    /// with no instruction retired in between. See `exceptionLivelockBound`.
+    public internal(set) var repeatedVectorExceptions = 0
+    /// The vector address of the last EL1 exception, and `instructionsRetired` then.
+    var lastVectorEntry: UInt64 = .max
+    var retiredAtLastVectorEntry: UInt64 = 0
+    /// The stage-2 livelock bound of the machine, for EL1 exceptions: no program makes progress
+    /// through 10,000 exceptions that each fault on the vector's first instruction.
+    public static let exceptionLivelockBound = 10_000
 
     public init(index: Int, bus: PhysicalBus, monitor: GlobalMonitor, costs: CPUCostModel = .init()) {
         self.index = index
@@ -149,6 +169,8 @@ public final class CPU {
         sysregs = [:]
         sysregs[SysReg.sctlrEL1] = 0x30D0_0800  // RES1 bits, MMU and caches off
         pendingExit = nil
+        repeatedVectorExceptions = 0
+        lastVectorEntry = .max
         fetchPage = .max
         strictAlignment = true
         monitor.decoded.invalidateAll()  // the image or a test may have written code directly

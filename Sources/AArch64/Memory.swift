@@ -113,8 +113,10 @@ extension CPU {
     /// Takes a synchronous exception to EL1 (ARM DDI 0487, D1.10): vector from VBAR_EL1.
     func takeExceptionToEL1(_ ec: ExceptionClass, iss: UInt32, far: UInt64? = nil, returnAddress: UInt64? = nil) {
         let fromLower = currentEL == 0
+        let elr = returnAddress ?? pc
+        noteVectorException(elr: elr)
         sysregs[SysReg.spsrEL1] = pstateBits
-        sysregs[SysReg.elrEL1] = returnAddress ?? pc
+        sysregs[SysReg.elrEL1] = elr
         sysregs[SysReg.esrEL1] = UInt64(ec.rawValue) << 26 | 1 << 25 | UInt64(iss & 0x1FF_FFFF)
         if let far { sysregs[SysReg.farEL1] = far }
         let offset: UInt64 = fromLower ? 0x400 : (spsel == 1 ? 0x200 : 0)
@@ -123,8 +125,27 @@ extension CPU {
         daif = 0x3C0
         monitor.clear(cpu: index)
         pc = (sysregs[SysReg.vbarEL1] ?? 0) & ~0x7FF &+ offset
+        lastVectorEntry = pc
+        retiredAtLastVectorEntry = instructionsRetired
+        exceptionsTakenToEL1 &+= 1
         stats.exceptionsToEL1[ec.rawValue, default: 0] &+= 1
         cycles &+= costs.exceptionEntry
+    }
+
+    /// Exception-livelock detection. An exception whose return address is the previous
+    /// exception's vector (or the instruction after it: SVC) was raised by the vector's first
+    /// instruction. The run loop starts a new run at every vector, so `instructionsRetired` is
+    /// exact at that point and an unchanged count means nothing retired in between. After
+    /// `exceptionLivelockBound` such exceptions in a row `run` leaves with `.exceptionLivelock`.
+    func noteVectorException(elr: UInt64) {
+        if (elr == lastVectorEntry || elr == lastVectorEntry &+ 4) && instructionsRetired == retiredAtLastVectorEntry {
+            repeatedVectorExceptions &+= 1
+            if repeatedVectorExceptions >= CPU.exceptionLivelockBound && pendingExit == nil {
+                pendingExit = .exceptionLivelock
+            }
+        } else {
+            repeatedVectorExceptions = 0
+        }
     }
 
     /// UNDEFINED instruction: EC 0, IL 1.

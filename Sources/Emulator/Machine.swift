@@ -253,7 +253,9 @@ public final class Machine {
             if cpu.cycles >= configuration.maxCycles {
                 return RunResult(exitStatus: 4, reason: "cycle limit \(configuration.maxCycles) reached")
             }
-            let done = totalInstructions
+            // The limit counts attempted instructions (retired, or faulted into an exception), so
+            // a guest that only takes exceptions still reaches it.
+            let done = cpus.reduce(0) { $0 &+ $1.instructionsAttempted }
             if done >= configuration.maxInstructions {
                 return RunResult(exitStatus: 4, reason: "instruction limit \(configuration.maxInstructions) reached")
             }
@@ -274,6 +276,8 @@ public final class Machine {
             case .waitForInterrupt:
                 perfetto?.enter(cpu: cpu.index, nil, at: cpu.cycles, instructions: cpu.instructionsRetired)
                 waiting.insert(cpu.index)
+            case .exceptionLivelock:
+                return RunResult(exitStatus: 5, reason: "cpu\(cpu.index) makes no progress: \(CPU.exceptionLivelockBound) EL1 exceptions in a row at the first instruction of the vector, none retired (ELR_EL1 \(hex(cpu.readSystemRegister("ELR_EL1") ?? 0)), ESR_EL1 \(hex(cpu.readSystemRegister("ESR_EL1") ?? 0)), VBAR_EL1 \(hex(cpu.readSystemRegister("VBAR_EL1") ?? 0)))")
             case .hypervisorCall, .secureMonitorCall, .stage2Abort:
                 pending[cpu.index] = exit  // handled when this CPU's cycle count is the lowest
             }

@@ -16,4 +16,37 @@ import Testing
         #expect(r.exitStatus == 5, "\(r.reason)")
         #expect(r.reason.contains("cpu0 makes no progress: the same stage-2 fault (pc 0x0"), "\(r.reason)")
     }
+
+    /// VBAR_EL1 left at 0 (flash: every vector fetch faults) is fine here: map_page_host maps
+    /// it as a device page and the stage-2 livelock check ends it. A vector in RAM that holds
+    /// an undefined instruction is taken again and again at EL1 with nothing retired: exit
+    /// status 5 with the EL1 syndrome, well before the instruction limit.
+    @Test func anUndefinedInstructionAtTheVectorStopsInsteadOfSpinning() throws {
+        var config = MachineConfiguration()
+        config.maxInstructions = 50_000_000
+        // adr x0, . ; msr vbar_el1, x0 ; udf #0 — the vector for the current EL with SPx is
+        // at +0x200 of a 2 KiB-aligned base: the rest of the page is zero, which is UDF #0 too.
+        let code: [UInt8] = [0x00, 0x00, 0x00, 0x10, 0x00, 0xC0, 0x18, 0xD5, 0x00, 0x00, 0x00, 0x00]
+        let m = try Machine(configuration: config, output: { _ in }, imageName: "udf-vector") { ram throws(ELFLoadError) in
+            try ELFImage(code: code + [UInt8](repeating: 0, count: 0x1000 - code.count), at: 0x4008_0000, entry: 0x4008_0000, symbols: [], into: ram)
+        }
+        let r = m.run()
+        #expect(r.exitStatus == 5, "\(r.reason)")
+        #expect(r.reason.contains("cpu0 makes no progress: 10000 EL1 exceptions in a row at the first instruction of the vector"), "\(r.reason)")
+        #expect(r.reason.contains("ELR_EL1 0x40080200, ESR_EL1 0x2000000"), "\(r.reason)")
+    }
+
+    /// The instruction limit bounds attempted instructions: with a limit below the livelock
+    /// bound the same guest ends with exit status 4.
+    @Test func theInstructionLimitStopsAGuestThatOnlyTakesExceptions() throws {
+        var config = MachineConfiguration()
+        config.maxInstructions = 2_000
+        let code: [UInt8] = [0x00, 0x00, 0x00, 0x10, 0x00, 0xC0, 0x18, 0xD5, 0x00, 0x00, 0x00, 0x00]
+        let m = try Machine(configuration: config, output: { _ in }, imageName: "udf-vector") { ram throws(ELFLoadError) in
+            try ELFImage(code: code + [UInt8](repeating: 0, count: 0x1000 - code.count), at: 0x4008_0000, entry: 0x4008_0000, symbols: [], into: ram)
+        }
+        let r = m.run()
+        #expect(r.exitStatus == 4, "\(r.reason)")
+        #expect(m.cpus[0].instructionsAttempted == 2_000)
+    }
 }
