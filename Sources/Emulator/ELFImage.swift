@@ -136,7 +136,7 @@ public struct ELFImage {
                     guard type == UInt8(STT_FUNC) || type == UInt8(STT_NOTYPE) || type == UInt8(STT_OBJECT),
                         sym.st_name != 0, let name = elf_strptr(elf, Int(sh.sh_link), Int(sym.st_name))
                     else { continue }
-                    out.append((sym.st_value, String(cString: name)))
+                    out.append((sym.st_value, ELFImage.escapedSymbolName(name)))
                 }
             }
             scn = elf_nextscn(elf, s)
@@ -144,11 +144,44 @@ public struct ELFImage {
         return out
     }
 
-    /// "symbol+0xoff" for an address, or the bare address.
+    /// The longest symbol name kept, in bytes of the file; longer names are cut and end in "...".
+    static let maxSymbolNameBytes = 256
+
+    /// A symbol name as traces print it: printable ASCII as is, every other byte (control
+    /// characters, bytes that are not UTF-8, multi-byte UTF-8 too) as `\xNN`, so a hostile ELF
+    /// cannot put escape sequences, newlines or invalid text into a trace line or a JSON record.
+    static func escapedSymbolName(_ name: UnsafePointer<CChar>) -> String {
+        var out = ""
+        var i = 0
+        while name[i] != 0 {
+            if i == maxSymbolNameBytes { out += "..."; break }
+            let b = UInt8(bitPattern: name[i])
+            if b >= 0x20 && b < 0x7F && b != UInt8(ascii: "\\") {
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            } else {
+                out += "\\x" + String(b, radix: 16, uppercase: false).leftPadded(to: 2)
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// "symbol+0xoff" for an address, or the bare address: the nearest symbol at or below it
+    /// (the last one of several at the same address), found by binary search.
     public func symbolize(_ address: UInt64) -> String {
-        var best: (UInt64, String)?
-        for s in symbols where s.address <= address { best = (s.address, s.name) }
-        guard let (a, n) = best else { return "0x" + String(address, radix: 16) }
+        var lo = 0, hi = symbols.count  // first index whose address is above `address`
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            if symbols[mid].address <= address { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return "0x" + String(address, radix: 16) }
+        let (a, n) = symbols[lo - 1]
         return address == a ? n : "\(n)+0x\(String(address - a, radix: 16))"
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

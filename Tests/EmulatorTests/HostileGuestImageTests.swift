@@ -1,3 +1,4 @@
+import Foundation
 import Stage2
 import Testing
 @testable import Emulator
@@ -48,5 +49,41 @@ import Testing
         let r = m.run()
         #expect(r.exitStatus == 4, "\(r.reason)")
         #expect(m.cpus[0].instructionsAttempted == 2_000)
+    }
+}
+
+/// Symbol names come from the guest's ELF: traces print them escaped, never raw.
+@Suite struct SymbolNameEscapingTests {
+    @Test(.enabled(if: SamplePaths.has("hello"))) func bytesThatAreNotPrintableASCIIArePrintedEscaped() throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: SamplePaths.sample("hello"))))
+        // "uart_putc" in the string table becomes ESC [ 3 1 m 0xFF x y z: a terminal escape
+        // and a byte that is not UTF-8.
+        let needle: [UInt8] = [0] + Array("uart_putc".utf8) + [0]
+        let at = try #require((0...(bytes.count - needle.count)).first { Array(bytes[$0..<($0 + needle.count)]) == needle })
+        bytes.replaceSubrange((at + 1)..<(at + 10), with: [0x1B, 0x5B, 0x33, 0x31, 0x6D, 0xFF, 0x78, 0x79, 0x7A])
+        let ram = try #require(PhysicalMemory(base: 0x4000_0000, size: 16 << 20))
+        let image = try ELFImage(bytes: bytes, into: ram)
+        let address = try #require(image.symbols.first { $0.name.hasPrefix("\\x1b") }?.address)
+        #expect(image.symbolize(address) == "\\x1b[31m\\xffxyz")
+        #expect(image.symbolize(address + 8) == "\\x1b[31m\\xffxyz+0x8")
+        #expect(image.symbols.allSatisfy { $0.name.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F } })
+    }
+
+    @Test func longNamesAreCut() throws {
+        let long = String(repeating: "a", count: 1000)
+        let name = long.withCString { ELFImage.escapedSymbolName($0) }
+        #expect(name == String(repeating: "a", count: ELFImage.maxSymbolNameBytes) + "...")
+        #expect("back\\slash".withCString { ELFImage.escapedSymbolName($0) } == "back\\x5cslash")
+    }
+
+    @Test func symbolizeFindsTheNearestSymbolBelow() throws {
+        let ram = try #require(PhysicalMemory(base: 0x4000_0000, size: 16 << 20))
+        let image = try ELFImage(code: [0, 0, 0, 0], at: 0x4008_0000, entry: 0x4008_0000,
+                                 symbols: [(0x4008_0010, "b"), (0x4008_0000, "a"), (0x4008_0100, "c")], into: ram)
+        #expect(image.symbolize(0x4007_FFFF) == "0x4007ffff")
+        #expect(image.symbolize(0x4008_0000) == "a")
+        #expect(image.symbolize(0x4008_000C) == "a+0xc")
+        #expect(image.symbolize(0x4008_0010) == "b")
+        #expect(image.symbolize(0x4008_0FFF) == "c+0xeff")
     }
 }
