@@ -59,6 +59,11 @@ public enum KC {
     public static let KVM_PHYS_SIZE: UInt64 = 1 << 40
     public static let KVM_PFN_SPACE: UInt64 = 1 << 28
     public static let MAX_LOAD_INFO_NUM: UInt64 = 5
+    /// EL2's window for remapped VM images (Constants.v): `set_boot_info` reserves each load's
+    /// pages in it and panics when a load no longer fits below `REMAP_END`.
+    public static let REMAP_START: UInt64 = 0x200_0000
+    public static let REMAP_SIZE: UInt64 = 0x200_0000
+    public static let REMAP_END: UInt64 = REMAP_START + REMAP_SIZE
     public static let VCPU_PER_VM: UInt64 = 8
 
     /// Number of `TSHARED` events a critical section may hold (`local_lock_bound`).

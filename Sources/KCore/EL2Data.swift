@@ -49,6 +49,8 @@ public struct LoadInfo: Equatable, Sendable {
     public var size: UInt64
     /// Host pfns remapped into EL2 for this load, in order.
     public var remappedPFNs: [UInt64] = []
+    /// `vm_remap_addr`: where in EL2's remap window this load's pages are mapped.
+    public var remapAddress: UInt64 = 0
     public var pageCount: UInt64 { (size &+ 4095) / 4096 }
 }
 
@@ -77,6 +79,10 @@ public struct EL2Data: Equatable, Sendable {
     public var vminfos = [VMInfo](repeating: VMInfo(), count: 17)
     /// `core_data.next_vmid`.
     public var nextVmid: UInt32 = 1
+    /// `core_data.next_remap_ptr`: the next free address of EL2's image remap window
+    /// (`REMAP_START`..`REMAP_END`, Constants.v), handed out by `set_boot_info` and never
+    /// given back.
+    public var nextRemapPtr: UInt64 = KC.REMAP_START
     /// `flatmem`: abstract page contents (only the seed's assign writes it: divergence D3).
     public var flatmem: [UInt64: UInt64] = [:]
     /// `data_log[vmid]`: values consumed from the data oracle.

@@ -38,7 +38,21 @@ enum VMBoot {
             return halt(&d, &ctx, "set_boot_info", "vmid \(vmid) is \(d.vminfos[Int(vmid)].state), not READY")
         }
         let idx = UInt64(d.vminfos[Int(vmid)].loads.count)
-        if idx < KC.MAX_LOAD_INFO_NUM { d.vminfos[Int(vmid)].loads.append(LoadInfo(loadAddress: addr, size: size)) }
+        if idx < KC.MAX_LOAD_INFO_NUM {
+            // alloc_remap_addr (BootCore): under the CORE lock, the load's pages must end
+            // below REMAP_END; sizes are host values, so the page count saturates rather than
+            // wrapping into a small number.
+            _ = d.locks.acquire(LockID.core, &ctx)
+            let remap = d.nextRemapPtr
+            let pages = size / 4096 + (size % 4096 == 0 ? 0 : 1)
+            let (bytes, overflow) = pages.multipliedReportingOverflow(by: 4096)
+            guard !overflow, bytes < KC.REMAP_END, remap < KC.REMAP_END - bytes else {
+                return halt(&d, &ctx, "set_boot_info", "load \(idx) of vmid \(vmid) (\(pages) pages) does not fit EL2's remap window: next free 0x\(String(remap, radix: 16)), end 0x\(String(KC.REMAP_END, radix: 16))")
+            }
+            d.nextRemapPtr = remap + bytes
+            _ = d.locks.release(LockID.core, &ctx, pushing: .coreData)
+            d.vminfos[Int(vmid)].loads.append(LoadInfo(loadAddress: addr, size: size, remapAddress: remap))
+        }
         _ = d.locks.release(LockID.info(vmid), &ctx, pushing: .vminfo)
         d.tstate = 1
         return idx
@@ -50,7 +64,11 @@ enum VMBoot {
         // Read in place, not through a copy of the VMInfo: a live copy would make the append
         // below copy the whole page list.
         let v = Int(vmid)
-        if d.vminfos[v].state == .ready, loadIdx < d.vminfos[v].loads.count,
+        guard d.vminfos[v].state == .ready else {
+            _ = halt(&d, &ctx, "remap_vm_image", "vmid \(vmid) is \(d.vminfos[v].state), not READY")
+            return
+        }
+        if loadIdx < d.vminfos[v].loads.count,
             UInt64(d.vminfos[v].loads[loadIdx].remappedPFNs.count) < d.vminfos[v].loads[loadIdx].pageCount
         {
             d.vminfos[v].loads[loadIdx].remappedPFNs.append(pfn)
@@ -70,10 +88,13 @@ enum VMBoot {
         if d.halt { return nil }
         _ = d.locks.acquire(LockID.info(vmid), &ctx)
         let info = d.vminfos[Int(vmid)]
-        guard info.state == .ready, !info.loads.isEmpty else {
-            _ = halt(&d, &ctx, "verify_vm_image", "vmid \(vmid) is \(info.state) or has no image")
+        guard info.state == .ready else {
+            _ = halt(&d, &ctx, "verify_vm_image", "vmid \(vmid) is \(info.state), not READY")
             return nil
         }
+        // verify_and_load_images checks each load in a loop: with no load the loop runs zero
+        // times, nothing is hashed, and the VM becomes VERIFIED with no image pages.
+        if info.loads.isEmpty { return [] }
         // More pages than RAM holds means one repeats, and the second assign of it panics in
         // verify_commit anyway; stopping here keeps a hostile host from making the emulator
         // hash terabytes of the same page.

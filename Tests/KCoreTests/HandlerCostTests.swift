@@ -18,7 +18,7 @@ import Testing
         var h = HostContext(cpu: 0, x: [13])
         _ = k.handleHVC(&h)
         #expect(h.x[0] == 1)
-        h = HostContext(cpu: 0, x: [10, 1, VMImage.loadIPA, 1 << 30])
+        h = HostContext(cpu: 0, x: [10, 1, VMImage.loadIPA, 16 << 20])  // 4096 pages: within the remap window
         _ = k.handleHVC(&h)
         let n = 4000
         var logMoves = 0, pagesMoves = 0
