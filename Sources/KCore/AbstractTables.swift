@@ -83,13 +83,12 @@ public struct NPTPoolLayout: Equatable, Sendable {
         self.pudPages = pudPages
         self.pmdPages = pmdPages
     }
-    /// Coq's layout for vmid 0.
+    /// Coq's layout (Constants.v: PGD_OFFSET, PUD_OFFSET, PMD_OFFSET, PT_POOL_PER_VM): one
+    /// root page, then 256 level-1, 2048 level-2 and 5887 level-3 table pages, 32 MiB in all.
+    /// The host NPT uses it, so the host maps whatever Coq's map_page_host maps and runs out
+    /// where Coq runs out (5887 distinct 2 MiB regions). Sparse RAM: pages never used cost
+    /// no host memory.
     public static let coq = NPTPoolLayout(pgdPages: 256, pudPages: 2048, pmdPages: 5887)
-    /// Enough for a host that touches every page of `ramSize` bytes of RAM plus 64 device
-    /// regions of 2 MiB.
-    public static func forRAM(size: UInt64) -> NPTPoolLayout {
-        NPTPoolLayout(pgdPages: 4, pudPages: 16, pmdPages: (size >> 21) + 64)
-    }
     public var poolStart: UInt64 { 0x10000 }
     public var pgdStart: UInt64 { poolStart + 0x1000 }
     public var pudStart: UInt64 { pgdStart + pgdPages * 4096 }

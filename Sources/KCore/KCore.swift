@@ -45,7 +45,7 @@ public final class KCore {
 
     public init(configuration: Configuration, memory: PhysicalMemory, smmu: SMMUHardware) {
         self.configuration = configuration
-        let layout = configuration.nptLayout ?? .forRAM(size: memory.size)
+        let layout = configuration.nptLayout ?? .coq
         carveOut = CarveOutLayout(ramBase: memory.base, ramSize: memory.size, nptLayout: layout)
         let d = EL2Data(s2page: S2PageTable(ramBase: memory.base, ramSize: memory.size, carveOutBase: carveOut.base))
         impl = ImplState(data: d, memory: memory, smmu: smmu, carve: carveOut)

@@ -76,7 +76,7 @@ struct Run: ParsableCommand {
             }
         }
         guard handlers == "impl" || handlers == "spec" else { throw ValidationError("--handlers must be impl or spec") }
-        guard Run.parseSize(memory) != nil else { throw ValidationError("--memory must be a size like 256M or 1G (16M to 64G, 4 KiB multiple)") }
+        guard Run.parseSize(memory) != nil else { throw ValidationError("--memory must be a size like 256M or 1G (64M to 64G, 4 KiB multiple; EL2 keeps 36 MiB at the top)") }
         var seen = Set<UInt32>()
         for v in vmImage {
             do {
@@ -97,7 +97,7 @@ struct Run: ParsableCommand {
         }
         guard let n = UInt64(digits), n > 0, n <= (64 << 30) / mult else { return nil }
         let size = n * mult
-        return size >= 16 << 20 && size & 0xFFF == 0 ? size : nil
+        return size >= 64 << 20 && size & 0xFFF == 0 ? size : nil
     }
 
     func run() throws {

@@ -17,7 +17,7 @@ import Testing
 /// and the toolchain that built them: images from another toolchain are not compared (a note is
 /// printed), images from the same one must be the recorded ones.
 /// A trace longer than `maxLines` keeps its first `keptLines` lines and ends with one line giving
-/// the number of lines and an FNV-1a 64 digest of all of them (touch-all has 64,513).
+/// the number of lines and an FNV-1a 64 digest of all of them (touch-all has 56,321).
 @Suite struct GoldenTraceTests {
     static let directory = SamplePaths.root.appendingPathComponent("Tests/Golden")
     static let manifest = directory.appendingPathComponent("images.txt")

@@ -51,7 +51,7 @@ import Testing
         ("owner: vm 1, count", "owner: host, count", "state (line 18): pfn 0x40400: owner vm 1, expected host"),
         ("maps-to: 0x40400000}", "maps-to: 0x40401000}", "IOVA 0x5000 (impl level): maps to 0x40400000, expected maps to 0x40401000"),
         ("vmid: 1, ttbr0", "vmid: 2, ttbr0", "SMMU0 CB1: EL2 config vmid 1, expected 2"),
-        ("ttbr0: shadow-root", "ttbr0: 0x1000", "SMMU0 CB1: TTBR0 0x4fc02000, expected 0x1000"),
+        ("ttbr0: shadow-root", "ttbr0: 0x1000", "SMMU0 CB1: TTBR0 0x4dc02000, expected 0x1000"),
         ("{npt: 0x40400000, unmapped: true}", "{npt: 0x40080000, unmapped: true}", "host NPT IPA 0x40080000 (impl level): maps to 0x40080000"),
         ("{panicked: false}", "{panicked: true}", "panicked false"),
     ])

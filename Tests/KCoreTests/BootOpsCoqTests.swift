@@ -98,3 +98,89 @@ import Testing
         #expect(c.k.data.vminfos[1].loads.count == 5)
     }
 }
+
+/// The host NPT's page-table pool is Coq's (Constants.v), not sized from RAM.
+@Suite struct NPTPoolCoqLayoutTests {
+    func core(ram: UInt64, level: HandlerMode) -> KCore {
+        let mem = PhysicalMemory(base: 0x4000_0000, size: ram)!  // sparse: untouched RAM costs nothing
+        var c = KCore.Configuration()
+        c.ramSize = ram
+        c.handlers = level == .spec ? .spec : .impl
+        c.checkRefinement = level == .refinement
+        return KCore(configuration: c, memory: mem, smmu: FakeSMMU())
+    }
+
+    /// With 16 GiB of RAM, one page touched in each GiB needs 16 level-2 tables and 16 level-3
+    /// tables; Coq's pool (2048 and 5887 of them) keeps mapping.
+    @Test(arguments: HandlerMode.allCases)
+    func oneTouchPerGiBOf16GiBIsMapped(level: HandlerMode) {
+        let k = core(ram: 16 << 30, level: level)
+        #expect(k.carveOut.nptLayout == .coq)
+        for g in UInt64(1)...16 {
+            let o = mmio(k, ipa: g << 30, len: 8, write: false).0
+            #expect(o.panic == nil, "GiB \(g): \(String(describing: o.panic))")
+        }
+        // IPA bits 47:39 are zero: one level-1 table; a level-2 and a level-3 table per GiB.
+        #expect(k.nptPoolUsage.pgdUsed == 1 && k.nptPoolUsage.pudUsed == 16 && k.nptPoolUsage.pmdUsed == 16)
+        #expect(k.refinementReports.isEmpty)
+    }
+
+    /// Device pages in 5887 distinct 2 MiB regions fill the level-3 pool; the next region
+    /// panics in map_page_host, as Coq's local_mmap fails there.
+    @Test func the5888thRegionExhaustsThePool() {
+        let k = core(ram: 64 << 20, level: .impl)
+        let before = k.nptPoolUsage.pmdUsed
+        var region: UInt64 = 0
+        var ipa: UInt64 = 0x80_0000_0000
+        while k.nptPoolUsage.pmdUsed < 5887 && region < 10_000 {
+            ipa -= 0x20_0000
+            region += 1
+            #expect(mmio(k, ipa: ipa, len: 4, write: false).0.panic == nil)
+        }
+        #expect(region == UInt64(5887 - before))
+        ipa -= 0x20_0000
+        let o = mmio(k, ipa: ipa, len: 4, write: false).0
+        #expect(o.panic?.function == "map_page_host")
+        #expect(o.panic?.condition.contains("pool exhausted") == true)
+    }
+}
+
+/// Two places where the implementation level deliberately writes something other than the Coq
+/// text's literal value (Documentation/SpecMapping.md, "Decisions"), pinned.
+@Suite struct SpecLiteralDecisionTests {
+    /// smmu_pt_clear: Coq's spec0 loop rewrites the root's first word 1024 times; the
+    /// implementation zeroes all 1024 words of the 8 KiB root, which is what the loop is for
+    /// and what the atomic spec (an empty table) assumes. A stale entry anywhere in the root
+    /// is gone after el2_alloc_smmu_pgd, at both levels, and the levels agree.
+    @Test(arguments: HandlerMode.allCases)
+    func allocClearsTheWholeShadowRoot(level: HandlerMode) {
+        let k = vmCore(level)
+        let root = k.carveOut.sptPA(KC.SMMU_TTBR(0, 1))
+        // A stale level-1 table entry in word 300 (IOVA 300 GiB) and the last word.
+        _ = k.impl.memory.store(root + 300 * 8, size: 8, value: 0x4020_0003)
+        _ = k.impl.memory.store(root + 1023 * 8, size: 8, value: 0x4020_0003)
+        let c = CheckedCore(k)
+        c.hvc(13)
+        #expect(c.hvc(24, 1, 1, 0).0.panic == nil)
+        if level != .spec {
+            #expect(k.impl.memory.load(root + 300 * 8, size: 8) == 0)
+            #expect(k.impl.memory.load(root + 1023 * 8, size: 8) == 0)
+        }
+        #expect(c.hvc(26, 300 << 30, 1, 0).1.x[0] == 0)
+        // Only D2 (the C-shaped alloc also takes INFO(vmid): lock log only) may be reported.
+        #expect(k.refinementReports.allSatisfy { $0.known == .D2 }, "\(k.refinementReports)")
+        #expect(c.violations.isEmpty, "\(c.violations)")
+    }
+
+    /// map_page_host's normal-page leaf: Coq's PAGE_S2_KERNEL is 0xFFF, whose bit 11 is RES0
+    /// in a VMSAv8-64 stage-2 descriptor; KCore writes 0x7FF (Normal write-back, read/write,
+    /// inner shareable, AF) at both levels.
+    @Test(arguments: [HandlerMode.impl, .spec])
+    func hostNormalPagesAreMappedWith0x7FF(level: HandlerMode) {
+        let k = vmCore(level)
+        #expect(mmio(k, ipa: VMImage.hostPage + 8, len: 8, write: false).0.panic == nil)
+        let e = k.abstractState.npt.entry(VMImage.hostPage >> 12)
+        #expect(e.pte == VMImage.hostPage | 0x7FF)
+        #expect(e.pte & (1 << 11) == 0)
+    }
+}

@@ -8,7 +8,7 @@ import Testing
     func state() -> SpecState {
         var d = EL2Data(s2page: S2PageTable(ramBase: 0x4000_0000, ramSize: 16 << 20, carveOutBase: 0x40C0_0000))
         d.locks.maxEventsPerLock = 8
-        return SpecState(data: d, spt: AbstractSPT(), npt: AbstractNPT(layout: .forRAM(size: 16 << 20)))
+        return SpecState(data: d, spt: AbstractSPT(), npt: AbstractNPT(layout: .coq))
     }
 
     @Test func differencesInACallThatTrimsTheLogAreReported() {

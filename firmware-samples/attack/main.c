@@ -50,13 +50,14 @@ int main(void) {
     hvc(24, 5, vmid, 1, 0, 0);
 #elif defined(ATTACK_NPT_EXHAUST)
     /* Every access outside RAM maps as a device page on demand (map_page_host); one access per
-     * 1 GiB of the 40-bit IPA space needs a new level-2 table each, more than the host NPT pool
-     * holds: pool exhaustion must be a hypervisor panic, not a silent failure. */
-    uart_puts("touch one device page per GiB of IPA space\n");
+     * 2 MiB region of IPA space needs a new level-3 table each, and Coq's host NPT pool holds
+     * 5887: the 5888th region (and the level-2 tables on the way) empty it, which must be a
+     * hypervisor panic, not a silent failure. */
+    uart_puts("touch one device page per 2 MiB of IPA space\n");
     /* Nothing answers at those addresses: once EL2 has mapped one, the load takes a synchronous
      * external abort to EL1; skip_vectors steps over the load so the loop goes on. */
     __asm__ volatile("msr vbar_el1, %0; isb" ::"r"(skip_vectors));
-    for (unsigned long a = 0x8000000000UL - 0x40000000UL; a >= 0x80000000UL; a -= 0x40000000UL)
+    for (unsigned long a = 0x8000000000UL - 0x200000UL; a >= 0x7000000000UL; a -= 0x200000UL)
         (void)*(volatile unsigned int *)a;
 #elif defined(ATTACK_DMA_BYPASS)
     /* A route no source checks: S2CR bypass for the DMA engine's stream. The engine then reads
@@ -66,7 +67,7 @@ int main(void) {
     R32(SMMU0 + 0xC00) = 1u << 16;                    /* S2CR0: bypass */
     R32(SMMU0 + 0x800) = 0x80000005;                  /* SMR0: stream 5 */
     R32(SMMU0 + 0x0) = 0x00200000;                    /* enable */
-    *(volatile unsigned long *)(0x09070000UL + 0x00) = 0x4FC02000UL;  /* SRC: EL2 memory */
+    *(volatile unsigned long *)(0x09070000UL + 0x00) = 0x4DC02000UL;  /* SRC: EL2 memory */
     *(volatile unsigned long *)(0x09070000UL + 0x08) = (unsigned long)leak;
     R32(0x09070000UL + 0x10) = 8;
     R32(0x09070000UL + 0x14) = 5;
