@@ -6,7 +6,7 @@ APT_PKGS   := pkg-config libelf-dev libcapstone-dev libunicorn-dev gcc-aarch64-l
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/smmu-emu
 
-.PHONY: setup build release run samples test bench clean
+.PHONY: setup build release run samples test bench fuzz soak clean
 
 ## setup: install the Debian packages the project needs (idempotent: only what is missing).
 setup:
@@ -31,10 +31,29 @@ samples: setup
 run: release samples
 	$(RELEASE_BIN) run firmware-samples/build/hello.elf --stats
 
-## test: set up, build the samples, run the whole test suite.
+## test: set up, build the samples, run the whole test suite, then every fuzz target for
+## FUZZ_SMOKE seconds (libFuzzer; a crash or hang fails the run).
+FUZZ_SMOKE ?= 60
 test: setup samples
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	Tests/Fuzz/fuzz.sh $(FUZZ_SMOKE)
+
+## fuzz: every fuzz target for FUZZ_SECONDS (default 10 minutes each); corpus and findings
+## under .build/fuzz.
+FUZZ_SECONDS ?= 600
+fuzz: setup samples
+	Tests/Fuzz/fuzz.sh $(FUZZ_SECONDS)
+
+## soak: SOAK_IMAGES mutated sample images and SOAK_SCENARIOS random host-action scenarios,
+## each with --check-refinement --check-invariants; lists any run outside the contract.
+SOAK_IMAGES ?= 10000
+SOAK_SCENARIOS ?= 1000
+SOAK_SEED ?= 1
+SOAK_SAMPLES = hello selftest smp smmu-dma smmu-smp vm-boot fault-cost el2-touch
+soak: setup samples
+	$(SWIFT) build -c release --product smmu-fuzz
+	.build/release/smmu-fuzz soak $(SOAK_IMAGES) $(SOAK_SCENARIOS) $(SOAK_SEED) $(SOAK_SAMPLES:%=firmware-samples/build/%.elf)
 
 bench: release samples
 	./Benchmarks/compare.sh

@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "smmu-emu", targets: ["smmu-emu"]),
         .library(name: "Emulator", targets: ["Emulator"]),
+        .executable(name: "smmu-fuzz", targets: ["smmu-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +42,10 @@ let package = Package(
         .executableTarget(
             name: "smmu-emu",
             dependencies: ["Emulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Fuzz targets (make fuzz): the functions, and a program that is a libFuzzer target when
+        // built with -sanitize=fuzzer -DFUZZING and a replayer of saved inputs otherwise.
+        .target(name: "FuzzTargets", dependencies: ["Emulator", "KCore", "SMMUDevice", "Stage2"]),
+        .executableTarget(name: "smmu-fuzz", dependencies: ["FuzzTargets"]),
         .testTarget(name: "Stage2Tests", dependencies: ["Stage2"]),
         .testTarget(name: "AArch64Tests", dependencies: ["AArch64", "Stage2", "CUnicorn"]),
         .testTarget(name: "SMMUDeviceTests", dependencies: ["SMMUDevice", "Stage2"]),
@@ -49,7 +54,7 @@ let package = Package(
             dependencies: ["KCore", "SMMUDevice", "Stage2", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "EmulatorTests",
-            dependencies: ["Emulator", "AArch64", "KCore", "SMMUDevice", "Stage2", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["Emulator", "AArch64", "KCore", "SMMUDevice", "Stage2", "FuzzTargets", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v5]
 )

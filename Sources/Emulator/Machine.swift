@@ -48,6 +48,10 @@ public enum TraceKind: String, CaseIterable, Sendable {
 public struct RunResult {
     public var exitStatus: Int32
     public var reason: String
+    public init(exitStatus: Int32, reason: String) {
+        self.exitStatus = exitStatus
+        self.reason = reason
+    }
 }
 
 /// The emulated machine: RAM, UART, CPUs, and the native EL2 handler for PSCI.

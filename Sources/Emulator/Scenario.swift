@@ -50,6 +50,28 @@ public struct Scenario {
     }
 
     public static func load(path: String) throws -> Scenario { try ScenarioFile.parse(path: path) }
+    /// Parses scenario text as if read from `path` (messages name it; relative image paths are
+    /// taken from its folder).
+    public static func parse(text: String, path: String) throws -> Scenario { try ScenarioFile.parse(text: text, path: path) }
+
+    /// Builds the scenario's machine and runs it, expectations aside: the run's result (exit
+    /// status 2 with the reason when the image or program was rejected).
+    public func runMachine() -> RunResult {
+        do {
+            let machine: Machine
+            switch guest {
+            case .image(let path):
+                machine = try Machine(imagePath: path, configuration: configuration) { _ in }
+            case .actions(let program):
+                machine = try Machine(configuration: configuration, output: { _ in }) { ram throws(ELFLoadError) in
+                    try program.load(into: ram)
+                }
+            }
+            return machine.run()
+        } catch {
+            return RunResult(exitStatus: 2, reason: "\(error)")
+        }
+    }
 
     /// Runs the scenario; returns the first failed expectation, or nil when all hold. The run's
     /// spec-branch counts go to `coverage` when one is given.

@@ -20,6 +20,11 @@ struct ScenarioFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw Scenario.LoadError(description: "\(path): cannot read the file")
         }
+        return try parse(text: text, path: path)
+    }
+
+    /// Parses scenario text; `path` names it in messages and anchors its relative image paths.
+    static func parse(text: String, path: String) throws -> Scenario {
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch let e as YamlError {
             throw Scenario.LoadError(description: "\(path): \(String(describing: e).split(separator: "\n").first ?? "invalid YAML")")

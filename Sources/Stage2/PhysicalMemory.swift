@@ -90,7 +90,20 @@ public final class PhysicalMemory {
     @discardableResult
     public func zero(_ pa: UInt64, length: UInt64) -> Bool {
         guard let p = pointer(pa, length: length) else { return false }
-        memset(p, 0, Int(length))
+        // Whole host pages are given back (MADV_DONTNEED on a private anonymous mapping: they
+        // read as zero again and cost no host memory), so clearing EL2's 36 MiB carve-out at
+        // boot touches nothing; the ragged ends are written.
+        let page = 4096
+        let start = UInt(bitPattern: p), end = start + UInt(length)
+        let first = (start + UInt(page - 1)) & ~UInt(page - 1), last = end & ~UInt(page - 1)
+        if length >= 64 * 1024 && first < last,
+            madvise(UnsafeMutableRawPointer(bitPattern: first), Int(last - first), MADV_DONTNEED) == 0
+        {
+            memset(p, 0, Int(first - start))
+            memset(p + Int(last - start), 0, Int(end - last))
+        } else {
+            memset(p, 0, Int(length))
+        }
         return true
     }
 }

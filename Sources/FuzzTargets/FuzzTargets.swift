@@ -1,0 +1,137 @@
+import Emulator
+import KCore
+import SMMUDevice
+import Stage2
+
+/// The inputs a hostile guest or user controls, each as a function of raw bytes that must
+/// never trap, hang or let the two handler levels disagree. libFuzzer drives them (`make
+/// fuzz`, `smmu-fuzz` built with `-sanitize=fuzzer,address`); the test suite replays the
+/// corpus and the saved findings through the same functions.
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    /// `ELFImage` over arbitrary bytes, then symbol lookups.
+    case elf
+    /// The scenario-file parser over arbitrary text.
+    case scenario
+    /// Raw ESR/HPFAR/FAR and register values into KCore's stage-2 fault handler
+    /// (`emulate_mmio` for SMMU pages, `map_page_host` for the rest) over two real SMMU models.
+    case mmio
+    /// Arbitrary x0–x5 into KCore's hypercall dispatcher, on states the same input builds.
+    case hvc
+
+    /// Runs one input. A finding stops the process (`fatalError`): a refinement difference
+    /// outside the allow-list, or a KCore invariant that breaks (other than the spec's own
+    /// count-INVALID hole, which `--check-invariants` reports and Documentation/VMs.md explains).
+    public func run(_ data: [UInt8]) {
+        switch self {
+        case .elf: FuzzTarget.elf(data)
+        case .scenario: FuzzTarget.scenario(data)
+        case .mmio: FuzzTarget.traps(data, hypercalls: false)
+        case .hvc: FuzzTarget.traps(data, hypercalls: true)
+        }
+    }
+
+    static func elf(_ data: [UInt8]) {
+        guard let ram = PhysicalMemory(base: 0x4000_0000, size: 16 << 20) else { return }
+        guard let image = try? ELFImage(bytes: data, into: ram) else { return }
+        for s in image.symbols.prefix(16) { _ = image.symbolize(s.address &+ 4) }
+        _ = image.symbolize(image.entry)
+    }
+
+    static func scenario(_ data: [UInt8]) {
+        _ = try? Scenario.parse(text: String(decoding: data, as: UTF8.self), path: "/nonexistent/fuzz.yaml")
+    }
+
+    /// Reads the input as a stream of little-endian values; zero past its end.
+    struct Reader {
+        let bytes: [UInt8]
+        var at = 0
+        var done: Bool { at >= bytes.count }
+        mutating func byte() -> UInt8 {
+            defer { at += 1 }
+            return at < bytes.count ? bytes[at] : 0
+        }
+        mutating func u64() -> UInt64 {
+            var v: UInt64 = 0
+            for i in 0..<8 { v |= UInt64(byte()) << (8 * i) }
+            return v
+        }
+        /// A value biased to the small numbers argument checks care about: a byte, a page
+        /// number in RAM, an address in RAM or SMMU space, or any 64 bits.
+        mutating func argument() -> UInt64 {
+            switch byte() & 7 {
+            case 0, 1, 2: return UInt64(byte() & 0x1F)
+            case 3: return 0x40000 &+ UInt64(byte())  // a RAM pfn
+            case 4: return 0x4000_0000 &+ (UInt64(byte()) << 12)  // a RAM address
+            case 5: return UInt64(byte()) << 12  // an IOVA
+            case 6: return 0x0905_0000 &+ (u64() & 0x1_FFFC)  // an SMMU register
+            default: return u64()
+            }
+        }
+    }
+
+    /// The SMMU register frames of the machine, for KCore, over the device models.
+    final class SMMUPair: SMMUHardware {
+        let smmus: [SMMU]
+        init(memory: PhysicalMemory) {
+            smmus = [SMMU(name: "SMMU0", contextBanks: 8, memory: memory), SMMU(name: "SMMU1", contextBanks: 4, memory: memory)]
+        }
+        func readRegister(smmu: Int, offset: UInt64, size: Int) -> UInt64 {
+            smmus.indices.contains(smmu) ? smmus[smmu].read(offset: offset, size: size) : 0
+        }
+        func writeRegister(smmu: Int, offset: UInt64, size: Int, value: UInt64) {
+            if smmus.indices.contains(smmu) { _ = smmus[smmu].write(offset: offset, size: size, value: value) }
+        }
+    }
+
+    /// Up to 24 traps from one input, at the implementation level with the spec checked
+    /// against it (`--check-refinement`) and the invariants checked after every call. The
+    /// first byte picks the level of the first VM calls so both paths get states to work on.
+    static func traps(_ data: [UInt8], hypercalls: Bool) {
+        guard let memory = PhysicalMemory(base: 0x4000_0000, size: 64 << 20) else { return }
+        var conf = KCore.Configuration()
+        conf.ramSize = 64 << 20
+        conf.checkRefinement = true
+        conf.vmImageHashes[1] = [UInt8](repeating: 0, count: 32)
+        let k = KCore(configuration: conf, memory: memory, smmu: SMMUPair(memory: memory))
+        var r = Reader(bytes: data)
+        var calls = 0
+        var before = k.abstractState
+        while !r.done && calls < 24 && !k.data.halt {
+            calls += 1
+            let reports = k.refinementReports.count
+            var h: HostContext
+            if hypercalls || r.byte() & 3 == 0 {
+                // Mostly ids of the table; sometimes PSCI-like or arbitrary ids.
+                let pick = r.byte()
+                let ids: [UInt64] = [6, 10, 11, 12, 13, 14, 23, 24, 25, 26, 27]
+                let id = pick < 240 ? ids[Int(pick) % ids.count] : r.u64()
+                var x = [UInt64](repeating: 0, count: 31)
+                x[0] = id
+                for i in 1...5 { x[i] = r.argument() }
+                h = HostContext(cpu: Int(r.byte() & 7), x: x)
+                _ = k.handleHVC(&h)
+            } else {
+                // A data abort as the CPU would report it, or raw syndrome bits.
+                let ipa = r.argument() & ((1 << 48) - 1)
+                let raw = r.byte() & 0x80 != 0
+                let len = 1 << Int(r.byte() & 3)
+                let rt = Int(r.byte() % 31)
+                let write = r.byte() & 1 != 0
+                var esr: UInt64 = 0x24 << 26 | 1 << 25 | 1 << 24 | UInt64(len.trailingZeroBitCount) << 22 | UInt64(rt) << 16 | (write ? 1 << 6 : 0)
+                if raw { esr = r.u64() }
+                var x = [UInt64](repeating: 0, count: 31)
+                x[rt] = r.argument()
+                h = HostContext(cpu: Int(r.byte() & 7), x: x, elr: 0x4008_0000, esr: esr, far: raw ? r.u64() : ipa & 0xFFF, hpfar: raw ? r.u64() : (ipa >> 12) << 4)
+                _ = k.handleHostStage2Fault(&h)
+            }
+            for report in k.refinementReports.dropFirst(reports) where report.known == nil {
+                fatalError("refinement difference: \(report)")
+            }
+            let after = k.abstractState
+            for v in KCoreInvariants.check(before: before, after: after) where !v.detail.contains("count INVALID") {
+                fatalError("invariant: \(v)")
+            }
+            before = after
+        }
+    }
+}
