@@ -25,6 +25,19 @@ struct ScenarioFile {
 
     /// Parses scenario text; `path` names it in messages and anchors its relative image paths.
     static func parse(text: String, path: String) throws -> Scenario {
+        // Yams composes nested collections recursively: a few thousand `{` or `[` overflow the
+        // stack (found by the scenario fuzz target). No scenario nests deeper than a handful.
+        var depth = 0, deepest = 0
+        for c in text.utf8 {
+            if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1; deepest = max(deepest, depth) }
+            if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") { depth = max(0, depth - 1) }
+        }
+        // Block collections nest by indentation and `- ` items: bound that too.
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            let lead = line.utf8.prefix { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: ":") }
+            if lead.count > 256 { deepest = Int.max }
+        }
+        guard deepest <= 64 else { throw Scenario.LoadError(description: "\(path): collections nested more than 64 deep") }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch let e as YamlError {
             throw Scenario.LoadError(description: "\(path): \(String(describing: e).split(separator: "\n").first ?? "invalid YAML")")
