@@ -37,7 +37,7 @@ extension Machine {
         cpu.el2.elr = h.elr
         cpu.cycles &+= outcome.cycles
         el2Cycles[cpu.index] &+= outcome.cycles
-        el2Statistics.record(statisticsKey(outcome.decision), cycles: outcome.cycles)
+        el2Statistics.record(EL2Statistics.Key(outcome.decision), cycles: outcome.cycles)
         for ipa in outcome.tlbInvalidations { for c in cpus { c.invalidateStage2TLB(ipa: ipa) } }
         if configuration.checkInvariants { checkKCoreInvariants(cpu, outcome) }
         if let p = outcome.panic {
@@ -67,13 +67,6 @@ extension Machine {
         return nil
     }
 
-    /// The `--stats` name of a handled trap: the handler, or the HVC it called. Unknown HVC ids
-    /// share one name, so a guest cannot grow the table without bound.
-    func statisticsKey(_ d: TrapDecision) -> String {
-        guard d.handler == "hvc" else { return d.handler }
-        return d.target.hasPrefix("unknown id") ? "hvc (unknown id)" : "hvc \(d.target)"
-    }
-
     /// A stage-2 abort taken to EL2.
     func handleStage2Abort(_ cpu: CPU) -> RunResult? {
         // The same fault again without progress is EL2 livelocked by the guest (hardware would
@@ -90,9 +83,9 @@ extension Machine {
         var h = hostContext(cpu)
         let start = cpu.cycles
         let outcome = kcore.handleHostStage2Fault(&h)
-        let kind: TraceKind = outcome.decision.handler == "emulate_mmio" ? .mmio : .s2
+        let kind: TraceKind = outcome.decision.handler == .emulate_mmio ? .mmio : .s2
         if configuration.trace.contains(kind) { traceAbort(cpu, outcome, at: start, kind: kind) }
-        if perfetto != nil { recordHandler(cpu, outcome, name: outcome.decision.handler, at: start) }
+        if perfetto != nil { recordHandler(cpu, outcome, name: outcome.decision.handler.rawValue, at: start) }
         return apply(outcome, h, to: cpu)
     }
 
@@ -100,7 +93,7 @@ extension Machine {
     /// and draws the lock waits the handler reported inside it.
     func recordHandler(_ cpu: CPU, _ o: TrapOutcome, name: String, at start: UInt64) {
         guard let perfetto else { return }
-        var args: [(String, PerfettoTrace.Argument)] = [("target", .string(o.decision.target)), ("action", .string(o.decision.action.rawValue))]
+        var args: [(String, PerfettoTrace.Argument)] = [("target", .string(o.decision.targetName)), ("action", .string(o.decision.action.rawValue))]
         if let v = o.decision.value { args.append(("value", .string(hex(v)))) }
         if let p = o.panic { args.append(("panic", .string("\(p)"))) }
         args.append(("el2Cycles", .int(o.cycles)))
@@ -132,7 +125,7 @@ extension Machine {
             insn: fetch ? "(instruction fetch)" : disassembler.disassemble(cpu.exitInstruction, at: pc),
             ipa: hex(ipa), size: !fetch && esr & (1 << 24) != 0 ? 1 << Int((esr >> 22) & 3) : nil,
             dir: fetch ? "X" : (esr & (1 << 6) != 0 ? "W" : "R"),
-            target: kind == .mmio ? o.decision.target : o.decision.handler, action: o.decision.action.rawValue,
+            target: kind == .mmio ? o.decision.targetName : o.decision.handler.rawValue, action: o.decision.action.rawValue,
             value: o.decision.value.map(hex), panic: o.panic.map { "\($0)" }, el2Cycles: o.cycles))
     }
 
@@ -153,7 +146,7 @@ extension Machine {
                             instructions: cpu.instructionsRetired)
             cpu.cycles &+= kcore.configuration.costModel.trapEntry
             el2Cycles[cpu.index] &+= kcore.configuration.costModel.trapEntry
-            el2Statistics.record("psci", cycles: kcore.configuration.costModel.trapEntry)
+            el2Statistics.record(.psci, cycles: kcore.configuration.costModel.trapEntry)
             return psci(cpu)
         }
         var h = hostContext(cpu)
@@ -163,12 +156,12 @@ extension Machine {
             emit(TraceEvent(
                 kind: "hvc", cycle: start, cpu: cpu.index, pc: hex(cpu.el2.elr &- 4), symbol: image.symbolize(cpu.el2.elr &- 4),
                 call: Int(fn), args: (1...5).map { hex(cpu.x($0)) }, result: hex(h.x[0]),
-                target: outcome.decision.target, action: outcome.decision.action.rawValue,
+                target: outcome.decision.targetName, action: outcome.decision.action.rawValue,
                 panic: outcome.panic.map { "\($0)" }, el2Cycles: outcome.cycles))
         }
         if perfetto != nil {
             // HVC spans are named by the called function (el2_alloc_smmu_pgd), not "hvc".
-            recordHandler(cpu, outcome, name: outcome.decision.target, at: start)
+            recordHandler(cpu, outcome, name: outcome.decision.targetName, at: start)
         }
         return apply(outcome, h, to: cpu)
     }

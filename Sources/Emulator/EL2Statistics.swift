@@ -7,11 +7,42 @@ public struct EL2Statistics: Equatable, Sendable {
         public var calls: UInt64 = 0
         public var cycles: UInt64 = 0
     }
-    public private(set) var byHandler: [String: Entry] = [:]
+    /// What a trap is counted under: the handler, or the HVC it called. Unknown HVC ids share
+    /// one key, so a guest cannot grow the table without bound. Named only for output.
+    enum Key: Hashable, Sendable {
+        case handler(TrapDecision.Handler)
+        case hypercall(Hypercall)
+        case unknownHypercall
+        /// Any HVC after a panic.
+        case haltedHypercall
+        case psci
+        init(_ d: TrapDecision) {
+            switch (d.handler, d.target) {
+            case (.hvc, .hypercall(let c)): self = .hypercall(c)
+            case (.hvc, .halted): self = .haltedHypercall
+            case (.hvc, _): self = .unknownHypercall
+            default: self = .handler(d.handler)
+            }
+        }
+        var name: String {
+            switch self {
+            case .handler(let h): h.rawValue
+            case .hypercall(let c): "hvc " + c.name
+            case .unknownHypercall: "hvc (unknown id)"
+            case .haltedHypercall: "hvc halted"
+            case .psci: "psci"
+            }
+        }
+    }
+    private var entries: [Key: Entry] = [:]
+    /// Calls and cycles per handler name.
+    public var byHandler: [String: Entry] {
+        entries.reduce(into: [:]) { $0[$1.key.name, default: Entry()].calls &+= $1.value.calls; $0[$1.key.name, default: Entry()].cycles &+= $1.value.cycles }
+    }
 
-    mutating func record(_ handler: String, cycles: UInt64) {
-        byHandler[handler, default: Entry()].calls &+= 1
-        byHandler[handler, default: Entry()].cycles &+= cycles
+    mutating func record(_ key: Key, cycles: UInt64) {
+        entries[key, default: Entry()].calls &+= 1
+        entries[key, default: Entry()].cycles &+= cycles
     }
 
     /// One line per handler, most expensive first (ties by name, so the output is stable).

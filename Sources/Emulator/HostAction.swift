@@ -1,3 +1,5 @@
+import KCore
+
 /// One step of a host-action scenario: a hypercall or an access to a physical address (an SMMU
 /// register, usually), with the value the scenario expects back, if any. The steps run as a
 /// generated guest program (`HostActionProgram`), so they take the real trap paths.
@@ -26,23 +28,12 @@ public struct HostAction: Equatable, Sendable {
     }
 }
 
-/// The host → EL2 calls of HARDWARE.md by name, with their argument names in register order
-/// (x1, x2, …), so a scenario can write `hvc: el2_arm_lpae_map` and `args: {iova: …}`.
+/// The host → EL2 calls a scenario can name: KCore's hypercalls (`Hypercall`, with their
+/// argument names in register order x1, x2, …, so a scenario can write `hvc: el2_arm_lpae_map`
+/// and `args: {iova: …}`), and PSCI_VERSION.
 public enum HostCall {
-    public static let table: [(name: String, id: UInt64, args: [String])] = [
-        ("enable_s2", 6, []),
-        ("set_boot_info", 10, ["vmid", "addr", "size"]),
-        ("remap_vm_image", 11, ["vmid", "pfn", "load_idx"]),
-        ("verify_vm_image", 12, ["vmid"]),
-        ("register_kvm", 13, []),
-        ("register_vcpu", 14, ["vmid", "vcpu"]),
-        ("el2_free_smmu_pgd", 23, ["cbndx", "index"]),
-        ("el2_alloc_smmu_pgd", 24, ["cbndx", "vmid", "index"]),
-        ("el2_arm_lpae_map", 25, ["iova", "paddr", "prot", "cbndx", "index"]),
-        ("el2_arm_lpae_iova_to_phys", 26, ["iova", "cbndx", "index"]),
-        ("el2_arm_lpae_clear", 27, ["iova", "cbndx", "index"]),
-        ("psci_version", 0x8400_0000, []),
-    ]
+    public static let table: [(name: String, id: UInt64, args: [String])] =
+        Hypercall.allCases.map { ($0.name, $0.rawValue, $0.arguments.map(\.name)) } + [("psci_version", 0x8400_0000, [])]
     public static func named(_ name: String) -> (name: String, id: UInt64, args: [String])? {
         table.first { $0.name == name }
     }

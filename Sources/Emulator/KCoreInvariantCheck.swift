@@ -29,7 +29,7 @@ extension Machine {
 
     /// The page a successful `map_page_host` mapped (its IPA), or nil for any other outcome.
     static func mappedHostPage(_ o: TrapOutcome) -> UInt64? {
-        guard o.panic == nil, o.refinement == nil, o.decision.handler == "map_page_host", o.decision.action == .mapped else { return nil }
+        guard o.panic == nil, o.refinement == nil, o.decision.handler == .map_page_host, o.decision.action == .mapped else { return nil }
         return o.decision.value
     }
 }

@@ -3,9 +3,10 @@ import Stage2
 
 extension KCore {
     /// Runs one seed-level call at the configured level(s). `implBody`/`specBody` are the two
-    /// levels of the same function; `bank`/`iova` say which shadow entry the call may change.
+    /// levels of the same function; `bank`/`iova` say which shadow entry the call may change;
+    /// `args` is formatted only for a refinement report.
     func run<R: Equatable>(
-        _ name: String, _ args: String, _ h: inout HostContext, bank: (Int, Int)? = nil, iova: UInt64? = nil,
+        _ name: String, _ args: @autoclosure () -> String, _ h: inout HostContext, bank: (Int, Int)? = nil, iova: UInt64? = nil,
         known: KnownDivergence? = nil,
         impl implBody: (inout ImplState, inout CallContext) -> R, spec specBody: (inout SpecState, inout CallContext) -> R
     ) -> (R, CallContext, RefinementReport?) {
@@ -56,18 +57,18 @@ extension KCore {
         apply(ictx.regs, to: &h)
         guard !diffs.isEmpty else { return (r, ictx, nil) }
         let k = known.flatMap { configuration.allowList.contains($0) ? $0 : nil }
-        let rep = RefinementReport(function: name, arguments: args, differences: diffs, known: k)
+        let rep = RefinementReport(function: name, arguments: args(), differences: diffs, known: k)
         refinementReports.append(rep)
         return (r, ictx, rep)
     }
 
     /// `run` for functions without a result.
     func run(
-        _ name: String, _ args: String, _ h: inout HostContext, bank: (Int, Int)? = nil, iova: UInt64? = nil,
+        _ name: String, _ args: @autoclosure () -> String, _ h: inout HostContext, bank: (Int, Int)? = nil, iova: UInt64? = nil,
         known: KnownDivergence? = nil,
         impl implBody: (inout ImplState, inout CallContext) -> Void, spec specBody: (inout SpecState, inout CallContext) -> Void
     ) -> ((), CallContext, RefinementReport?) {
-        let (_, c, r) = run(name, args, &h, bank: bank, iova: iova, known: known,
+        let (_, c, r) = run(name, args(), &h, bank: bank, iova: iova, known: known,
             impl: { implBody(&$0, &$1); return 0 }, spec: { specBody(&$0, &$1); return 0 })
         return ((), c, r)
     }

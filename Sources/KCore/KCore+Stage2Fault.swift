@@ -15,19 +15,19 @@ extension KCore {
             impl: { MmioOps.Impl.emulate_mmio(&$0, &$1, addr: page, hsr: hsr) },
             spec: { MmioOps.Spec.emulate_mmio(&$0, &$1, addr: page, hsr: hsr) })
         if res != KC.INVALID || ctx.panic != nil {
-            let target = smmuRegisterName(index: isSMMURange(configuration.smmuConf, page), offset: ipa & 0xFFFF)
             let acc = ctx.deviceAccesses.last
             // The host's value: Xt, or zero for Rt = 31 (the trap frame's XZR slot), so that a
             // `str wzr` is "emulated", not "rewritten".
             let hostValue = ctx.regs.get(KC.host_dabt_get_rd(hsr))
             let rewritten = acc.map { $0.isWrite && $0.value != (hostValue & ($0.size == 4 ? 0xFFFF_FFFF : .max)) } ?? false
-            return outcome(ctx, TrapDecision(handler: "emulate_mmio", target: target, action: rewritten ? .rewritten : .emulated, value: acc?.value), rep)
+            return outcome(ctx, TrapDecision(
+                handler: .emulate_mmio, target: .smmuRegister(smmu: isSMMURange(configuration.smmuConf, page), offset: ipa & 0xFFFF), action: rewritten ? .rewritten : .emulated, value: acc?.value), rep)
         }
-        var o = outcome(ctx, TrapDecision(handler: "emulate_mmio", target: "IPA 0x\(String(ipa, radix: 16))", action: .ignored, value: nil), rep)
+        var o = outcome(ctx, TrapDecision(handler: .emulate_mmio, target: .ipa(ipa), action: .ignored), rep)
         let (_, mctx, mrep) = run(
             "map_page_host", "0x\(String(page, radix: 16))", &h,
             impl: { $0.map_page_host(page, &$1) }, spec: { MmioOps.Spec.map_page_host(&$0, &$1, addr: page) })
-        let m = outcome(mctx, TrapDecision(handler: "map_page_host", target: "IPA 0x\(String(page, radix: 16))", action: .mapped, value: page), mrep ?? rep)
+        let m = outcome(mctx, TrapDecision(handler: .map_page_host, target: .ipa(page), action: .mapped, value: page), mrep ?? rep)
         o.panic = m.panic
         o.cycles &+= m.cycles &- configuration.costModel.trapEntry &- configuration.costModel.eret
         o.lockWaitCycles &+= m.lockWaitCycles

@@ -3,35 +3,18 @@ import Stage2
 
 extension KCore {
     /// The VM-boot HVCs: the same code on both levels' EL2 data.
-    func vmCall(_ id: UInt64, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ h: inout HostContext) -> TrapOutcome {
-        let isVM = a1 > 0 && a1 < 16
-        let names: [UInt64: String] = [10: "set_boot_info", 11: "remap_vm_image", 12: "verify_vm_image", 13: "register_kvm", 14: "register_vcpu"]
-        let name = names[id] ?? "?"
-        let ok: Bool
-        switch id {
-        case 10: ok = isVM && a2 < KC.KVM_PHYS_SIZE && a3 < KC.KVM_PHYS_SIZE && a2 + a3 < KC.KVM_PHYS_SIZE
-        case 11: ok = isVM && a2 < KC.KVM_PFN_SPACE && a3 < KC.MAX_LOAD_INFO_NUM
-        case 12: ok = isVM
-        case 14: ok = isVM && a2 < KC.VCPU_PER_VM
-        default: ok = true
-        }
+    func vmCall(_ call: Hypercall, _ a1: UInt64, _ a2: UInt64, _ a3: UInt64, _ h: inout HostContext) -> TrapOutcome {
         var ctx = makeContext(h, timed: configuration.handlers == .impl)
-        guard ok else {
-            if configuration.handlers == .spec { spec.data.halt = true } else { impl.data.halt = true }
-            spec.data.halt = spec.data.halt || configuration.checkRefinement
-            ctx.panic = PanicReason(function: "host_hvc_dispatcher", condition: "\(name): argument out of range")
-            return outcome(ctx, TrapDecision(handler: "hvc", target: name, action: .panic, value: nil), nil)
-        }
         let vmid = UInt32(truncatingIfNeeded: a1)
         let both = configuration.handlers == .impl && configuration.checkRefinement
         let mem = impl.memory
         var result: UInt64? = nil
         func body(_ d: inout EL2Data, _ c: inout CallContext, revoke: (UInt64, inout CallContext) -> Void) -> UInt64? {
-            switch id {
-            case 13: return VMBoot.register_kvm(&d, &c)
-            case 14: VMBoot.register_vcpu(&d, &c, vmid: vmid, vcpu: Int(a2)); return nil
-            case 10: return VMBoot.set_boot_info(&d, &c, vmid: vmid, addr: a2, size: a3)
-            case 11: VMBoot.remap_vm_image(&d, &c, vmid: vmid, pfn: a2, loadIdx: Int(a3)); return nil
+            switch call {
+            case .register_kvm: return VMBoot.register_kvm(&d, &c)
+            case .register_vcpu: VMBoot.register_vcpu(&d, &c, vmid: vmid, vcpu: Int(a2)); return nil
+            case .set_boot_info: return VMBoot.set_boot_info(&d, &c, vmid: vmid, addr: a2, size: a3)
+            case .remap_vm_image: VMBoot.remap_vm_image(&d, &c, vmid: vmid, pfn: a2, loadIdx: Int(a3)); return nil
             default:
                 guard let pages = VMBoot.verify_check(&d, &c, vmid: vmid, expected: configuration.vmImageHashes[vmid],
                     digest: configuration.sha256, read: { mem.read($0 << 12, count: 4096) }) else { return nil }
@@ -75,6 +58,6 @@ extension KCore {
             if both { spec = impl.abstraction() }
         }
         if let result, ctx.panic == nil { h.x[0] = result }
-        return outcome(ctx, TrapDecision(handler: "hvc", target: name, action: .called, value: result), nil)
+        return outcome(ctx, TrapDecision(handler: .hvc, target: .hypercall(call), action: .called, value: result), nil)
     }
 }

@@ -1,3 +1,5 @@
+import SMMUDevice
+
 /// The host's registers at a trap to EL2, as the machine hands them over.
 public struct HostContext: Equatable, Sendable {
     public var cpu: Int
@@ -27,15 +29,43 @@ public struct HostContext: Equatable, Sendable {
     }
 }
 
-/// What a handler decided, for traces.
+/// What a handler decided: for the machine (which branch to take), statistics and traces. Typed,
+/// so that no text is built unless a trace asks for it (`targetName`, `description`).
 public struct TrapDecision: Equatable, Sendable, CustomStringConvertible {
     public enum Action: String, Sendable { case emulated, rewritten, ignored, mapped, called, panic }
-    public var handler: String
-    /// The SMMU register or HVC the trap targeted ("SMMU0.CB3.TTBR0", "el2_arm_lpae_map").
-    public var target: String
+    public enum Handler: String, Sendable { case emulate_mmio, map_page_host, hvc }
+    /// What the trap targeted.
+    public enum Target: Equatable, Sendable {
+        /// A register of SMMU `smmu` (INVALID when none) at `offset` in its frame.
+        case smmuRegister(smmu: UInt32, offset: UInt64)
+        /// A faulting host IPA that is no SMMU register.
+        case ipa(UInt64)
+        case hypercall(Hypercall)
+        case unknownHypercall(id: UInt64)
+        /// Any HVC once EL2 has panicked.
+        case halted
+    }
+    public var handler: Handler
+    public var target: Target
     public var action: Action
     public var value: UInt64?
-    public var description: String { "\(handler) \(target) \(action.rawValue)" + (value.map { " 0x" + String($0, radix: 16) } ?? "") }
+    public init(handler: Handler, target: Target, action: Action, value: UInt64? = nil) {
+        self.handler = handler
+        self.target = target
+        self.action = action
+        self.value = value
+    }
+    /// "SMMU0.CB3.TTBR0", "IPA 0x40001000", "el2_arm_lpae_map", "unknown id 99", "halted".
+    public var targetName: String {
+        switch target {
+        case .smmuRegister(let i, let off): smmuRegisterName(index: i, offset: off)
+        case .ipa(let a): "IPA 0x" + String(a, radix: 16)
+        case .hypercall(let c): c.name
+        case .unknownHypercall(let id): "unknown id \(id)"
+        case .halted: "halted"
+        }
+    }
+    public var description: String { "\(handler.rawValue) \(targetName) \(action.rawValue)" + (value.map { " 0x" + String($0, radix: 16) } ?? "") }
 }
 
 /// The result of one trap handled at EL2.

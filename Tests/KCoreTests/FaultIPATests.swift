@@ -27,7 +27,7 @@ import Testing
                             far: 0x0905_0024, hpfar: (0x0905_0000 >> 12) << 4 | 0xF << 44)
         let o = k.handleHostStage2Fault(&h)
         #expect(o.panic == nil && o.decision.action == .emulated)
-        #expect(o.decision.target == "SMMU0.GR0.IDR1")
+        #expect(o.decision.targetName == "SMMU0.GR0.IDR1")
         #expect(h.x[2] == 0x24)  // FakeSMMU answers offset-tagged values; a 4-byte read zero-extends
         #expect(h.elr == 0x4008_0004)
     }
