@@ -70,7 +70,7 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 8") }
- if let trace {
+        if let trace {
             for t in trace.split(separator: ",") where TraceKind(rawValue: String(t)) == nil {
                 throw ValidationError("--trace takes a comma-separated list of: \(TraceKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -106,7 +106,7 @@ struct Run: ParsableCommand {
         config.ramSize = Run.parseSize(memory)!
         if let maxCycles { config.maxCycles = maxCycles }
         if let maxInstructions { config.maxInstructions = maxInstructions }
-        config.handlers = handlers == "spec" ? .spec : .impl
+        config.handlers = .init(rawValue: handlers)!  // checked in validate()
         config.checkRefinement = checkRefinement
         config.checkInvariants = checkInvariants
         config.strictSMMU = strictSMMU
@@ -116,7 +116,7 @@ struct Run: ParsableCommand {
         config.recordPerfetto = tracePerfetto != nil
         if let costModel {
             do { try CostModelFile.apply(path: costModel, to: &config) } catch {
-                FileHandle.standardError.write("smmu-emu: error: \(error)\n".data(using: .utf8)!)
+                stderrLine("smmu-emu: error: \(error)")
                 throw ExitCode(2)
             }
         }
@@ -127,15 +127,15 @@ struct Run: ParsableCommand {
                 _ = fwrite(&b, 1, 1, stdout)
             }
         } catch {
-            FileHandle.standardError.write("smmu-emu: error: \(error)\n".data(using: .utf8)!)
+            stderrLine("smmu-emu: error: \(error)")
             throw ExitCode(2)
         }
-        machine.warningSink = { FileHandle.standardError.write(("smmu-emu: " + $0 + "\n").data(using: .utf8)!) }
+        machine.warningSink = { stderrLine("smmu-emu: " + $0) }
         var perfettoFile: UnsafeMutablePointer<FILE>?
         if let tracePerfetto {
             // Opened before the run, so an unwritable path fails at once, not after a long run.
             guard let f = fopen(tracePerfetto, "w") else {
-                FileHandle.standardError.write("smmu-emu: error: cannot write \(tracePerfetto)\n".data(using: .utf8)!)
+                stderrLine("smmu-emu: error: cannot write \(tracePerfetto)")
                 throw ExitCode(2)
             }
             perfettoFile = f
@@ -143,7 +143,7 @@ struct Run: ParsableCommand {
         var jsonFile: UnsafeMutablePointer<FILE>?
         if let traceJson {
             guard let f = fopen(traceJson, "w") else {
-                FileHandle.standardError.write("smmu-emu: error: cannot write \(traceJson)\n".data(using: .utf8)!)
+                stderrLine("smmu-emu: error: cannot write \(traceJson)")
                 throw ExitCode(2)
             }
             jsonFile = f
@@ -153,10 +153,10 @@ struct Run: ParsableCommand {
         var lockFile: UnsafeMutablePointer<FILE>?
         if let lockLog {
             if lockLog == "-" {
-                machine.logLocks { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
+                machine.logLocks { stderrLine($0) }
             } else {
                 guard let f = fopen(lockLog, "w") else {
-                    FileHandle.standardError.write("smmu-emu: error: cannot write \(lockLog)\n".data(using: .utf8)!)
+                    stderrLine("smmu-emu: error: cannot write \(lockLog)")
                     throw ExitCode(2)
                 }
                 lockFile = f
@@ -167,7 +167,7 @@ struct Run: ParsableCommand {
         let printText = trace != nil
         machine.traceSink = { line in
             guard printText else { return }
-            FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
+            stderrLine(line)
         }
         let counters = coverage || coverageJson != nil ? CoverageReport.counters() : nil
         machine.kcore.coverage = counters
@@ -179,12 +179,12 @@ struct Run: ParsableCommand {
         }
         if let counters { try CoverageOutput(text: coverage, json: coverageJson).write(CoverageReport(coverage: counters, runs: 1)) }
         for d in machine.knownDivergences {
-            FileHandle.standardError.write("smmu-emu: allowed \(d)\n".data(using: .utf8)!)
+            stderrLine("smmu-emu: allowed \(d)")
         }
         if result.exitStatus != 0 || stats {
-            FileHandle.standardError.write("smmu-emu: \(result.reason)\n".data(using: .utf8)!)
+            stderrLine("smmu-emu: \(result.reason)")
         }
-        if stats { FileHandle.standardError.write((machine.statistics() + "\n").data(using: .utf8)!) }
+        if stats { stderrLine(machine.statistics()) }
         throw ExitCode(result.exitStatus)
     }
 }
@@ -224,14 +224,14 @@ struct Test: ParsableCommand {
         let files = ScenarioRunner.collect(paths)
         let counters = coverage || coverageJson != nil ? CoverageReport.counters() : nil
         let results = ScenarioRunner.run(files: files, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, coverage: counters) { c in
-            if let handlers { c.handlers = handlers == "spec" ? .spec : .impl }
+            if let handlers { c.handlers = .init(rawValue: handlers)! }  // checked in validate()
             if checkRefinement { c.checkRefinement = true }
         }
         for r in results where r.failure != nil { print("FAIL \(r.file): \(r.name): \(r.failure!)") }
         let failed = results.filter { $0.failure != nil }.count
         if let junit {
             do { try ScenarioRunner.junit(results).write(toFile: junit, atomically: true, encoding: .utf8) } catch {
-                FileHandle.standardError.write("smmu-emu: error: cannot write \(junit)\n".data(using: .utf8)!)
+                stderrLine("smmu-emu: error: cannot write \(junit)")
                 throw ExitCode(2)
             }
         }
@@ -246,14 +246,19 @@ struct CoverageOutput {
     var text: Bool
     var json: String?
     func write(_ report: CoverageReport) throws {
-        if text { FileHandle.standardError.write((report.text + "\n").data(using: .utf8)!) }
+        if text { stderrLine(report.text) }
         if let json {
             do { try report.json.write(toFile: json, atomically: true, encoding: .utf8) } catch {
-                FileHandle.standardError.write("smmu-emu: error: cannot write \(json)\n".data(using: .utf8)!)
+                stderrLine("smmu-emu: error: cannot write \(json)")
                 throw ExitCode(2)
             }
         }
     }
+}
+
+/// Writes one line of emulator output (a message, a trace line, a report) to stderr; stdout is the guest's.
+func stderrLine(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 // Usage errors exit 64 (HARDWARE.md), not ArgumentParser's default; --help still exits 0.
@@ -264,6 +269,6 @@ do {
     exit(e.rawValue)
 } catch {
     if SMMUEmu.exitCode(for: error) == .success { SMMUEmu.exit(withError: error) }
-    FileHandle.standardError.write((SMMUEmu.fullMessage(for: error) + "\n").data(using: .utf8)!)
+    stderrLine(SMMUEmu.fullMessage(for: error))
     exit(64)
 }
