@@ -2,7 +2,7 @@
 SWIFT      ?= swift
 CROSS      ?= aarch64-linux-gnu-
 APT_PKGS   := pkg-config libelf-dev libcapstone-dev libunicorn-dev gcc-aarch64-linux-gnu \
-              binutils-aarch64-linux-gnu qemu-system-arm gdb-multiarch
+              binutils-aarch64-linux-gnu qemu-system-arm gdb-multiarch device-tree-compiler
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/smmu-emu
 
