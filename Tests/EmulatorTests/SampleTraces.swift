@@ -22,11 +22,12 @@ enum SampleTraces {
         var imageFingerprint: String
     }
 
-    /// Every image in firmware-samples/build, by name, with smp also on 4 CPUs.
+    /// Every image in firmware-samples/build, by name, with smp also on 4 CPUs; not the EL2
+    /// micro-benchmarks (el2-bench-*), whose 400,000-round loops are for `make bench`.
     static let runs: [Run] = {
         let dir = SamplePaths.root.appendingPathComponent("firmware-samples/build").path
         let images = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-            .filter { $0.hasSuffix(".elf") }.map { String($0.dropLast(4)) }.sorted()
+            .filter { $0.hasSuffix(".elf") && !$0.hasPrefix("el2-bench") }.map { String($0.dropLast(4)) }.sorted()
         var runs: [Run] = []
         for image in images {
             runs.append(Run(name: image, image: image, maxCycles: image == "bench" ? 2_000_000 : .max))
