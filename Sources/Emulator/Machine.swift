@@ -78,9 +78,13 @@ public final class Machine {
     public internal(set) var smmuFindings: [String] = []
     /// KCore state invariants found broken so far (`--check-invariants`), each once, in order.
     public internal(set) var invariantViolations: [InvariantViolation] = []
-    /// The KCore state after the previous handler, for the "a panicked machine changes nothing"
-    /// check; nil until the first handler runs with `--check-invariants`.
+    /// The KCore state after the previous handler once the machine has panicked, for the "a
+    /// panicked machine changes nothing" check; nil before.
     var invariantBaseline: SpecState?
+    /// How far `--check-invariants` has read the ownership journal (nil: nothing checked yet).
+    var invariantPagesSeen: Int?
+    /// The shadow tables' generation and the slots' owners at the last check.
+    var invariantSPTSeen: (Int, [UInt32])?
     /// Per CPU: the last stage-2 fault and how often it came back with no instruction retired
     /// in between (a guest can livelock EL2, e.g. fetching from a device page it maps XN).
     var repeatedFaults: [RepeatedFault]

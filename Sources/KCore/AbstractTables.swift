@@ -107,4 +107,9 @@ public struct SpecState: Equatable, Sendable {
         self.spt = spt
         self.npt = npt
     }
+    /// An empty state that shares no storage: what a state variable holds while its value is
+    /// moved out to be updated in place.
+    static func vacant(layout: NPTPoolLayout) -> SpecState {
+        SpecState(data: EL2Data(s2page: S2PageTable(ramBase: 0, ramSize: 0, carveOutBase: 0)), spt: AbstractSPT(), npt: AbstractNPT(layout: layout))
+    }
 }

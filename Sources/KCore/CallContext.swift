@@ -94,7 +94,10 @@ public struct CallContext {
     /// Whether the implementation level wrote the shadow tables / the host NPT in memory: the
     /// refinement check re-reads (abstracts) a table region only after a call wrote it.
     public var sptWritten = false
-    public var nptWritten = false
+    /// Physical addresses of the host-NPT words the implementation stored: the refinement
+    /// check and the invariant view update their NPT abstraction from just these.
+    public var nptWrites: [UInt64] = []
+    public var nptWritten: Bool { !nptWrites.isEmpty }
     /// Host IPAs whose NPT entry changed (the machine invalidates its TLBs for them).
     public var hostTLBInvalidations: [UInt64] = []
     /// Lock operations and the cycles spent waiting for locks, charged by `KCoreCostModel`.

@@ -22,6 +22,9 @@ public struct S2PageTable: Equatable, Sendable {
     public let ramEndPFN: UInt64
     public let carveFirstPFN: UInt64
     public private(set) var changed: [UInt64: S2Page] = [:]
+    /// The pfns whose record was written: readers compare or check just those (not part of
+    /// `==`, which is about the records).
+    public private(set) var journal = WriteJournal()
 
     public init(ramBase: UInt64, ramSize: UInt64, carveOutBase: UInt64) {
         ramFirstPFN = ramBase >> 12
@@ -38,8 +41,14 @@ public struct S2PageTable: Equatable, Sendable {
     public subscript(pfn: UInt64) -> S2Page {
         get { changed[pfn] ?? initial(pfn) }
         set {
+            journal.append(pfn)
             if newValue == initial(pfn) { changed[pfn] = nil } else { changed[pfn] = newValue }
         }
+    }
+
+    /// Pointwise equality of the ownership records (the journal is bookkeeping, not state).
+    public static func == (a: S2PageTable, b: S2PageTable) -> Bool {
+        a.ramFirstPFN == b.ramFirstPFN && a.ramEndPFN == b.ramEndPFN && a.carveFirstPFN == b.carveFirstPFN && a.changed == b.changed
     }
 }
 

@@ -43,7 +43,7 @@ public struct ImplState {
     }
     @inline(__always) func store(_ pa: UInt64, _ v: UInt64, _ ctx: inout CallContext) {
         ctx.tableAccesses += 1
-        if pa < carve.nptBase { ctx.sptWritten = true } else { ctx.nptWritten = true }
+        if pa < carve.nptBase { ctx.sptWritten = true } else { ctx.nptWrites.append(pa) }
         memory.store(pa, size: 8, value: v)
     }
 
@@ -51,7 +51,7 @@ public struct ImplState {
     /// (none when the table is not in RAM). The refinement check abstracts every table after
     /// every call that touched one, and tables are mostly zeros: runs of 64 zero words are
     /// skipped with one `memcmp` against a zero block instead of 64 loads.
-    private func forEachEntry(_ pa: UInt64, count: Int, _ body: (Int, UInt64) -> Void) {
+    func forEachEntry(_ pa: UInt64, count: Int, _ body: (Int, UInt64) -> Void) {
         guard let p = memory.pointer(pa, length: UInt64(count) * 8) else { return }
         for chunk in stride(from: 0, to: count, by: 64) {
             let n = min(64, count - chunk)
@@ -92,36 +92,7 @@ public struct ImplState {
     }
 
     /// Abstraction function for the host NPT (4 levels from the root page).
-    public func abstractNPT() -> AbstractNPT {
-        let l = carve.nptLayout
-        var a = AbstractNPT(layout: l)
-        a.pgdNext = carve.nptModel(nptPgdNext)
-        a.pudNext = carve.nptModel(nptPudNext)
-        a.pmdNext = carve.nptModel(nptPmdNext)
-        let root = vttbr
-        let lo = carve.nptPA(l.pgdStart), hi = carve.nptPA(l.poolEnd)
-        func table(_ e: UInt64) -> UInt64? {
-            let t = KC.phys_page(e)
-            return e & 3 == 3 && t >= lo && t < hi ? t : nil
-        }
-        forEachEntry(root, count: 512) { g, e0 in
-            a.pgdT.insert(g)
-            guard let t1 = table(e0) else { return }
-            forEachEntry(t1, count: 512) { u, e1 in
-                a.pudT.insert(g << 9 | u)
-                guard let t2 = table(e1) else { return }
-                forEachEntry(t2, count: 512) { m, e2 in
-                    a.pmdT.insert(g << 18 | u << 9 | m)
-                    guard let t3 = table(e2) else { return }
-                    forEachEntry(t3, count: 512) { p, leaf in
-                        let gfn = UInt64(g) << 27 | UInt64(u) << 18 | UInt64(m) << 9 | UInt64(p)
-                        a.pt[gfn] = .init(pfn: KC.phys_page(leaf) / 4096, level: 3, pte: leaf)
-                    }
-                }
-            }
-        }
-        return a
-    }
+    public func abstractNPT() -> AbstractNPT { abstractNPTIndexed().0 }
 
     /// The spec-level view of this state.
     public func abstraction() -> SpecState { SpecState(data: data, spt: abstractSPT(), npt: abstractNPT()) }

@@ -53,48 +53,78 @@ public enum KCoreInvariants {
 
     /// Every single-state invariant of `s`.
     public static func check(_ s: SpecState) -> [InvariantViolation] {
-        var out: [InvariantViolation] = []
         let d = s.data
-        func ownerName(_ o: UInt32) -> String {
-            o == KC.INVALID ? "no owner (not RAM)" : o == KC.HOSTVISOR ? "the host" : o == KC.COREVISOR ? "EL2 (COREVISOR)" : "VM \(o)"
-        }
-
-        // Config slots (smmu_vm).
-        for (slot, v) in d.smmuVmid.enumerated() where v != KC.INVALID && v >= KC.COREVISOR {
-            out.append(.init(.slotVMID, "slot \(slot) (SMMU\(slot / 8) CB\(slot % 8)) has vmid \(v)"))
-        }
-
-        // Ownership records: owner range, count bounds, host gfn, page 0.
+        var out = checkSlots(d)
         if d.s2page[0].owner != KC.INVALID { out.append(.init(.page0Owned, "s2page[0] is \(d.s2page[0])")) }
-        for (pfn, p) in d.s2page.changed.sorted(by: { $0.key < $1.key }) {
-            let page = "page \(hex(pfn << 12)) (pfn \(hex(pfn)))"
-            switch p.owner {
-            case KC.HOSTVISOR:
-                if p.count > KC.EL2_SMMU_CFG_SIZE {
-                    out.append(.init(.shareCountOutOfBounds, "\(page) of the host has share count \(countName(p.count)) (bound \(KC.EL2_SMMU_CFG_SIZE))"))
-                }
-                if p.gfn != pfn &+ KC.SMMU_HOST_OFFSET {
-                    out.append(.init(.hostPageGFN, "\(page) of the host has gfn \(hex(p.gfn)), not pfn + 10^9"))
-                }
-            case 1..<KC.COREVISOR:
-                if p.count > KC.EL2_SMMU_CFG_SIZE && p.count != KC.INVALID {
-                    out.append(.init(.shareCountOutOfBounds, "\(page) of VM \(p.owner) has share count \(p.count)"))
-                }
-            case KC.COREVISOR, KC.INVALID:
-                break
-            default:
-                out.append(.init(.ownerOutOfRange, "\(page) has owner \(p.owner)"))
-            }
-        }
-
-        // Host NPT: identity, and only host pages, shared pages and devices.
+        for (pfn, p) in d.s2page.changed.sorted(by: { $0.key < $1.key }) { out += checkPage(pfn, p) }
         for (gfn, e) in s.npt.pt.sorted(by: { $0.key < $1.key }) {
             out += checkHostNPTEntry(gfn: gfn, pfn: KC.phys_page(e.pte) / 4096, d)
         }
+        return out + checkSPT(s.spt, d) + checkLocks(d)
+    }
 
-        // Shadow tables: each live bank maps only its VM's pages at their gfn, or counted host pages.
+    /// The invariants a call can have broken, given what it changed: the ownership records of
+    /// `changedPages`, the host NPT entries at `changedGFNs` and at those pages (the host NPT
+    /// is an identity map, so a page's entry is at its own gfn; an entry anywhere else is
+    /// reported when it is written), and the slots, shadow tables and locks, which are small,
+    /// whole. `npt(gfn)` is the pte at a gfn (0: none). Same findings as `check` for a state
+    /// whose unchanged parts were checked before.
+    /// `spt` nil: the shadow tables, page owners and slots are as at the last check, so the
+    /// shadow-table findings are too (not repeated).
+    public static func check(data d: EL2Data, spt: AbstractSPT?, changedPages: some Sequence<UInt64>,
+                             changedGFNs: some Sequence<UInt64>, npt: (UInt64) -> UInt64) -> [InvariantViolation] {
+        var out = checkSlots(d)
+        let pages = Set(changedPages)
+        if pages.contains(0) && d.s2page[0].owner != KC.INVALID { out.append(.init(.page0Owned, "s2page[0] is \(d.s2page[0])")) }
+        for pfn in pages.sorted() where d.s2page.changed[pfn] != nil { out += checkPage(pfn, d.s2page[pfn]) }
+        for gfn in pages.union(changedGFNs).sorted() {
+            out += checkHostNPTEntry(gfn: gfn, pfn: KC.phys_page(npt(gfn)) / 4096, d)
+        }
+        return out + (spt.map { checkSPT($0, d) } ?? []) + checkLocks(d)
+    }
+
+    /// Config slots (smmu_vm).
+    static func checkSlots(_ d: EL2Data) -> [InvariantViolation] {
+        var out: [InvariantViolation] = []
+        for (slot, v) in d.smmuVmid.enumerated() where v != KC.INVALID && v >= KC.COREVISOR {
+            out.append(.init(.slotVMID, "slot \(slot) (SMMU\(slot / 8) CB\(slot % 8)) has vmid \(v)"))
+        }
+        return out
+    }
+
+    /// One ownership record: owner range, count bounds, host gfn.
+    static func checkPage(_ pfn: UInt64, _ p: S2Page) -> [InvariantViolation] {
+        var out: [InvariantViolation] = []
+        let page = "page \(hex(pfn << 12)) (pfn \(hex(pfn)))"
+        switch p.owner {
+        case KC.HOSTVISOR:
+            if p.count > KC.EL2_SMMU_CFG_SIZE {
+                out.append(.init(.shareCountOutOfBounds, "\(page) of the host has share count \(countName(p.count)) (bound \(KC.EL2_SMMU_CFG_SIZE))"))
+            }
+            if p.gfn != pfn &+ KC.SMMU_HOST_OFFSET {
+                out.append(.init(.hostPageGFN, "\(page) of the host has gfn \(hex(p.gfn)), not pfn + 10^9"))
+            }
+        case 1..<KC.COREVISOR:
+            if p.count > KC.EL2_SMMU_CFG_SIZE && p.count != KC.INVALID {
+                out.append(.init(.shareCountOutOfBounds, "\(page) of VM \(p.owner) has share count \(p.count)"))
+            }
+        case KC.COREVISOR, KC.INVALID:
+            break
+        default:
+            out.append(.init(.ownerOutOfRange, "\(page) has owner \(p.owner)"))
+        }
+        return out
+    }
+
+    static func ownerName(_ o: UInt32) -> String {
+        o == KC.INVALID ? "no owner (not RAM)" : o == KC.HOSTVISOR ? "the host" : o == KC.COREVISOR ? "EL2 (COREVISOR)" : "VM \(o)"
+    }
+
+    /// Shadow tables: each live bank maps only its VM's pages at their gfn, or counted host pages.
+    static func checkSPT(_ spt: AbstractSPT, _ d: EL2Data) -> [InvariantViolation] {
+        var out: [InvariantViolation] = []
         var hostBankRefs: [UInt64: Int] = [:]
-        for (ttbr, entries) in s.spt.pt.sorted(by: { $0.key < $1.key }) {
+        for (ttbr, entries) in spt.pt.sorted(by: { $0.key < $1.key }) {
             guard ttbr >= KC.SMMU_POOL_START else { continue }
             let slot = Int(clamping: (ttbr - KC.SMMU_POOL_START) / 8192)
             guard slot < d.smmuVmid.count else { continue }
@@ -126,14 +156,15 @@ public enum KCoreInvariants {
                 out.append(.init(.uncountedHostPage, "host page \(hex(pfn << 12)) is mapped by \(n) host banks but its share count is \(c)"))
             }
         }
-
-        // Locks: a call that did not panic released everything it took.
-        if !d.halt {
-            for (id, cpu) in d.locks.holder.sorted(by: { $0.key < $1.key }) {
-                out.append(.init(.lockHeldAfterCall, "lock \(LockID.name(id)) held by cpu\(cpu) and the machine has not panicked"))
-            }
-        }
         return out
+    }
+
+    /// Locks: a call that did not panic released everything it took.
+    static func checkLocks(_ d: EL2Data) -> [InvariantViolation] {
+        guard !d.halt else { return [] }
+        return d.locks.holder.sorted(by: { $0.key < $1.key }).map { id, cpu in
+            .init(.lockHeldAfterCall, "lock \(LockID.name(id)) held by cpu\(cpu) and the machine has not panicked")
+        }
     }
 
     /// The host-NPT invariants of one entry (IPA page `gfn` mapped to page `pfn`): identity, and
@@ -169,7 +200,20 @@ public enum KCoreInvariants {
 extension KCore {
     /// The state of the driving level in the spec's terms: the spec state itself with
     /// `--handlers spec`, else the abstraction of the real tables (what the invariants see).
+    /// The host NPT's abstraction is kept from call to call (`implNPT`) once asked for, so
+    /// this costs the shadow tables, not every host page mapped.
     public var abstractState: SpecState {
-        configuration.handlers == .spec ? spec : impl.abstraction()
+        if configuration.handlers == .spec { return spec }
+        if implNPT == nil { _ = updateImplNPT(writes: []) }
+        return SpecState(data: impl.data, spt: impl.abstractSPT(), npt: implNPT!.npt)
+    }
+
+    /// The driving level's shadow tables in the spec's terms.
+    public var drivingSPT: AbstractSPT { configuration.handlers == .spec ? spec.spt : impl.abstractSPT() }
+
+    /// The pte the driving level's host NPT holds for `gfn` (0: none), read from the tables
+    /// alone, without building an abstraction.
+    public func hostNPTEntry(gfn: UInt64) -> UInt64 {
+        configuration.handlers == .spec ? spec.npt.entry(gfn).pte : impl.nptLeaf(gfn: gfn)
     }
 }

@@ -18,7 +18,10 @@ extension KCore {
             for a in ctx.deviceAccesses where a.isWrite {
                 impl.smmu.writeRegister(smmu: a.smmu, offset: a.offset, size: a.size, value: a.value)
             }
-            if let bank { impl.materializeSPT(bank: (bank.0, bank.1), from: spec.spt, iova: iova) }
+            if let bank {
+                impl.materializeSPT(bank: (bank.0, bank.1), from: spec.spt, iova: iova)
+                sptGeneration &+= 1
+            }
             impl.materializeNPT(gfns: ctx.hostTLBInvalidations, from: spec.npt)
             apply(ctx.regs, to: &h)
             return (r, ctx, nil)
@@ -27,33 +30,51 @@ extension KCore {
         guard configuration.checkRefinement else {
             let r = implBody(&impl, &ictx)
             h.bodyCycles &+= ictx.costs.body(ictx)
+            if implNPT != nil && ictx.nptWritten { _ = updateImplNPT(writes: ictx.nptWrites) }
+            if ictx.sptWritten { sptGeneration &+= 1 }
             apply(ictx.regs, to: &h)
             return (r, ictx, nil)
         }
-        let pre = spec
+        // Both levels run from one state: the spec level on `spec` itself, moved into `s` so
+        // that it owns its tables and logs and writes them in place, the implementation on
+        // `impl`. Its abstraction is its EL2 data, its shadow tables re-read where this call
+        // wrote them (else `preSPT`), and `implNPT`, updated from the words it stored. Only
+        // what either level wrote is compared: a call costs what it did, not what the tables
+        // map or how long the run has been.
+        var s = spec
+        spec = SpecState.vacant(layout: s.npt.layout)
+        let logsFrom = s.data.locks.eventsEver
+        let pagesFrom = (s.data.s2page.journal.ever, impl.data.s2page.journal.ever)
+        let preSPT = s.spt
         let r = implBody(&impl, &ictx)
         h.bodyCycles &+= ictx.costs.body(ictx)
         var reads = ictx.deviceAccesses.filter { !$0.isWrite }.map(\.value)[...]
         var sctx = makeContext(h, level: .spec)
         sctx.readDevice = { _, _, _ in reads.popFirst() ?? 0 }
         sctx.pageContents = ictx.pageContents
-        var s = pre
         let sr = specBody(&s, &sctx)
-        // The implementation's abstraction: its EL2 data, and its tables re-read from memory
-        // where this call wrote them; elsewhere they are what they were before the call, which
-        // `pre` holds (`spec` is set to the abstraction after every checked call). Re-reading
-        // only written regions keeps a check O(call) for the read-only majority of calls.
-        var abs = s
-        abs.data = impl.data
-        abs.spt = ictx.sptWritten ? impl.abstractSPT() : pre.spt
-        abs.npt = ictx.nptWritten ? impl.abstractNPT() : pre.npt
-        var diffs = compareStates(s, abs, logsFrom: pre.data.locks.eventsEver)
-        if sr != r { diffs.append(.init(field: "return value", spec: "\(sr)", impl: "\(r)")) }
-        if sctx.regs != ictx.regs { diffs.append(.init(field: "host registers", spec: "\(sctx.regs)", impl: "\(ictx.regs)")) }
-        if sctx.deviceAccesses != ictx.deviceAccesses {
-            diffs.append(.init(field: "device accesses", spec: "\(sctx.deviceAccesses)", impl: "\(ictx.deviceAccesses)"))
+        let implTouched = updateImplNPT(writes: ictx.nptWrites)
+        if ictx.sptWritten { sptGeneration &+= 1 }
+        var diffs: [RefinementDifference]
+        do {
+            let abs = SpecState(data: impl.data, spt: ictx.sptWritten ? impl.abstractSPT() : preSPT, npt: implNPT!.npt)
+            let journals = s.data.s2page.journal.since(pagesFrom.0).flatMap { a in
+                impl.data.s2page.journal.since(pagesFrom.1).map { Set(a).union($0) }
+            }
+            let touched = implTouched.flatMap { it in
+                journals.map { TouchedEntries(npt: it.union(KCore.specNPTTouched(sctx.hostTLBInvalidations)), s2page: $0) }
+            }
+            diffs = compareStates(s, abs, logsFrom: logsFrom, touched: touched)
+            if sr != r { diffs.append(.init(field: "return value", spec: "\(sr)", impl: "\(r)")) }
+            if sctx.regs != ictx.regs { diffs.append(.init(field: "host registers", spec: "\(sctx.regs)", impl: "\(ictx.regs)")) }
+            if sctx.deviceAccesses != ictx.deviceAccesses {
+                diffs.append(.init(field: "device accesses", spec: "\(sctx.deviceAccesses)", impl: "\(ictx.deviceAccesses)"))
+            }
+            // Continue from the implementation's state. When the levels agree that is `s`,
+            // which keeps its own storage; otherwise the abstraction itself (shared storage,
+            // copied once by the next write).
+            spec = diffs.isEmpty ? s : abs
         }
-        spec = abs  // continue from the implementation's state
         apply(ictx.regs, to: &h)
         guard !diffs.isEmpty else { return (r, ictx, nil) }
         let k = known.flatMap { configuration.allowList.contains($0) ? $0 : nil }

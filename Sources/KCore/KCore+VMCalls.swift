@@ -27,8 +27,10 @@ extension KCore {
         // write, making every call cost as much as the state is large. The NPT revocations of
         // verification run on a scratch state (their lock events are not logged) that holds
         // only what `clear_pfn_host` touches: the NPT (moved in and out) and its pool pointers.
+        var specInvalidations: [UInt64] = []
         if configuration.handlers == .spec || both {
             var sc = makeContext(h, timed: configuration.handlers == .spec, level: .spec)
+            defer { specInvalidations = sc.hostTLBInvalidations }
             var scratch = SpecState(data: EL2Data(s2page: spec.data.s2page), spt: AbstractSPT(), npt: spec.npt)
             spec.npt = AbstractNPT(layout: scratch.npt.layout)
             result = body(&spec.data, &sc) { pfn, c in
@@ -55,9 +57,28 @@ extension KCore {
             impl.nptPgdNext = scratch.nptPgdNext
             impl.nptPudNext = scratch.nptPudNext
             impl.nptPmdNext = scratch.nptPmdNext
-            if both { spec = impl.abstraction() }
+            if both { followImplementationNPT(ctx.nptWrites, specWrote: specInvalidations) }
+            else if implNPT != nil && ctx.nptWritten { _ = updateImplNPT(writes: ctx.nptWrites) }
         }
         if let result, ctx.panic == nil { h.x[0] = result }
         return outcome(ctx, TrapDecision(handler: .hvc, target: .hypercall(call), action: .called, value: result), nil)
+    }
+}
+
+extension KCore {
+    /// After a VM call run at both levels: the levels ran the same boot code on their own EL2
+    /// data and differ only in how they revoke host NPT entries, so the spec level continues
+    /// from the implementation's NPT wherever the two disagree on an entry either wrote.
+    func followImplementationNPT(_ writes: [UInt64], specWrote: [UInt64]) {
+        let implTouched = updateImplNPT(writes: writes)
+        guard let cached = implNPT?.npt else { return }
+        let differ = implTouched.map { t in
+            t.union(KCore.specNPTTouched(specWrote)).contains { p in
+                p.level == 3 ? spec.npt.pt[p.prefix] != cached.pt[p.prefix] : spec.npt.hasTable(p) != cached.hasTable(p)
+            }
+        } ?? true
+        if differ || spec.npt.pgdNext != cached.pgdNext || spec.npt.pudNext != cached.pudNext || spec.npt.pmdNext != cached.pmdNext {
+            spec.npt = cached
+        }
     }
 }

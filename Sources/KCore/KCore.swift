@@ -32,6 +32,13 @@ public final class KCore {
     /// The spec-level state: authoritative with `.spec`, the reference with `checkRefinement`.
     public internal(set) var spec: SpecState
     public internal(set) var refinementReports: [RefinementReport] = []
+    /// The implementation's host NPT in the spec's terms, kept current from the words each
+    /// call stores once something has asked for it (the refinement check, `abstractState`);
+    /// nil until then. Re-reading the whole NPT after every call made a checked run quadratic.
+    var implNPT: IncrementalNPTAbstraction?
+    /// Counts the calls that wrote the shadow tables: a reader that saw the same value has
+    /// seen the same tables (`--check-invariants` re-checks them only after a change).
+    public internal(set) var sptGeneration = 0
     /// Spec-branch counters (`--coverage`); nil (the default) counts nothing.
     public var coverage: SpecCoverage?
     /// The ticket locks in time, shared by every timed call (contention, `--stats`, `--lock-log`).

@@ -32,6 +32,15 @@ public struct RefinementReport: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// The entries a call may have changed, when the checker knows them: only these can differ
+/// between two states that were equal before the call, so only these are compared.
+public struct TouchedEntries: Sendable {
+    /// Host NPT entries by level and key (level 3: gfns; 0–2: the `pgdT`/`pudT`/`pmdT` keys).
+    public var npt: Set<NPTTableIndex.Position>
+    /// Ownership records written (`S2PageTable.journal` of both levels).
+    public var s2page: Set<UInt64>
+}
+
 /// Field-by-field comparison of two spec-level states (the spec level's result and the
 /// abstraction of the implementation's).
 ///
@@ -41,7 +50,10 @@ public struct RefinementReport: Equatable, Sendable, CustomStringConvertible {
 /// O(run) (a log holds up to 16,384 events). Counting from the run's start, not the kept
 /// array, keeps the call's events in view when the call itself made a log drop its oldest
 /// half. nil compares whole logs.
-public func compareStates(_ s: SpecState, _ i: SpecState, logsFrom: [Int: Int]? = nil) -> [RefinementDifference] {
+///
+/// `touched`: the NPT entries and ownership records the call wrote at either level (see
+/// `TouchedEntries`); nil compares them all.
+public func compareStates(_ s: SpecState, _ i: SpecState, logsFrom: [Int: Int]? = nil, touched: TouchedEntries? = nil) -> [RefinementDifference] {
     var d: [RefinementDifference] = []
     // Names are built only for a difference: this runs after every checked call.
     func cmp<T: Equatable>(_ name: @autoclosure () -> String, _ a: T, _ b: T) {
@@ -71,11 +83,13 @@ public func compareStates(_ s: SpecState, _ i: SpecState, logsFrom: [Int: Int]? 
         }
     }
     for slot in 0..<16 { cmp("smmu_vmid[\(slot)]", s.data.smmuVmid[slot], i.data.smmuVmid[slot]) }
-    for pfn in keys(s.data.s2page.changed, i.data.s2page.changed) {
+    let pfns = touched.map { $0.s2page.sorted() } ?? keys(s.data.s2page.changed, i.data.s2page.changed)
+    for pfn in pfns {
         cmp("s2page[0x\(String(pfn, radix: 16))]", s.data.s2page[pfn], i.data.s2page[pfn])
     }
     for v in 0..<17 { cmp("vminfos[\(v)]", s.data.vminfos[v], i.data.vminfos[v]) }
     cmp("next_vmid", s.data.nextVmid, i.data.nextVmid)
+    cmp("next_remap_ptr", s.data.nextRemapPtr, i.data.nextRemapPtr)
     cmp("flatmem", s.data.flatmem, i.data.flatmem)
     cmp("data_log", s.data.dataLog, i.data.dataLog)
     cmp("spt_pgd_next", s.spt.pgdNext, i.spt.pgdNext)
@@ -89,10 +103,17 @@ public func compareStates(_ s: SpecState, _ i: SpecState, logsFrom: [Int: Int]? 
     }
     cmp("spt_pgd_t", s.spt.pgdT, i.spt.pgdT)
     cmp("spt_pmd_t", s.spt.pmdT, i.spt.pmdT)
-    for gfn in keys(s.npt.pt, i.npt.pt) where s.npt.pt[gfn] != i.npt.pt[gfn] {
+    let gfns = touched.map { $0.npt.filter { $0.level == 3 }.map(\.prefix).sorted() } ?? keys(s.npt.pt, i.npt.pt)
+    for gfn in gfns where s.npt.pt[gfn] != i.npt.pt[gfn] {
         cmp("npt[0x\(String(gfn, radix: 16))]", "\(s.npt.entry(gfn))", "\(i.npt.entry(gfn))")
     }
     cmp("npt pgd/pud/pmd next", [s.npt.pgdNext, s.npt.pudNext, s.npt.pmdNext], [i.npt.pgdNext, i.npt.pudNext, i.npt.pmdNext])
-    cmp("npt flags", [s.npt.pgdT, s.npt.pudT, s.npt.pmdT], [i.npt.pgdT, i.npt.pudT, i.npt.pmdT])
+    if let touched {
+        for p in touched.npt.filter({ $0.level < 3 }).sorted(by: { ($0.level, $0.prefix) < ($1.level, $1.prefix) }) {
+            cmp("npt table flag level \(p.level) [0x\(String(p.prefix, radix: 16))]", s.npt.hasTable(p), i.npt.hasTable(p))
+        }
+    } else {
+        cmp("npt flags", [s.npt.pgdT, s.npt.pudT, s.npt.pmdT], [i.npt.pgdT, i.npt.pudT, i.npt.pmdT])
+    }
     return d
 }
