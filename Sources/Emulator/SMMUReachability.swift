@@ -28,20 +28,15 @@ struct SMMUReachability {
             }
             for n in 0..<smmu.streamMatchGroups where smmu.smr[n] >> 31 == 1 {
                 let route = "\(name) SMR\(n) (ID 0x\(String(smmu.smr[n] & 0x7FFF, radix: 16)) MASK 0x\(String((smmu.smr[n] >> 16) & 0x7FFF, radix: 16)))"
-                switch (smmu.s2cr[n] >> 16) & 3 {
-                case 1: out.append("\(route): S2CR bypass, reaches EL2 memory")
-                case 0:
-                    let cb = Int(smmu.s2cr[n] & 0xFF)
-                    guard cb < smmu.contextBankCount, (smmu.cbar[cb] >> 16) & 3 == 0 else { continue }
-                    let bank = smmu.contextBanks[cb]
-                    if !bank.enabled {
-                        out.append("\(route) → CB\(cb): SCTLR.M = 0, bypass, reaches EL2 memory")
-                        continue
-                    }
+                switch smmu.route(group: n) {
+                case .bypass(.streamToContextBypass): out.append("\(route): S2CR bypass, reaches EL2 memory")
+                case .bypass:
+                    out.append("\(route) → CB\(smmu.s2cr[n] & 0xFF): SCTLR.M = 0, bypass, reaches EL2 memory")
+                case .contextBank(let cb):
                     let slot = index * 8 + cb
                     let owner = slot < kcore.data.smmuVmid.count ? kcore.data.smmuVmid[slot] : UInt32.max
-                    out += bankFindings(route: "\(route) → CB\(cb)", bank: bank, owner: owner)
-                default: continue
+                    out += bankFindings(route: "\(route) → CB\(cb)", bank: smmu.contextBanks[cb], owner: owner)
+                case .globalFault: continue
                 }
             }
         }

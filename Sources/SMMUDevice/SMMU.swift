@@ -31,8 +31,26 @@ public final class SMMU: MMIODevice {
     /// as on hardware: a missing TLBI leaves stale translations visible.
     struct TLBKey: Hashable { var cb: Int; var vmid: UInt64; var page: UInt64 }
     struct TLBEntry { var pa: UInt64; var permissions: Stage2Permissions; var level: Int }
-    var iotlb: [TLBKey: TLBEntry] = [:]
+    var iotlb: [TLBKey: TLBEntry] = [:] { didSet { generation &+= 1 } }
     public var iotlbSize: Int { iotlb.count }
+
+    /// Counts the changes to anything a translation depends on (a register write, an IOTLB
+    /// fill or invalidation): a micro-TLB entry is good while the count is what it was.
+    var generation: UInt64 = 0
+    /// Per-stream micro-TLB (direct-mapped by stream and page): the last IOTLB hits, checked
+    /// before stream matching, so a device streaming through one page costs one compare per
+    /// transaction. It only ever repeats an IOTLB hit, with the same result, cycles and
+    /// counters; anything else (a miss, a fault, a bypass) takes the full path.
+    struct MicroTLBEntry {
+        var generation: UInt64 = .max
+        var streamID: UInt32 = 0
+        var page: UInt64 = 0
+        var cb: Int = 0
+        var pa: UInt64 = 0
+        var permissions: Stage2Permissions = []
+    }
+    static let microTLBSize = 16
+    var microTLB = [MicroTLBEntry](repeating: MicroTLBEntry(), count: SMMU.microTLBSize)
 
     public init(name: String, contextBanks: Int, streamMatchGroups: Int = 16, memory: PhysicalMemory, costs: SMMUCostModel = .init()) {
         self.name = name
@@ -86,6 +104,7 @@ public final class SMMU: MMIODevice {
     public func write(offset: UInt64, size: Int, value: UInt64) -> UInt64 {
         let off = offset & 0xFFFF
         guard size >= 4, off & 3 == 0, let l = SMMURegisterMap.locate(offset: off) else { return 0 }
+        generation &+= 1
         let r = l.register
         let old = registerValue(l)
         var v = value & 0xFFFF_FFFF
@@ -233,39 +252,89 @@ public final class SMMU: MMIODevice {
 
     // MARK: Translation (ARM IHI 0062: stream matching → S2CR → CBAR → context bank → walk)
 
-    /// Translates one transaction from `streamID` at `iova`.
-    public func translate(streamID: UInt32, iova: UInt64, write: Bool) -> SMMUTranslation {
-        stats.translations &+= 1
-        if scr0 & 1 != 0 { return bypass(iova, .clientDisabled) }
+    /// Where a transaction from a stream goes (IHI 0062 §2.4, the stream-mapping flow): the
+    /// decision of sCR0, the SMRs, the S2CRs, CBAR and the bank's SCTLR, without recording
+    /// anything. Translation and the reachability check (`--check-invariants`) share it.
+    public enum Route: Equatable, Sendable {
+        case bypass(SMMUBypass)
+        case globalFault(SMMUFault)
+        case contextBank(Int)
+    }
+
+    public func route(streamID: UInt32) -> Route {
+        if scr0 & 1 != 0 { return .bypass(.clientDisabled) }
         let sid = UInt64(streamID & 0x7FFF)
         var hit: Int?
         for n in 0..<streamMatchGroups where smr[n] >> 31 == 1 {
             let id = smr[n] & 0x7FFF, mask = (smr[n] >> 16) & 0x7FFF
             if (sid ^ id) & ~mask == 0 {
-                if hit != nil { return globalFault(.streamMatchConflict, sid: sid, iova: iova, write: write) }
+                if hit != nil { return .globalFault(.streamMatchConflict) }
                 hit = n
             }
         }
         guard let n = hit else {
-            if scr0 & (1 << 10) != 0 { return globalFault(.unidentifiedStream, sid: sid, iova: iova, write: write) }
-            return bypass(iova, .unmatchedStream)
+            return scr0 & (1 << 10) != 0 ? .globalFault(.unidentifiedStream) : .bypass(.unmatchedStream)
         }
+        return route(group: n)
+    }
+
+    /// Where stream-match group `n`'s S2CR sends a matched transaction.
+    public func route(group n: Int) -> Route {
         switch (s2cr[n] >> 16) & 3 {
-        case 1: return bypass(iova, .streamToContextBypass)
+        case 1: return .bypass(.streamToContextBypass)
         case 0: break
-        default: return globalFault(.invalidContext, sid: sid, iova: iova, write: write)  // S2CR TYPE fault (or reserved 3)
+        default: return .globalFault(.invalidContext)  // S2CR TYPE fault (or reserved 3)
         }
         let cb = Int(s2cr[n] & 0xFF)
-        guard cb < contextBankCount else {
-            return globalFault(.unimplementedContextBank, sid: sid, iova: iova, write: write)  // CBNDX beyond NUMCB
+        guard cb < contextBankCount else { return .globalFault(.unimplementedContextBank) }  // CBNDX beyond NUMCB
+        guard (cbar[cb] >> 16) & 3 == 0 else { return .globalFault(.invalidContext) }  // a stage-1 type on a stage-2-only SMMU
+        return contextBanks[cb].enabled ? .contextBank(cb) : .bypass(.contextDisabled)
+    }
+
+    @inline(__always) func microSlot(_ streamID: UInt32, _ page: UInt64) -> Int {
+        Int(truncatingIfNeeded: (UInt64(streamID) &* 0x9E37 ^ page) & UInt64(SMMU.microTLBSize - 1))
+    }
+
+    /// The physical address a transaction would get from an IOTLB hit with the permission it
+    /// needs (micro-TLB or IOTLB), or nil; records nothing. With `hits(_:)` a device moves a
+    /// run of transactions in one page at the cost of one.
+    public func hitAddress(streamID: UInt32, iova: UInt64, write: Bool) -> UInt64? {
+        let needed: Stage2Permissions = write ? .write : .read
+        let page = iova >> 12
+        let m = microTLB[microSlot(streamID, page)]
+        if m.generation == generation && m.streamID == streamID && m.page == page && m.permissions.contains(needed) {
+            return m.pa | (iova & 0xFFF)
         }
-        guard (cbar[cb] >> 16) & 3 == 0 else {
-            return globalFault(.invalidContext, sid: sid, iova: iova, write: write)  // a stage-1 type on a stage-2-only SMMU
+        guard case .contextBank(let cb) = route(streamID: streamID),
+              let e = iotlb[TLBKey(cb: cb, vmid: vmid(ofContextBank: cb), page: page)], e.permissions.contains(needed) else { return nil }
+        return e.pa | (iova & 0xFFF)
+    }
+
+    /// Counts `n` transactions that `hitAddress` said hit: what `translate` would have counted.
+    public func hits(_ n: UInt64) {
+        stats.translations &+= n
+        stats.tlbHits &+= n
+    }
+
+    /// Translates one transaction from `streamID` at `iova`.
+    public func translate(streamID: UInt32, iova: UInt64, write: Bool) -> SMMUTranslation {
+        stats.translations &+= 1
+        let needed: Stage2Permissions = write ? .write : .read
+        let slot = microSlot(streamID, iova >> 12)
+        let m = microTLB[slot]
+        if m.generation == generation && m.streamID == streamID && m.page == iova >> 12 && m.permissions.contains(needed) {
+            stats.tlbHits &+= 1
+            return SMMUTranslation(outcome: .address(m.pa | (iova & 0xFFF)), cycles: costs.tlbHit, contextBank: m.cb)
+        }
+        let sid = UInt64(streamID & 0x7FFF)
+        let cb: Int
+        switch route(streamID: streamID) {
+        case .bypass(let why): return bypass(iova, why)
+        case .globalFault(let f): return globalFault(f, sid: sid, iova: iova, write: write)
+        case .contextBank(let n): cb = n
         }
         let bank = contextBanks[cb]
-        if !bank.enabled { return bypass(iova, .contextDisabled) }
         let vmid = vmid(ofContextBank: cb)
-        let needed: Stage2Permissions = write ? .write : .read
         let key = TLBKey(cb: cb, vmid: vmid, page: iova >> 12)
         if let e = iotlb[key] {
             // The cached leaf decides, permissions included: a table changed to grant more
@@ -274,6 +343,7 @@ public final class SMMU: MMIODevice {
             guard e.permissions.contains(needed) else {
                 return contextFault(cb, .permission, level: e.level, iova: iova, write: write, sid: sid, cycles: costs.tlbHit &+ costs.fault)
             }
+            microTLB[slot] = MicroTLBEntry(generation: generation, streamID: streamID, page: iova >> 12, cb: cb, pa: e.pa, permissions: e.permissions)
             return SMMUTranslation(outcome: .address(e.pa | (iova & 0xFFF)), cycles: costs.tlbHit, contextBank: cb)
         }
         stats.tlbMisses &+= 1
