@@ -179,9 +179,14 @@ public final class CPU {
     }
 
     /// ERET from EL2 back to EL1/EL0: PC from ELR_EL2, PSTATE from SPSR_EL2.
-    public func returnFromEL2() {
+    /// ERET from EL2 to the host. `ramWritten`: EL2 may have written RAM where the host has
+    /// code, so every decoded instruction is dropped. KCore's handlers write only EL2's own
+    /// memory (its page tables in the carve-out, which no host stage-2 entry maps, so no
+    /// decoded instruction comes from there): the machine passes false for them and a trap
+    /// round trip keeps the guest's decoded code.
+    public func returnFromEL2(ramWritten: Bool = true) {
         fetchPage = .max  // EL2 may have changed VTTBR/VTCR/HCR
-        monitor.decoded.invalidateAll()  // ... and written RAM behind the CPUs' backs
+        if ramWritten { monitor.decoded.invalidateAll() }
         pc = el2.elr
         restorePSTATE(el2.spsr)
         cycles &+= costs.exceptionReturn

@@ -249,10 +249,10 @@ public final class Machine {
                 switch exit {
                 case .stage2Abort:
                     if let end = handleStage2Abort(cpu) { return end }
-                    cpu.returnFromEL2()
+                    cpu.returnFromEL2(ramWritten: false)
                 default:
                     if let end = handleHypercall(cpu, smc: cpu.el2.esr >> 26 == 0x17) { return end }
-                    cpu.returnFromEL2()
+                    cpu.returnFromEL2(ramWritten: false)
                     if !cpu.isPoweredOn { perfetto?.enter(cpu: cpu.index, nil, at: cpu.cycles, instructions: cpu.instructionsRetired) }
                     wake(&waiting, at: cpu.cycles)
                 }
