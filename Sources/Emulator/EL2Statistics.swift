@@ -24,6 +24,19 @@ public struct EL2Statistics: Equatable, Sendable {
             default: self = .handler(d.handler)
             }
         }
+        static let handlers: [TrapDecision.Handler] = [.emulate_mmio, .map_page_host, .hvc]
+        static let hypercalls = Hypercall.allCases
+        static let all: [Key] = handlers.map(Key.handler) + hypercalls.map(Key.hypercall) + [.unknownHypercall, .haltedHypercall, .psci]
+        /// Index in `all`.
+        var slot: Int {
+            switch self {
+            case .handler(let h): return Key.handlers.firstIndex(of: h)!
+            case .hypercall(let c): return Key.handlers.count + Key.hypercalls.firstIndex(of: c)!
+            case .unknownHypercall: return Key.all.count - 3
+            case .haltedHypercall: return Key.all.count - 2
+            case .psci: return Key.all.count - 1
+            }
+        }
         var name: String {
             switch self {
             case .handler(let h): h.rawValue
@@ -34,15 +47,19 @@ public struct EL2Statistics: Equatable, Sendable {
             }
         }
     }
-    private var entries: [Key: Entry] = [:]
+    /// Per key, at `Key.slot` (an array, not a dictionary: this is counted on every trap).
+    private var entries = [Entry](repeating: Entry(), count: Key.all.count)
     /// Calls and cycles per handler name.
     public var byHandler: [String: Entry] {
-        entries.reduce(into: [:]) { $0[$1.key.name, default: Entry()].calls &+= $1.value.calls; $0[$1.key.name, default: Entry()].cycles &+= $1.value.cycles }
+        zip(Key.all, entries).filter { $0.1.calls > 0 }.reduce(into: [:]) {
+            $0[$1.0.name, default: Entry()].calls &+= $1.1.calls
+            $0[$1.0.name, default: Entry()].cycles &+= $1.1.cycles
+        }
     }
 
     mutating func record(_ key: Key, cycles: UInt64) {
-        entries[key, default: Entry()].calls &+= 1
-        entries[key, default: Entry()].cycles &+= cycles
+        entries[key.slot].calls &+= 1
+        entries[key.slot].cycles &+= cycles
     }
 
     /// One line per handler, most expensive first (ties by name, so the output is stable).

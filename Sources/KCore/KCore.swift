@@ -36,6 +36,14 @@ public final class KCore {
     /// call stores once something has asked for it (the refinement check, `abstractState`);
     /// nil until then. Re-reading the whole NPT after every call made a checked run quadratic.
     var implNPT: IncrementalNPTAbstraction?
+    /// The oracles every call's context uses, made once: a closure made per call costs an
+    /// allocation, and a trap round trip makes two contexts.
+    lazy var oracles: (readDevice: (Int, UInt64, Int) -> UInt64, pageContents: (UInt64) -> UInt64, hwTTBR: (Int, Int) -> UInt64) = {
+        let carve = carveOut, mem = impl.memory, smmu = impl.smmu
+        return ({ i, off, size in smmu.readRegister(smmu: i, offset: off, size: size) },
+                { pfn in fnv1a(mem.read(pfn << 12, count: 4096) ?? []) },
+                { carve.sptPA(KC.SMMU_TTBR($0, $1)) })
+    }()
     /// Counts the calls that wrote the shadow tables: a reader that saw the same value has
     /// seen the same tables (`--check-invariants` re-checks them only after a change).
     public internal(set) var sptGeneration = 0
@@ -64,13 +72,9 @@ public final class KCore {
     /// tickets on `locks` at the trap's cycle (never for the shadow run of a refinement check).
     /// `level` names the level whose branches it counts (`--coverage`; nil: none).
     func makeContext(_ h: HostContext, timed: Bool = false, level: HandlerLevel? = nil) -> CallContext {
-        let carve = carveOut
-        let mem = impl.memory
         var ctx = CallContext(
             cpu: h.cpu, conf: configuration.smmuConf, regs: HostRegisters(x: h.x, elr: h.elr, far: h.far),
-            readDevice: { [smmu = impl.smmu] i, off, size in smmu.readRegister(smmu: i, offset: off, size: size) },
-            pageContents: { pfn in fnv1a(mem.read(pfn << 12, count: 4096) ?? []) },
-            hwTTBR: { carve.sptPA(KC.SMMU_TTBR($0, $1)) })
+            readDevice: oracles.readDevice, pageContents: oracles.pageContents, hwTTBR: oracles.hwTTBR)
         ctx.costs = configuration.costModel
         if timed, let c = h.cycle {
             ctx.clock = HandlerClock(start: c &+ configuration.costModel.trapEntry &+ h.bodyCycles, locks: locks)
