@@ -113,6 +113,8 @@ public enum LockID {
     public static let smmu = 4
     public static func npt(_ vmid: UInt32) -> Int { 5 + Int(vmid) }
     public static func info(_ vmid: UInt32) -> Int { 22 + Int(vmid) }
+    /// Lock ids 0 ..< count name the locks of VMs 0–16 (FLATMEM … INFO(16)).
+    public static let count = 39
     public static func name(_ id: Int) -> String {
         switch id {
         case 0: "FLATMEM"

@@ -70,56 +70,117 @@ public struct TimedLockEvent: Equatable, Sendable, CustomStringConvertible {
 /// Lock ownership and logs, for all lock ids. Logs are kept oldest first (the reverse of the
 /// Coq list, which is equivalent) and bounded: beyond `maxEventsPerLock` the oldest half is
 /// dropped and counted, so a long run keeps bounded memory.
+///
+/// Stored per lock in an array indexed by lock id (`LockID.count` of them; any other id in a
+/// dictionary): every handler takes and releases locks, and hashing the id for each of the
+/// four lookups an acquire or release makes was a tenth of a trap's cost.
 public struct LockTable: Equatable, Sendable {
-    /// CPU holding each lock (`LockOwn true` for that CPU); absent = `LockFalse`.
-    public private(set) var holder: [Int: Int] = [:]
-    public private(set) var log: [Int: [LockEvent]] = [:]
-    public private(set) var droppedEvents: [Int: Int] = [:]
+    struct Slot: Equatable, Sendable {
+        var holder: Int?
+        var log: [LockEvent] = []
+        var dropped = 0
+        var acquisitions = 0
+    }
+    private var slots = [Slot](repeating: Slot(), count: LockID.count)
+    private var others: [Int: Slot] = [:]
     public var maxEventsPerLock = 1 << 14
-    /// Ticket acquisitions per lock (for statistics).
-    public private(set) var acquisitions: [Int: Int] = [:]
 
     public init() {}
 
-    /// Per lock: every event its log received, the dropped ones included.
-    public var eventsEver: [Int: Int] {
-        log.reduce(into: [:]) { $0[$1.key] = $1.value.count + droppedEvents[$1.key, default: 0] }
+    private func slot(_ id: Int) -> Slot? { id >= 0 && id < slots.count ? slots[id] : others[id] }
+    private mutating func with<R>(_ id: Int, _ body: (inout Slot) -> R) -> R {
+        if id >= 0 && id < slots.count { return body(&slots[id]) }
+        return body(&others[id, default: Slot()])
+    }
+    /// Every lock id with a slot in use, in order.
+    private var ids: [(Int, Slot)] {
+        slots.enumerated().map { ($0.offset, $0.element) } + others.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    public func isHeld(_ id: Int) -> Bool { holder[id] != nil }
+    /// CPU holding each lock (`LockOwn true` for that CPU); absent = `LockFalse`.
+    public var holder: [Int: Int] {
+        var d: [Int: Int] = [:]
+        for id in slots.indices { if let h = slots[id].holder { d[id] = h } }
+        for (id, s) in others { if let h = s.holder { d[id] = h } }
+        return d
+    }
+    /// Each lock's log (locks that never logged an event are absent).
+    public var log: [Int: [LockEvent]] {
+        ids.reduce(into: [:]) { d, e in if !e.1.log.isEmpty { d[e.0] = e.1.log } }
+    }
+    /// Events dropped from each lock's log (absent: none).
+    public var droppedEvents: [Int: Int] {
+        ids.reduce(into: [:]) { d, e in if e.1.dropped > 0 { d[e.0] = e.1.dropped } }
+    }
+    /// Ticket acquisitions per lock (for statistics).
+    public var acquisitions: [Int: Int] {
+        ids.reduce(into: [:]) { d, e in if e.1.acquisitions > 0 { d[e.0] = e.1.acquisitions } }
+    }
+
+    /// Per lock: every event its log received, the dropped ones included.
+    public var eventsEver: [Int: Int] {
+        var d: [Int: Int] = [:]
+        for id in slots.indices where !slots[id].log.isEmpty { d[id] = slots[id].log.count + slots[id].dropped }
+        for (id, s) in others where !s.log.isEmpty { d[id] = s.log.count + s.dropped }
+        return d
+    }
+
+    public func isHeld(_ id: Int) -> Bool { slot(id)?.holder != nil }
 
     private mutating func append(_ id: Int, _ e: LockEvent) {
-        log[id, default: []].append(e)
-        if log[id]!.count > maxEventsPerLock {
-            let drop = maxEventsPerLock / 2
-            log[id]!.removeFirst(drop)
-            droppedEvents[id, default: 0] += drop
+        let limit = maxEventsPerLock
+        with(id) { s in
+            s.log.append(e)
+            if s.log.count > limit {
+                let drop = limit / 2
+                s.log.removeFirst(drop)
+                s.dropped += drop
+            }
         }
     }
 
     /// Acquire (`wait` + `pull`). - Returns: false when the lock is already held (the spec is
     /// undefined there: `LockFalse` is required).
     public mutating func acquire(_ id: Int, cpu: Int) -> Bool {
-        guard holder[id] == nil else { return false }
+        guard !isHeld(id) else { return false }
         append(id, LockEvent(cpu: cpu, kind: .waitLock(KC.local_lock_bound)))
         append(id, LockEvent(cpu: cpu, kind: .pull(id)))
-        holder[id] = cpu
-        acquisitions[id, default: 0] += 1
+        with(id) { s in
+            s.holder = cpu
+            s.acquisitions += 1
+        }
         return true
     }
 
     /// Release (`push` + `REL_LOCK`). - Returns: false when this CPU does not hold the lock.
     public mutating func release(_ id: Int, cpu: Int, pushing obj: SharedObject) -> Bool {
-        guard holder[id] == cpu else { return false }
+        guard slot(id)?.holder == cpu else { return false }
         append(id, LockEvent(cpu: cpu, kind: .push(obj)))
         append(id, LockEvent(cpu: cpu, kind: .release))
-        holder[id] = nil
+        with(id) { $0.holder = nil }
         return true
     }
 
     /// Flatmem has a log but no lock: the spec only appends the snapshot.
     public mutating func pushFlatmem(cpu: Int) {
         append(LockID.flatmem, LockEvent(cpu: cpu, kind: .push(.flatmem)))
+    }
+
+    /// The log of lock `id` (empty if it never logged), without building `log`.
+    public func events(_ id: Int) -> [LockEvent] { slot(id)?.log ?? [] }
+    /// The CPU holding lock `id`, or nil.
+    public func heldBy(_ id: Int) -> Int? { slot(id)?.holder }
+    /// Events dropped from lock `id`'s log.
+    public func dropped(_ id: Int) -> Int { slot(id)?.dropped ?? 0 }
+    /// The ids of locks that are held or have logged, in order.
+    public var usedIDs: [Int] {
+        slots.indices.filter { slots[$0].holder != nil || !slots[$0].log.isEmpty } + others.keys.sorted()
+    }
+
+    /// Equality of what the spec's state holds: holders, logs and what was dropped from them
+    /// (an unused slot equals an absent one).
+    public static func == (a: LockTable, b: LockTable) -> Bool {
+        a.holder == b.holder && a.log == b.log && a.droppedEvents == b.droppedEvents && a.maxEventsPerLock == b.maxEventsPerLock
     }
 
     /// `H_CalLock`: replays a log oldest-first; returns the holder at the end (nil = free), or

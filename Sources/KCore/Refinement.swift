@@ -66,14 +66,15 @@ public func compareStates(_ s: SpecState, _ i: SpecState, logsFrom: [Int: Int]? 
     func keys<K: Hashable & Comparable, V: Equatable>(_ a: [K: V], _ b: [K: V]) -> [K] {
         a == b ? [] : Set(a.keys).union(b.keys).sorted()
     }
-    for id in keys(s.data.locks.holder, i.data.locks.holder) {
-        cmp("lock[\(LockID.name(id))]", s.data.locks.holder[id], i.data.locks.holder[id])
+    let lockIDs = Set(s.data.locks.usedIDs).union(i.data.locks.usedIDs).sorted()
+    for id in lockIDs {
+        cmp("lock[\(LockID.name(id))]", s.data.locks.heldBy(id), i.data.locks.heldBy(id))
     }
-    for id in Set(s.data.locks.log.keys).union(i.data.locks.log.keys).sorted() {
-        let wa = s.data.locks.log[id] ?? [], wb = i.data.locks.log[id] ?? []
+    for id in lockIDs {
+        let wa = s.data.locks.events(id), wb = i.data.locks.events(id)
         let ever = logsFrom?[id] ?? 0
-        let fa = min(max(0, ever - s.data.locks.droppedEvents[id, default: 0]), wa.count)
-        let fb = min(max(0, ever - i.data.locks.droppedEvents[id, default: 0]), wb.count)
+        let fa = min(max(0, ever - s.data.locks.dropped(id)), wa.count)
+        let fb = min(max(0, ever - i.data.locks.dropped(id)), wb.count)
         let a = wa[fa...], b = wb[fb...]
         if a != b {
             let j = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)

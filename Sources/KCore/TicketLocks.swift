@@ -26,10 +26,18 @@ public struct LockContention: Equatable, Sendable {
 /// context of the level that drives the machine holds one (the shadow run of a refinement check
 /// must not take tickets twice).
 public final class TicketLocks {
-    /// Per lock id: the cycle its last holder released it (the tickets handed out are
-    /// `contention[id].acquisitions`).
-    private var releasedAt: [Int: UInt64] = [:]
-    public private(set) var contention: [Int: LockContention] = [:]
+    /// Per lock id (an array for `LockID.count` ids, then a dictionary): the cycle its last
+    /// holder released it, and its contention (the tickets handed out are `acquisitions`).
+    private var releasedAtByID = [UInt64](repeating: 0, count: LockID.count)
+    private var contentionByID = [LockContention](repeating: LockContention(), count: LockID.count)
+    private var otherReleasedAt: [Int: UInt64] = [:]
+    private var otherContention: [Int: LockContention] = [:]
+    /// Contention per lock that has been taken.
+    public var contention: [Int: LockContention] {
+        var d = otherContention
+        for (id, c) in contentionByID.enumerated() where c.acquisitions > 0 { d[id] = c }
+        return d
+    }
     /// Cycles each CPU spent waiting for locks.
     public private(set) var waitByCPU: [Int: UInt64] = [:]
     /// Receives every lock event with its cycle, in the order the handlers run (`--lock-log`).
@@ -40,8 +48,9 @@ public final class TicketLocks {
     /// CPU `cpu` takes a ticket for lock `id` at cycle `arrival`. - Returns: the ticket and the
     /// cycle at which the CPU holds the lock (`arrival` when free, else the release + `handoff`).
     func acquire(_ id: Int, cpu: Int, at arrival: UInt64, handoff: UInt64) -> (ticket: UInt64, granted: UInt64) {
-        let free = releasedAt[id, default: 0]
-        var c = contention[id, default: LockContention()]
+        let inArray = id >= 0 && id < LockID.count
+        let free = inArray ? releasedAtByID[id] : otherReleasedAt[id, default: 0]
+        var c = inArray ? contentionByID[id] : otherContention[id, default: LockContention()]
         let ticket = c.acquisitions
         c.acquisitions &+= 1
         var granted = arrival
@@ -51,17 +60,23 @@ public final class TicketLocks {
             c.waitCycles &+= granted &- arrival
             waitByCPU[cpu, default: 0] &+= granted &- arrival
         }
-        contention[id] = c
+        if inArray { contentionByID[id] = c } else { otherContention[id] = c }
         return (ticket, granted)
     }
 
     /// The holder of lock `id` releases it at cycle `at`.
     func release(_ id: Int, at: UInt64) {
-        releasedAt[id] = max(releasedAt[id, default: 0], at)
+        if id >= 0 && id < LockID.count {
+            releasedAtByID[id] = max(releasedAtByID[id], at)
+        } else {
+            otherReleasedAt[id] = max(otherReleasedAt[id, default: 0], at)
+        }
     }
 
     /// The cycle at which lock `id` was last released (0: never taken).
-    public func lastRelease(_ id: Int) -> UInt64 { releasedAt[id, default: 0] }
+    public func lastRelease(_ id: Int) -> UInt64 {
+        id >= 0 && id < LockID.count ? releasedAtByID[id] : otherReleasedAt[id, default: 0]
+    }
 
     /// Total cycles all CPUs waited.
     public var totalWaitCycles: UInt64 { waitByCPU.values.reduce(0, &+) }
