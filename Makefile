@@ -57,6 +57,7 @@ soak: setup samples
 
 bench: release samples
 	./Benchmarks/compare.sh
+	./Benchmarks/el2.sh
 
 clean:
 	rm -rf .build firmware-samples/build
