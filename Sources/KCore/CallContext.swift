@@ -72,7 +72,11 @@ public struct DeviceAccess: Equatable, Sendable, CustomStringConvertible {
 /// configuration, the host registers (in/out), the oracles, and what the call produced besides
 /// the state (panic reason, "spec undefined" note, device accesses, step counts for the cost
 /// model, TLB invalidations).
-public struct CallContext {
+///
+/// A class: one is made per call and handed down by reference. As a struct of some fifteen
+/// reference-counted fields it was copied and destroyed field by field on its way through the
+/// level runner, a third of a trap round trip.
+public final class CallContext {
     public var cpu: Int
     public var conf: SMMUConf
     public var regs: HostRegisters
@@ -126,7 +130,7 @@ public struct CallContext {
         self.hwTTBR = hwTTBR
     }
 
-    mutating func flagUndefined(_ why: String) { if undefined == nil { undefined = why } }
+    func flagUndefined(_ why: String) { if undefined == nil { undefined = why } }
 }
 
 /// Which SMMU window holds `addr` (`is_smmu_range`): the last match wins (quirk Q14).

@@ -19,7 +19,7 @@ extension CallContext {
 
     /// Called once `LockTable` has given this CPU lock `id`: charges the acquire, and when the
     /// call is timed takes a ticket, waits, and logs `WAIT_LOCK` and `OPULL`.
-    mutating func lockTaken(_ id: Int) {
+    func lockTaken(_ id: Int) {
         guard let clock else {
             lockAcquires += 1
             return
@@ -36,7 +36,7 @@ extension CallContext {
 
     /// Called once `LockTable` has taken lock `id` back: logs the push of `o`, charges the
     /// release, logs `REL_LOCK` and tells the lock when it became free.
-    mutating func lockReleased(_ id: Int, _ o: SharedObject) {
+    func lockReleased(_ id: Int, _ o: SharedObject) {
         clock?.locks.sink?(TimedLockEvent(cycle: now, lock: id, event: LockEvent(cpu: cpu, kind: .push(o))))
         lockReleases += 1
         guard let clock else { return }

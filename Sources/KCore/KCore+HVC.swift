@@ -12,7 +12,7 @@ extension KCore {
             return outcome(makeContext(h), TrapDecision(handler: .hvc, target: .unknownHypercall(id: id), action: .ignored), nil)
         }
         guard call.accepts(a1, a2, a3, a4, a5) else {
-            var ctx = makeContext(h)
+            let ctx = makeContext(h)
             if configuration.handlers == .spec { spec.data.halt = true } else { impl.data.halt = true; spec.data.halt = spec.data.halt || configuration.checkRefinement }
             ctx.panic = PanicReason(function: "host_hvc_dispatcher", condition: "\(call.name): argument out of range")
             return outcome(ctx, TrapDecision(handler: .hvc, target: .hypercall(call), action: .panic), nil)

@@ -72,7 +72,7 @@ public final class KCore {
     /// tickets on `locks` at the trap's cycle (never for the shadow run of a refinement check).
     /// `level` names the level whose branches it counts (`--coverage`; nil: none).
     func makeContext(_ h: HostContext, timed: Bool = false, level: HandlerLevel? = nil) -> CallContext {
-        var ctx = CallContext(
+        let ctx = CallContext(
             cpu: h.cpu, conf: configuration.smmuConf, regs: HostRegisters(x: h.x, elr: h.elr, far: h.far),
             readDevice: oracles.readDevice, pageContents: oracles.pageContents, hwTTBR: oracles.hwTTBR)
         ctx.costs = configuration.costModel

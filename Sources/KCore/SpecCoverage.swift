@@ -38,7 +38,7 @@ public struct CoverageProbe {
 
 extension CallContext {
     /// Counts branch `b` when coverage is on.
-    @inline(__always) mutating func hit(_ b: SpecBranch) {
+    @inline(__always) func hit(_ b: SpecBranch) {
         if let p = coverage { p.counters.record(b, p.level) }
     }
 }
