@@ -135,6 +135,12 @@ public final class CPU {
 
     /// Reads Xn (n = 31 reads as zero). Out-of-range n reads as zero.
     public func x(_ n: Int) -> UInt64 { (0..<31).contains(n) ? regs[n] : 0 }
+    /// X0–X30 at once (an EL2 trap saves the whole register file).
+    public var generalRegisters: [UInt64] { Array(UnsafeBufferPointer(start: regs, count: 31)) }
+    /// Sets X0–X30 from `values` (its first 31), writing only those that differ.
+    public func setGeneralRegisters(_ values: [UInt64]) {
+        for i in 0..<min(31, values.count) where regs[i] != values[i] { regs[i] = values[i] }
+    }
     /// Writes Xn (n in 0...30; anything else is ignored).
     public func setX(_ n: Int, _ value: UInt64) { if (0..<31).contains(n) { regs[n] = value } }
 

@@ -27,13 +27,13 @@ extension Machine {
     /// Copies the trapped CPU's registers into KCore's view of the host context.
     func hostContext(_ cpu: CPU) -> HostContext {
         HostContext(
-            cpu: cpu.index, x: (0..<31).map { cpu.x($0) }, elr: cpu.el2.elr, esr: cpu.el2.esr, far: cpu.el2.far,
+            cpu: cpu.index, x: cpu.generalRegisters, elr: cpu.el2.elr, esr: cpu.el2.esr, far: cpu.el2.far,
             hpfar: cpu.el2.hpfar, cycle: cpu.cycles)
     }
 
     /// Applies a KCore handler's effects to the machine; returns a run result on a hypervisor panic.
     func apply(_ outcome: TrapOutcome, _ h: HostContext, to cpu: CPU) -> RunResult? {
-        for i in 0..<31 where cpu.x(i) != h.x[i] { cpu.setX(i, h.x[i]) }
+        cpu.setGeneralRegisters(h.x)
         cpu.el2.elr = h.elr
         cpu.cycles &+= outcome.cycles
         el2Cycles[cpu.index] &+= outcome.cycles
