@@ -68,6 +68,12 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The SHA-256 VM VMID's image must hash to for verify_vm_image: 64 hex digits, or a file that is hashed (repeatable; a VM without one fails verification). Example: --vm-image 1=firmware-samples/build/vm-boot.img", valueName: "VMID=SHA256HEX|FILE"))
     var vmImage: [String] = []
 
+    @Option(help: "Write the device tree generated for this machine (flattened, v17; decompile with dtc -I dtb) to FILE and exit without running (QEMU's dumpdtb). Example: --dump-dtb virt.dtb")
+    var dumpDtb: String?
+
+    @Option(help: "Kernel command line: the generated device tree's /chosen/bootargs (QEMU's -append). Example: --append \"console=ttyAMA0\"")
+    var append: String?
+
     func validate() throws {
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 8") }
         if let trace {
@@ -114,11 +120,20 @@ struct Run: ParsableCommand {
         config.trace = Set((trace ?? "").split(separator: ",").compactMap { TraceKind(rawValue: String($0)) })
         if traceJson != nil && trace == nil { config.trace = TraceKind.events }
         config.recordPerfetto = tracePerfetto != nil
+        config.bootArguments = append
         if let costModel {
             do { try CostModelFile.apply(path: costModel, to: &config) } catch {
                 stderrLine("smmu-emu: error: \(error)")
                 throw ExitCode(2)
             }
+        }
+        if let dumpDtb {
+            guard FileManager.default.createFile(atPath: dumpDtb, contents: Data(config.deviceTree)) else {
+                stderrLine("smmu-emu: error: cannot write \(dumpDtb)")
+                throw ExitCode(2)
+            }
+            stderrLine("smmu-emu: device tree written to \(dumpDtb)")
+            return
         }
         let machine: Machine
         do {
