@@ -53,6 +53,8 @@ public final class Machine {
     /// its instructions, and their trace events carry its index and clock.
     var runningCPU: CPU?
     static let quantum: UInt64 = 10_000
+    /// Where an `Image` boot put the device tree (x0 of CPU 0); nil for an ELF image.
+    public internal(set) var deviceTreeAddress: UInt64?
     /// `--lock-log`: the lock events of every EL2 handler, printed in cycle order.
     var lockLog: CycleOrderedLog?
 
@@ -77,9 +79,18 @@ public final class Machine {
     }
 
     /// A machine running the ELF image at `imagePath`.
+    /// An arm64 Linux `Image` (told apart by its header's magic) boots per the Linux boot
+    /// protocol instead (`Machine+LinuxBoot.swift`).
     public convenience init(imagePath: String, configuration: MachineConfiguration, output: @escaping (UInt8) -> Void) throws(ELFLoadError) {
-        try self.init(configuration: configuration, output: output, imageName: URL(fileURLWithPath: imagePath).lastPathComponent) {
-            ram throws(ELFLoadError) in try ELFImage(path: imagePath, into: ram)
+        guard let data = FileManager.default.contents(atPath: imagePath) else { throw .unreadable("no such file: \(imagePath)") }
+        let bytes = [UInt8](data)
+        let name = URL(fileURLWithPath: imagePath).lastPathComponent
+        if let header = LinuxImageHeader(bytes) {
+            try self.init(linuxImage: bytes, header: header, configuration: configuration, output: output, imageName: name)
+            return
+        }
+        try self.init(configuration: configuration, output: output, imageName: name) {
+            ram throws(ELFLoadError) in try ELFImage(bytes: bytes, into: ram)
         }
     }
 

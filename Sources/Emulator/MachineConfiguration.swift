@@ -29,6 +29,10 @@ public struct MachineConfiguration {
     public var recordPerfetto = false
     /// `/chosen/bootargs` of the generated device tree (`--append`).
     public var bootArguments: String?
+    /// A device tree blob to pass to an `Image` instead of the generated one (`--dtb`).
+    public var deviceTreeFile: String?
+    /// An initial RAM disk for an `Image` (`--initrd`).
+    public var initrdFile: String?
     public init() {}
 
     /// The machine these options describe: HARDWARE.md's memory map with this RAM and CPU

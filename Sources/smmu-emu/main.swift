@@ -14,7 +14,7 @@ struct Run: ParsableCommand {
         abstract: "Run an AArch64 ELF image. Guest UART output goes to stdout; emulator messages to stderr.",
         discussion: "Example: smmu-emu run firmware-samples/build/hello.elf --stats")
 
-    @Argument(help: "The guest image (ELF64 AArch64 executable).")
+    @Argument(help: "The guest image: an ELF64 AArch64 executable, or an arm64 Linux Image (booted per the Linux boot protocol with a generated device tree).")
     var image: String
 
     @Option(help: "Number of CPUs, 1–8 (QEMU's -smp). Secondaries start off; PSCI CPU_ON starts them. Example: --cpus 4")
@@ -74,6 +74,12 @@ struct Run: ParsableCommand {
     @Option(help: "Kernel command line: the generated device tree's /chosen/bootargs (QEMU's -append). Example: --append \"console=ttyAMA0\"")
     var append: String?
 
+    @Option(help: "For an arm64 Image: pass this device tree blob instead of the generated one (QEMU's -dtb). Example: --dtb my.dtb")
+    var dtb: String?
+
+    @Option(help: "For an arm64 Image: load FILE as the initial RAM disk after the kernel and name it in /chosen (QEMU's -initrd). Example: --initrd initramfs.cpio.gz")
+    var initrd: String?
+
     func validate() throws {
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 8") }
         if let trace {
@@ -121,6 +127,8 @@ struct Run: ParsableCommand {
         if traceJson != nil && trace == nil { config.trace = TraceKind.events }
         config.recordPerfetto = tracePerfetto != nil
         config.bootArguments = append
+        config.deviceTreeFile = dtb
+        config.initrdFile = initrd
         if let costModel {
             do { try CostModelFile.apply(path: costModel, to: &config) } catch {
                 stderrLine("smmu-emu: error: \(error)")
