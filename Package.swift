@@ -32,13 +32,15 @@ let package = Package(
         .target(name: "SMMUDevice", dependencies: ["Stage2"]),
         // The machine description (memory map, interrupts) and the device-tree writer.
         .target(name: "Platform"),
+        // Platform devices on the physical bus (flash).
+        .target(name: "Devices", dependencies: ["Stage2"]),
         .target(
             name: "KCore",
             dependencies: ["Stage2", "SMMUDevice"]),
         .target(
             name: "Emulator",
             dependencies: [
-                "AArch64", "KCore", "SMMUDevice", "Stage2", "Platform", "CElf", "CCapstone",
+                "AArch64", "KCore", "SMMUDevice", "Stage2", "Platform", "Devices", "CElf", "CCapstone",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
@@ -53,6 +55,7 @@ let package = Package(
         .testTarget(name: "AArch64Tests", dependencies: ["AArch64", "Stage2", "CUnicorn"]),
         .testTarget(name: "SMMUDeviceTests", dependencies: ["SMMUDevice", "Stage2"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Stage2"]),
         .testTarget(
             name: "KCoreTests",
             dependencies: ["KCore", "SMMUDevice", "Stage2", .product(name: "Crypto", package: "swift-crypto")]),

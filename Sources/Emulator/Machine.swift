@@ -1,5 +1,6 @@
 import Foundation
 import AArch64
+import Devices
 import KCore
 import Platform
 import SMMUDevice
@@ -108,6 +109,13 @@ public final class Machine {
         let bus = PhysicalBus(ram: ram)
         self.bus = bus
         let platform = configuration.platform
+        var flashContents: [UInt8] = []
+        if let path = configuration.flashFile {
+            guard let d = FileManager.default.contents(atPath: path) else { throw .unreadable("no such flash file: \(path)") }
+            guard UInt64(d.count) <= platform.flashSize else { throw .unreadable("flash file \(path) is larger than the \(platform.flashSize >> 20) MiB flash") }
+            flashContents = [UInt8](d)
+        }
+        bus.attach(Flash(size: platform.flashSize, contents: flashContents), base: platform.flashBase, size: platform.flashSize)
         bus.attach(PL011(sink: output), base: platform.uartBase, size: platform.uartSize)
         let smmus = platform.smmus.enumerated().map { SMMU(name: "SMMU\($0.offset)", contextBanks: $0.element.contextBanks, memory: ram) }
         let dmas = platform.dmaEngines.enumerated().map { DMAEngine(name: "DMA\($0.offset)", smmu: smmus[$0.element.smmu], memory: ram) }

@@ -31,6 +31,8 @@ public struct MachineConfiguration {
     public var bootArguments: String?
     /// A device tree blob to pass to an `Image` instead of the generated one (`--dtb`).
     public var deviceTreeFile: String?
+    /// The flash's contents (`--flash`); erased (0xFF) beyond them.
+    public var flashFile: String?
     /// An initial RAM disk for an `Image` (`--initrd`).
     public var initrdFile: String?
     public init() {}

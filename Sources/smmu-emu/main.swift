@@ -74,6 +74,9 @@ struct Run: ParsableCommand {
     @Option(help: "Kernel command line: the generated device tree's /chosen/bootargs (QEMU's -append). Example: --append \"console=ttyAMA0\"")
     var append: String?
 
+    @Option(help: "Contents of the 64 MiB read-only flash at address 0 (erased, 0xFF, beyond them; QEMU's -pflash). Example: --flash u-boot-env.bin")
+    var flash: String?
+
     @Option(help: "For an arm64 Image: pass this device tree blob instead of the generated one (QEMU's -dtb). Example: --dtb my.dtb")
     var dtb: String?
 
@@ -129,6 +132,7 @@ struct Run: ParsableCommand {
         config.bootArguments = append
         config.deviceTreeFile = dtb
         config.initrdFile = initrd
+        config.flashFile = flash
         if let costModel {
             do { try CostModelFile.apply(path: costModel, to: &config) } catch {
                 stderrLine("smmu-emu: error: \(error)")
