@@ -6,7 +6,7 @@ APT_PKGS   := pkg-config libelf-dev libcapstone-dev libunicorn-dev gcc-aarch64-l
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/smmu-emu
 
-.PHONY: setup build release run samples test bench fuzz soak clean
+.PHONY: setup build release run samples test bench fuzz soak linux clean
 
 ## setup: install the Debian packages the project needs (idempotent: only what is missing).
 setup:
@@ -58,6 +58,11 @@ soak: setup samples
 bench: release samples
 	./Benchmarks/compare.sh
 	./Benchmarks/el2.sh
+
+## linux: fetch Debian's arm64 cloud kernel and busybox-static (private apt state, cached under
+## .build/linux), build the initramfs and boot it (how far it gets: Documentation/Linux.md).
+linux: release
+	Tests/Linux/linux.sh boot $(LINUX_OPTS)
 
 clean:
 	rm -rf .build firmware-samples/build

@@ -3,6 +3,7 @@ import PackageDescription
 
 /// Module graph (one-way, top to bottom):
 ///   smmu-emu (CLI) → Emulator → KCore → SMMUDevice → Stage2
+///                      Emulator → Platform (machine description, device tree)
 ///                      Emulator → AArch64 → Stage2
 ///   CElf, CCapstone: system-library shims used by Emulator.
 ///   CUnicorn: system library used only by the lockstep differential tests.
@@ -32,6 +33,10 @@ let package = Package(
             name: "AArch64", dependencies: ["Stage2"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "SMMUDevice", dependencies: ["Stage2"], swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+        // The machine description (memory map, interrupts) and the device-tree writer.
+        .target(name: "Platform"),
+        // Platform devices on the physical bus (flash).
+        .target(name: "Devices", dependencies: ["Stage2"]),
         .target(
             name: "KCore",
             dependencies: ["Stage2", "SMMUDevice"],
@@ -39,7 +44,7 @@ let package = Package(
         .target(
             name: "Emulator",
             dependencies: [
-                "AArch64", "KCore", "SMMUDevice", "Stage2", "CElf", "CCapstone",
+                "AArch64", "KCore", "SMMUDevice", "Stage2", "Platform", "Devices", "CElf", "CCapstone",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -54,6 +59,8 @@ let package = Package(
         .testTarget(name: "Stage2Tests", dependencies: ["Stage2"]),
         .testTarget(name: "AArch64Tests", dependencies: ["AArch64", "Stage2", "CUnicorn"]),
         .testTarget(name: "SMMUDeviceTests", dependencies: ["SMMUDevice", "Stage2"]),
+        .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
+        .testTarget(name: "DevicesTests", dependencies: ["Devices", "Stage2"]),
         .testTarget(
             name: "KCoreTests",
             dependencies: ["KCore", "SMMUDevice", "Stage2", .product(name: "Crypto", package: "swift-crypto")]),

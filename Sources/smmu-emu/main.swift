@@ -14,7 +14,7 @@ struct Run: ParsableCommand {
         abstract: "Run an AArch64 ELF image. Guest UART output goes to stdout; emulator messages to stderr.",
         discussion: "Example: smmu-emu run firmware-samples/build/hello.elf --stats")
 
-    @Argument(help: "The guest image (ELF64 AArch64 executable).")
+    @Argument(help: "The guest image: an ELF64 AArch64 executable, or an arm64 Linux Image (booted per the Linux boot protocol with a generated device tree).")
     var image: String
 
     @Option(help: "Number of CPUs, 1–8 (QEMU's -smp). Secondaries start off; PSCI CPU_ON starts them. Example: --cpus 4")
@@ -68,6 +68,21 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("The SHA-256 VM VMID's image must hash to for verify_vm_image: 64 hex digits, or a file that is hashed (repeatable; a VM without one fails verification). Example: --vm-image 1=firmware-samples/build/vm-boot.img", valueName: "VMID=SHA256HEX|FILE"))
     var vmImage: [String] = []
 
+    @Option(help: "Write the device tree generated for this machine (flattened, v17; decompile with dtc -I dtb) to FILE and exit without running (QEMU's dumpdtb). Example: --dump-dtb virt.dtb")
+    var dumpDtb: String?
+
+    @Option(help: "Kernel command line: the generated device tree's /chosen/bootargs (QEMU's -append). Example: --append \"console=ttyAMA0\"")
+    var append: String?
+
+    @Option(help: "Contents of the 64 MiB read-only flash at address 0 (erased, 0xFF, beyond them; QEMU's -pflash). Example: --flash u-boot-env.bin")
+    var flash: String?
+
+    @Option(help: "For an arm64 Image: pass this device tree blob instead of the generated one (QEMU's -dtb). Example: --dtb my.dtb")
+    var dtb: String?
+
+    @Option(help: "For an arm64 Image: load FILE as the initial RAM disk after the kernel and name it in /chosen (QEMU's -initrd). Example: --initrd initramfs.cpio.gz")
+    var initrd: String?
+
     func validate() throws {
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 8") }
         if let trace {
@@ -114,11 +129,23 @@ struct Run: ParsableCommand {
         config.trace = Set((trace ?? "").split(separator: ",").compactMap { TraceKind(rawValue: String($0)) })
         if traceJson != nil && trace == nil { config.trace = TraceKind.events }
         config.recordPerfetto = tracePerfetto != nil
+        config.bootArguments = append
+        config.deviceTreeFile = dtb
+        config.initrdFile = initrd
+        config.flashFile = flash
         if let costModel {
             do { try CostModelFile.apply(path: costModel, to: &config) } catch {
                 stderrLine("smmu-emu: error: \(error)")
                 throw ExitCode(2)
             }
+        }
+        if let dumpDtb {
+            guard FileManager.default.createFile(atPath: dumpDtb, contents: Data(config.deviceTree)) else {
+                stderrLine("smmu-emu: error: cannot write \(dumpDtb)")
+                throw ExitCode(2)
+            }
+            stderrLine("smmu-emu: device tree written to \(dumpDtb)")
+            return
         }
         let machine: Machine
         do {
