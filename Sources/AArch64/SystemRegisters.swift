@@ -103,6 +103,8 @@ extension CPU {
             return 0
         case SysReg.idAA64MMFR0: return 0x0000_0000_0000_0005  // 48-bit PA, 4 KiB granule
         case SysReg.currentEL: return UInt64(currentEL) << 2
+        case SysReg.fpcr: return UInt64(simd.fpcr)
+        case SysReg.fpsr: return UInt64(simd.fpsr)
         case SysReg.nzcv: return nzcv
         case SysReg.daif: return daif
         case SysReg.spSel: return spsel
@@ -145,6 +147,8 @@ extension CPU {
     func writeSysReg(_ key: UInt32, _ value: UInt64) -> Bool {
         switch key {
         case SysReg.nzcv: nzcv = value & 0xF000_0000
+        case SysReg.fpcr: simd.setFPCR(value)
+        case SysReg.fpsr: simd.setFPSR(value)
         case SysReg.daif: daif = value & 0x3C0
         case SysReg.spSel:
             spsel = value & 1
