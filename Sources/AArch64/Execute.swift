@@ -22,6 +22,10 @@ extension CPU {
             takeExceptionToEL1(.fpAccess, iss: 0)
             return false
         }
+        if (w >> 27) & 1 == 1 && (w >> 25) & 1 == 0 {  // loads and stores: they may fault
+            guard let retired = fpLoadStore(w) else { return undefined() }
+            return retired
+        }
         return executeFPSIMD(w) || undefined()
     }
 

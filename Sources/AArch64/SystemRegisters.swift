@@ -93,8 +93,8 @@ extension CPU {
         case SysReg.mpidrEL1: return 0x8000_0000 | UInt64(index)
         case SysReg.revidrEL1: return 0
         // EL0/EL1 AArch64 only; FP (19:16) and AdvSIMD (23:20) = 0xF: not implemented. Scalar FP
-        // data processing executes, but FP/SIMD loads/stores and AdvSIMD are still UNDEFINED, so
-        // compiled FP code could not run: advertise them only once those exist.
+        // and FP loads/stores execute, but AdvSIMD and the structure loads/stores are still
+        // UNDEFINED, so compiled FP code could not run: advertise them only once those exist.
         case SysReg.idAA64PFR0: return 0x0000_0000_00FF_0011
         case SysReg.idAA64ISAR0: return 0x0000_0000_0021_0000  // CRC32 (bits 19:16 = 1), atomics LSE (23:20 = 2)
         case SysReg.idAA64DFR0: return SysReg.idAA64DFR0Value
