@@ -162,6 +162,10 @@ extension CPU {
             if currentEL == 0 && op1 != 3 { return undefined() }
             // MSR to the read-only MDCCSR_EL0 is UNDEFINED before any trap (writeSysReg refuses it).
             if currentEL == 0 && !el0MayAccess(key) && !(l == 0 && key == SysReg.mdccsrEL0) { return systemAccessTrap(w) }
+            if (key == SysReg.fpcr || key == SysReg.fpsr) && fpAccessTrapped() {
+                takeExceptionToEL1(.fpAccess, iss: 0)
+                return false
+            }
             if l == 1 {
                 guard let v = readSysReg(key) else { return undefined() }
                 setXR(rt, v)

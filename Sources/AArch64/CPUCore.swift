@@ -68,6 +68,8 @@ public final class CPU {
     public var stats = CPUStats()
     /// EL1/EL0 system registers without side effects, keyed by their MRS/MSR encoding.
     var sysregs: [UInt32: UInt64] = [:]
+    /// V0–V31, FPCR, FPSR.
+    public let simd = FPSIMDRegisters()
 
     /// When set, `instructionObserver` sees every executed (pc, word). `run` reads it once per
     /// call and hands over to the out-of-line `runTraced`: the fast loop has no trace test.
@@ -173,6 +175,7 @@ public final class CPU {
         spEL0 = 0
         spEL1 = 0
         sysregs = [:]
+        simd.reset()
         sysregs[SysReg.sctlrEL1] = 0x30D0_0800  // RES1 bits, MMU and caches off
         pendingExit = nil
         repeatedVectorExceptions = 0

@@ -9,22 +9,24 @@ extension CPU {
         case 0b1010, 0b1011: return execBranchExceptionSystem(w)
         case 0b0100, 0b0110, 0b1100, 0b1110: return execLoadStore(w)
         case 0b0101, 0b1101: return execDataProcessingRegister(w)
-        case 0b0111, 0b1111: return simdAndFP()
+        case 0b0111, 0b1111: return simdAndFP(w)
         default: return undefined()
         }
     }
 
-    /// FP/SIMD: trapped as CPACR_EL1.FPEN says (EC 0x07); executing them is not modelled yet, so an
-    /// enabled FP/SIMD instruction is UNDEFINED (documented in Documentation/Interpreter.md).
+    /// FP/SIMD: trapped as CPACR_EL1.FPEN says (EC 0x07), else executed by `executeFPSIMD`;
+    /// what it does not implement is UNDEFINED (Documentation/Interpreter.md lists what is).
     @inline(never)
-    func simdAndFP() -> Bool {
-        let fpen = ((sysregs[SysReg.cpacrEL1] ?? 0) >> 20) & 3
-        let trapped = fpen == 0 || fpen == 2 || (fpen == 1 && currentEL == 0)
-        if trapped {
+    func simdAndFP(_ w: UInt32) -> Bool {
+        if fpAccessTrapped() {
             takeExceptionToEL1(.fpAccess, iss: 0)
             return false
         }
-        return undefined()
+        if (w >> 27) & 1 == 1 && (w >> 25) & 1 == 0 {  // loads and stores: they may fault
+            guard let retired = fpLoadStore(w) else { return undefined() }
+            return retired
+        }
+        return executeFPSIMD(w) || undefined()
     }
 
     // MARK: register access helpers (register 31 = XZR or SP, per operand)

@@ -5,7 +5,7 @@
 /// stage-2 abort leaves the instruction unexecuted and EL2 can emulate or retry it.
 extension CPU {
     func execLoadStore(_ w: UInt32) -> Bool {
-        if (w >> 26) & 1 == 1 { return simdAndFP() }  // V = 1: FP/SIMD registers
+        if (w >> 26) & 1 == 1 { return simdAndFP(w) }  // V = 1: FP/SIMD registers
         switch (w >> 27) & 7 {
         case 0b001:
             guard (w >> 24) & 7 == 0 else { return undefined() }

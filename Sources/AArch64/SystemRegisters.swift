@@ -92,8 +92,9 @@ extension CPU {
         case SysReg.midrEL1: return 0x410F_D034  // Cortex-A53 r0p4 style ID
         case SysReg.mpidrEL1: return 0x8000_0000 | UInt64(index)
         case SysReg.revidrEL1: return 0
-        // EL0/EL1 AArch64 only; FP (19:16) and AdvSIMD (23:20) = 0xF: not implemented (every
-        // FP/SIMD instruction traps per CPACR_EL1 or is UNDEFINED), so a kernel does not use them.
+        // EL0/EL1 AArch64 only; FP (19:16) and AdvSIMD (23:20) = 0xF: not implemented. Scalar FP
+        // and FP loads/stores execute, but AdvSIMD and the structure loads/stores are still
+        // UNDEFINED, so compiled FP code could not run: advertise them only once those exist.
         case SysReg.idAA64PFR0: return 0x0000_0000_00FF_0011
         case SysReg.idAA64ISAR0: return 0x0000_0000_0021_0000  // CRC32 (bits 19:16 = 1), atomics LSE (23:20 = 2)
         case SysReg.idAA64DFR0: return SysReg.idAA64DFR0Value
@@ -103,6 +104,8 @@ extension CPU {
             return 0
         case SysReg.idAA64MMFR0: return 0x0000_0000_0000_0005  // 48-bit PA, 4 KiB granule
         case SysReg.currentEL: return UInt64(currentEL) << 2
+        case SysReg.fpcr: return UInt64(simd.fpcr)
+        case SysReg.fpsr: return UInt64(simd.fpsr)
         case SysReg.nzcv: return nzcv
         case SysReg.daif: return daif
         case SysReg.spSel: return spsel
@@ -145,6 +148,8 @@ extension CPU {
     func writeSysReg(_ key: UInt32, _ value: UInt64) -> Bool {
         switch key {
         case SysReg.nzcv: nzcv = value & 0xF000_0000
+        case SysReg.fpcr: simd.setFPCR(value)
+        case SysReg.fpsr: simd.setFPSR(value)
         case SysReg.daif: daif = value & 0x3C0
         case SysReg.spSel:
             spsel = value & 1
