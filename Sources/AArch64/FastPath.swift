@@ -1,6 +1,7 @@
 /// Pre-decoding and execution of the hot encodings cached in `DecodeCache`. The semantics and
 /// costs are exactly those of the per-class decoders, which every other encoding still uses
-/// (pinned by the same tests, the QEMU comparisons and the Unicorn lockstep test).
+/// (pinned by the same tests, the QEMU comparisons and the Unicorn lockstep test). Load/store
+/// register and pair are decoded and executed by `Execute/LoadStoreRegister.swift` on both paths.
 ///
 /// Why it looks the way it does (measured with callgrind on the bench sample, see BENCHMARKS.md):
 /// - operands are resolved at decode time (register 31 → zero slot or sink, 32-bit results → a
