@@ -1,54 +1,22 @@
 /// A64 "Branches, Exception Generating and System instructions" (ARM DDI 0487, C4.1.87).
 extension CPU {
     func execBranchExceptionSystem(_ w: UInt32) -> Bool {
+        if let taken = immediateOrRegisterBranch(w) { return taken }
         cycles &+= costs.branch
-        if w >> 26 & 0x1F == 0b00101 {  // B, BL
-            let off = UInt64(bitPattern: Int64(Int32(bitPattern: w << 6) >> 4))
-            if w >> 31 == 1 { regs[30] = pc &+ 4 }
-            pc &+= off
-            return true
-        }
-        if w >> 25 & 0x3F == 0b011010 {  // CBZ, CBNZ
-            let sf = w >> 31 == 1
-            var v = xr(w & 31)
-            if !sf { v &= 0xFFFF_FFFF }
-            let taken = (v == 0) != ((w >> 24) & 1 == 1)
-            pc = taken ? pc &+ UInt64(bitPattern: Int64(Int32(bitPattern: (w >> 5 & 0x7FFFF) << 13) >> 11)) : pc &+ 4
-            return true
-        }
-        if w >> 25 & 0x3F == 0b011011 {  // TBZ, TBNZ
-            let bit = UInt64((w >> 31) << 5 | (w >> 19) & 31)
-            let set = (xr(w & 31) >> bit) & 1 == 1
-            let taken = set == ((w >> 24) & 1 == 1)
-            pc = taken ? pc &+ UInt64(bitPattern: Int64(Int32(bitPattern: (w >> 5 & 0x3FFF) << 18) >> 16)) : pc &+ 4
-            return true
-        }
-        if w >> 24 == 0b0101_0100 {  // B.cond
-            if w & 0x10 != 0 { return undefined() }
-            let taken = conditionHolds(w & 0xF)
-            pc = taken ? pc &+ UInt64(bitPattern: Int64(Int32(bitPattern: (w >> 5 & 0x7FFFF) << 13) >> 11)) : pc &+ 4
-            return true
-        }
+        if w >> 24 == 0b0101_0100 { return undefined() }  // BC.cond (FEAT_HBC): not implemented
         if w >> 24 == 0b1101_0100 { return exceptionGeneration(w) }
         if w >> 22 == 0b11_0101_0100 { return system(w) }
         if w >> 25 == 0b110_1011 { return branchRegister(w) }
         return undefined()
     }
 
-    /// BR, BLR, RET, ERET (the pointer-authentication forms are not implemented: UNDEFINED).
+    /// ERET; BR, BLR and RET are decoded with the other branches (`immediateOrRegisterBranch`), so
+    /// what reaches here with opc 0-2 is a pointer-authentication form: not implemented, UNDEFINED.
     func branchRegister(_ w: UInt32) -> Bool {
         let opc = (w >> 21) & 0xF, op2 = (w >> 16) & 31, op3 = (w >> 10) & 63, op4 = w & 31
         let rn = (w >> 5) & 31
         guard op2 == 31, op3 == 0 else { return undefined() }
         switch opc {
-        case 0, 2:  // BR, RET
-            guard op4 == 0 else { return undefined() }
-            pc = xr(rn)
-        case 1:  // BLR
-            guard op4 == 0 else { return undefined() }
-            let target = xr(rn)
-            regs[30] = pc &+ 4
-            pc = target
         case 4:  // ERET
             guard rn == 31, op4 == 0, currentEL == 1 else { return undefined() }
             let spsr = sysregs[SysReg.spsrEL1] ?? 0
@@ -227,5 +195,19 @@ extension CPU {
     func waitTrap(wfe: Bool) -> Bool {
         takeExceptionToEL1(.wfxTrap, iss: 1 << 24 | 0xE << 20 | (wfe ? 1 : 0))
         return false
+    }
+
+    /// B, BL, B.cond, CBZ, CBNZ, TBZ, TBNZ, BR, BLR, RET: decoded by the decode cache's pre-decoder
+    /// and run by its executor, so a stepped branch and a cached one are one implementation. Nil
+    /// when `w` is none of them.
+    @inline(never)
+    func immediateOrRegisterBranch(_ w: UInt32) -> Bool? {
+        var d = predecode(w, tag: 0)
+        switch d.op {
+        case .b, .bl, .bCond, .cbz, .cbnz, .tbz, .tbnz, .ret, .br, .blr:
+            return withUnsafeMutablePointer(to: &d) { executeOutOfLine($0) } != .fault
+        default:
+            return nil
+        }
     }
 }

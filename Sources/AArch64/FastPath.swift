@@ -1,6 +1,7 @@
 /// Pre-decoding and execution of the hot encodings cached in `DecodeCache`. The semantics and
 /// costs are exactly those of the per-class decoders, which every other encoding still uses
-/// (pinned by the same tests, the QEMU comparisons and the Unicorn lockstep test).
+/// (pinned by the same tests, the QEMU comparisons and the Unicorn lockstep test). Load/store
+/// register and pair are decoded and executed by `Execute/LoadStoreRegister.swift` on both paths.
 ///
 /// Why it looks the way it does (measured with callgrind on the bench sample, see BENCHMARKS.md):
 /// - operands are resolved at decode time (register 31 → zero slot or sink, 32-bit results → a
@@ -273,79 +274,6 @@ extension CPU {
         }
     }
 
-    /// LDR/STR/LDRS* (unsigned offset, unscaled, pre/post-index, unprivileged, register offset).
-    private func predecodeLoadStore(_ w: UInt32, _ d: inout DecodedInstruction) {
-        let size = Int(w >> 30), opc = (w >> 22) & 3
-        let rt = UInt8(w & 31), rn = UInt8((w >> 5) & 31)
-        if opc == 2 && size == 3 { return }  // PRFM: generic
-        if opc == 3 && size >= 2 { return }  // UNDEFINED
-        let bytes = 1 << size
-        let signed = opc >= 2, to64 = size == 3 || opc == 2, isStore = opc == 0
-        var mode: UInt8 = 0  // 0 offset, 1 pre-index, 2 post-index, 3 register offset
-        var offset: UInt64 = 0
-        if (w >> 24) & 1 == 1 {
-            offset = UInt64((w >> 10) & 0xFFF) << UInt64(size)
-        } else if (w >> 21) & 1 == 0 {
-            offset = UInt64(bitPattern: Int64(Int32(bitPattern: w << 11) >> 23))
-            switch (w >> 10) & 3 {
-            case 1: mode = 2
-            case 3: mode = 1
-            default: mode = 0  // unscaled, unprivileged (no stage 1: the same access)
-            }
-        } else {
-            guard (w >> 10) & 3 == 2 else { return }  // atomics, pointer authentication: generic
-            let option = (w >> 13) & 7
-            guard option & 2 != 0 else { return }
-            mode = 3
-            d.rm = UInt8((w >> 16) & 31)
-            offset = UInt64(option) | UInt64((w >> 12) & 1 == 1 ? size : 0) << 8
-        }
-        d.rn = rn
-        d.rd = isStore ? rt : (rt == 31 ? 32 : rt)
-        d.imm = offset
-        if mode == 1 || mode == 2 {
-            d.imm2 = 0  // writeback: ISV = 0
-        } else {
-            d.imm2 = UInt64(AccessSyndrome.single(size: bytes, signExtend: signed, rt: Int(rt), sixtyFour: to64, acquireRelease: false).iss)
-        }
-        if mode == 0 && (w >> 24) & 1 == 1 && !signed {
-            switch (size, isStore) {
-            case (0, false): d.op = .ldr1
-            case (1, false): d.op = .ldr2
-            case (2, false): d.op = .ldr4
-            case (3, false): d.op = .ldr8
-            case (0, true): d.op = .str1
-            case (1, true): d.op = .str2
-            case (2, true): d.op = .str4
-            default: d.op = .str8
-            }
-            return
-        }
-        d.op = .ldst
-        d.ra = mode
-        d.aux = UInt8(bytes) | (signed ? 0x10 : 0) | (to64 ? 0x20 : 0) | (isStore ? 0x40 : 0)
-    }
-
-    /// LDP/STP/LDPSW/LDNP/STNP (general registers).
-    private func predecodePair(_ w: UInt32, _ d: inout DecodedInstruction) {
-        let opc = (w >> 30) & 3, l = (w >> 22) & 1, kind = (w >> 23) & 3
-        if opc == 3 || (opc == 1 && (l == 0 || kind == 0)) { return }  // UNDEFINED: generic
-        let bytes = opc == 2 ? 8 : 4
-        let rt = UInt8(w & 31), rt2 = UInt8((w >> 10) & 31)
-        d.op = .ldstPair
-        d.rn = UInt8((w >> 5) & 31)
-        if l == 1 {
-            d.rd = rt == 31 ? 32 : rt
-            d.rm = rt2 == 31 ? 32 : rt2
-        } else {
-            d.rd = rt
-            d.rm = rt2
-        }
-        d.imm = UInt64(bitPattern: Int64(Int32(bitPattern: w << 10) >> 25)) << UInt64(bytes.trailingZeroBitCount)
-        d.ra = kind == 1 ? 2 : (kind == 3 ? 1 : 0)
-        d.aux = UInt8(bytes) | (opc == 1 ? 0x10 : 0) | (l == 0 ? 0x40 : 0)
-    }
-
     // MARK: execution
 
     /// `xsp`/`setXSP` for the decoded records' 8-bit register fields.
@@ -583,49 +511,21 @@ extension CPU {
             pc = target
             return .jump
         case .ldr1:
-            cycles &+= costs.load
-            guard let v = load(rsp(rn) &+ e.pointee.imm, size: 1, syndrome: AccessSyndrome(iss: UInt32(truncatingIfNeeded: e.pointee.imm2))) else { return .fault }
-            regs[rd] = v
-            pc &+= 4
-            return .memory
+            return loadUnsignedOffset(e, UInt8.self) ? .memory : .fault
         case .ldr2:
-            cycles &+= costs.load
-            guard let v = load(rsp(rn) &+ e.pointee.imm, size: 2, syndrome: AccessSyndrome(iss: UInt32(truncatingIfNeeded: e.pointee.imm2))) else { return .fault }
-            regs[rd] = v
-            pc &+= 4
-            return .memory
+            return loadUnsignedOffset(e, UInt16.self) ? .memory : .fault
         case .ldr4:
-            cycles &+= costs.load
-            guard let v = load(rsp(rn) &+ e.pointee.imm, size: 4, syndrome: AccessSyndrome(iss: UInt32(truncatingIfNeeded: e.pointee.imm2))) else { return .fault }
-            regs[rd] = v
-            pc &+= 4
-            return .memory
+            return loadUnsignedOffset(e, UInt32.self) ? .memory : .fault
         case .ldr8:
-            cycles &+= costs.load
-            guard let v = load(rsp(rn) &+ e.pointee.imm, size: 8, syndrome: AccessSyndrome(iss: UInt32(truncatingIfNeeded: e.pointee.imm2))) else { return .fault }
-            regs[rd] = v
-            pc &+= 4
-            return .memory
+            return loadUnsignedOffset(e, UInt64.self) ? .memory : .fault
         case .str1:
-            cycles &+= costs.store
-            guard store(rsp(rn) &+ e.pointee.imm, size: 1, value: regs[rd], syndrome: AccessSyndrome(iss: UInt32(truncatingIfNeeded: e.pointee.imm2))) else { return .fault }
-            pc &+= 4
-            return .memory
+            return storeUnsignedOffset(e, UInt8.self) ? .memory : .fault
         case .str2:
-            cycles &+= costs.store
-            guard store(rsp(rn) &+ e.pointee.imm, size: 2, value: regs[rd], syndrome: AccessSyndrome(iss: UInt32(truncatingIfNeeded: e.pointee.imm2))) else { return .fault }
-            pc &+= 4
-            return .memory
+            return storeUnsignedOffset(e, UInt16.self) ? .memory : .fault
         case .str4:
-            cycles &+= costs.store
-            guard store(rsp(rn) &+ e.pointee.imm, size: 4, value: regs[rd], syndrome: AccessSyndrome(iss: UInt32(truncatingIfNeeded: e.pointee.imm2))) else { return .fault }
-            pc &+= 4
-            return .memory
+            return storeUnsignedOffset(e, UInt32.self) ? .memory : .fault
         case .str8:
-            cycles &+= costs.store
-            guard store(rsp(rn) &+ e.pointee.imm, size: 8, value: regs[rd], syndrome: AccessSyndrome(iss: UInt32(truncatingIfNeeded: e.pointee.imm2))) else { return .fault }
-            pc &+= 4
-            return .memory
+            return storeUnsignedOffset(e, UInt64.self) ? .memory : .fault
         case .ldst:
             return loadStoreSingle(e) ? .memory : .fault
         case .ldstPair:
@@ -638,66 +538,4 @@ extension CPU {
     /// `execute(decoded:)` for the traced loop: keeps the fast loop the only inlined call site.
     @inline(never)
     func executeOutOfLine(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Step { execute(decoded: e) }
-
-    /// The `.ldst` forms: `loadStoreRegister` with the fields decoded.
-    @inline(never)
-    func loadStoreSingle(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Bool {
-        let aux = e.pointee.aux, mode = e.pointee.ra, rn = e.pointee.rn, rt = Int(e.pointee.rd)
-        let bytes = Int(aux & 0xF)
-        let offset = mode == 3
-            ? extendReg(regs[Int(e.pointee.rm)], option: UInt32(e.pointee.imm & 7), shift: UInt32(e.pointee.imm >> 8))
-            : e.pointee.imm
-        let base = rsp(rn)
-        let address = mode == 2 ? base : base &+ offset
-        let syndrome = AccessSyndrome(iss: UInt32(truncatingIfNeeded: e.pointee.imm2))
-        let writeback = mode == 1 || mode == 2
-        if aux & 0x40 == 0 {
-            cycles &+= costs.load
-            guard var v = load(address, size: bytes, syndrome: syndrome) else { return false }
-            if aux & 0x10 != 0 { v = signExtend(v, bytes: bytes); if aux & 0x20 == 0 { v &= 0xFFFF_FFFF } }
-            if writeback { wsp(rn, base &+ offset) }
-            regs[rt] = v
-        } else {
-            cycles &+= costs.store
-            guard store(address, size: bytes, value: regs[rt], syndrome: syndrome) else { return false }
-            if writeback { wsp(rn, base &+ offset) }
-        }
-        pc &+= 4
-        return true
-    }
-
-    /// The `.ldstPair` forms: `loadStorePair` with the fields decoded.
-    @inline(never)
-    func loadStorePair(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Bool {
-        let aux = e.pointee.aux, mode = e.pointee.ra, rn = e.pointee.rn
-        let rt = Int(e.pointee.rd), rt2 = Int(e.pointee.rm)
-        let bytes = Int(aux & 0xF)
-        let offset = e.pointee.imm
-        let base = rsp(rn)
-        let address = mode == 2 ? base : base &+ offset
-        let writeback = mode != 0
-        if aux & 0x40 == 0 {
-            cycles &+= costs.load &* 2
-            guard var a = load(address, size: bytes, syndrome: .none),
-                var b = load(address &+ UInt64(bytes), size: bytes, syndrome: .none)
-            else { return false }
-            if aux & 0x10 != 0 { a = signExtend(a, bytes: 4); b = signExtend(b, bytes: 4) }
-            if writeback { wsp(rn, base &+ offset) }
-            regs[rt] = a
-            regs[rt2] = b
-        } else {
-            cycles &+= costs.store &* 2
-            // Translate both halves before writing either, so an abort leaves memory unchanged.
-            guard let pa1 = translateData(address, size: bytes, write: true, aligned: false, syndrome: .none),
-                let pa2 = translateData(address &+ UInt64(bytes), size: bytes, write: true, aligned: false, syndrome: .none)
-            else { return false }
-            let a = regs[rt], b = regs[rt2]
-            guard writePhysical(pa1, size: bytes, value: a, va: address),
-                writePhysical(pa2, size: bytes, value: b, va: address &+ UInt64(bytes))
-            else { return false }
-            if writeback { wsp(rn, base &+ offset) }
-        }
-        pc &+= 4
-        return true
-    }
 }

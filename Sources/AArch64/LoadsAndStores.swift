@@ -13,29 +13,12 @@ extension CPU {
         case 0b011:
             guard (w >> 24) & 3 == 0 else { return undefined() }
             return loadLiteral(w)
-        case 0b101:
-            return loadStorePair(w)
-        case 0b111:
-            if (w >> 24) & 1 == 1 { return loadStoreRegister(w, mode: .unsignedOffset) }
-            if (w >> 21) & 1 == 0 {
-                switch (w >> 10) & 3 {
-                case 0: return loadStoreRegister(w, mode: .unscaled)
-                case 1: return loadStoreRegister(w, mode: .postIndex)
-                case 2: return loadStoreRegister(w, mode: .unprivileged)
-                default: return loadStoreRegister(w, mode: .preIndex)
-                }
-            }
-            switch (w >> 10) & 3 {
-            case 2: return loadStoreRegister(w, mode: .registerOffset)
-            case 0: return atomicMemoryOperation(w)
-            default: return undefined()  // pointer-authentication loads
-            }
+        case 0b101, 0b111:  // pair; single register, atomics
+            return loadStoreRegisterOrPair(w)
         default:
             return undefined()
         }
     }
-
-    enum AddressingMode { case unsignedOffset, unscaled, postIndex, preIndex, unprivileged, registerOffset }
 
     @inline(__always)
     func signExtend(_ v: UInt64, bytes: Int) -> UInt64 {
@@ -45,57 +28,6 @@ extension CPU {
         case 4: return UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
         default: return v
         }
-    }
-
-    /// LDR/STR (all sizes, sign extensions, PRFM) in every addressing mode of the group.
-    func loadStoreRegister(_ w: UInt32, mode: AddressingMode) -> Bool {
-        let size = Int((w >> 30) & 3), opc = (w >> 22) & 3
-        let rt = w & 31, rn = (w >> 5) & 31
-        let bytes = 1 << size
-        var offset: UInt64 = 0
-        var writeback = false, post = false
-        switch mode {
-        case .unsignedOffset: offset = UInt64((w >> 10) & 0xFFF) << UInt64(size)
-        case .unscaled, .unprivileged: offset = UInt64(bitPattern: Int64(Int32(bitPattern: w << 11) >> 23))
-        case .postIndex:
-            offset = UInt64(bitPattern: Int64(Int32(bitPattern: w << 11) >> 23)); writeback = true; post = true
-        case .preIndex: offset = UInt64(bitPattern: Int64(Int32(bitPattern: w << 11) >> 23)); writeback = true
-        case .registerOffset:
-            let option = (w >> 13) & 7
-            guard option & 2 != 0 else { return undefined() }
-            let s = (w >> 12) & 1
-            offset = extendReg(xr((w >> 16) & 31), option: option, shift: s == 1 ? UInt32(size) : 0)
-        }
-        // opc: 00 store, 01 load zero-extend, 10 load signed to 64 (size 3: PRFM), 11 load signed to 32.
-        let isLoad = opc != 0
-        if opc == 2 && size == 3 {  // PRFM / PRFUM: a hint, no access
-            guard mode == .unsignedOffset || mode == .unscaled || mode == .registerOffset else { return undefined() }
-            cycles &+= costs.alu
-            pc &+= 4
-            return true
-        }
-        if opc == 3 && size >= 2 { return undefined() }
-        let signed = opc >= 2
-        let to64 = size == 3 || opc == 2
-        // Writeback with Rn == Rt is CONSTRAINED UNPREDICTABLE; here the loaded value wins.
-        let base = xsp(rn)
-        let address = post ? base : base &+ offset
-        let syndrome: AccessSyndrome = writeback
-            ? .none
-            : .single(size: bytes, signExtend: signed, rt: Int(rt), sixtyFour: to64, acquireRelease: false)
-        if isLoad {
-            cycles &+= costs.load
-            guard var v = load(address, size: bytes, syndrome: syndrome) else { return false }
-            if signed { v = signExtend(v, bytes: bytes); if !to64 { v &= 0xFFFF_FFFF } }
-            if writeback { setXSP(rn, base &+ offset) }
-            setXR(rt, v)
-        } else {
-            cycles &+= costs.store
-            guard store(address, size: bytes, value: xr(rt), syndrome: syndrome) else { return false }
-            if writeback { setXSP(rn, base &+ offset) }
-        }
-        pc &+= 4
-        return true
     }
 
     /// LDR (literal), LDRSW (literal), PRFM (literal).
@@ -109,43 +41,6 @@ extension CPU {
         guard var v = load(address, size: bytes, syndrome: syndrome) else { return false }
         if opc == 2 { v = signExtend(v, bytes: 4) }
         setXR(rt, v)
-        pc &+= 4
-        return true
-    }
-
-    /// LDP/STP/LDPSW/LDNP/STNP: offset, pre- and post-index.
-    func loadStorePair(_ w: UInt32) -> Bool {
-        let opc = (w >> 30) & 3, l = (w >> 22) & 1, kind = (w >> 23) & 3
-        let rt = w & 31, rn = (w >> 5) & 31, rt2 = (w >> 10) & 31
-        if opc == 3 || (opc == 1 && (l == 0 || kind == 0)) { return undefined() }
-        let bytes = opc == 2 ? 8 : 4
-        let scale = UInt64(bytes.trailingZeroBitCount)
-        let offset = UInt64(bitPattern: Int64(Int32(bitPattern: w << 10) >> 25)) << scale
-        let base = xsp(rn)
-        let post = kind == 1, writeback = kind == 1 || kind == 3
-        let address = post ? base : base &+ offset
-        if l == 1 {
-            if rt == rt2 { /* CONSTRAINED UNPREDICTABLE: this model loads both, Rt2 last */ }
-            cycles &+= costs.load &* 2
-            guard var a = load(address, size: bytes, syndrome: .none),
-                var b = load(address &+ UInt64(bytes), size: bytes, syndrome: .none)
-            else { return false }
-            if opc == 1 { a = signExtend(a, bytes: 4); b = signExtend(b, bytes: 4) }
-            if writeback { setXSP(rn, base &+ offset) }
-            setXR(rt, a)
-            setXR(rt2, b)
-        } else {
-            cycles &+= costs.store &* 2
-            // Translate both halves before writing either, so an abort leaves memory unchanged.
-            guard let pa1 = translateData(address, size: bytes, write: true, aligned: false, syndrome: .none),
-                let pa2 = translateData(address &+ UInt64(bytes), size: bytes, write: true, aligned: false, syndrome: .none)
-            else { return false }
-            let a = xr(rt), b = xr(rt2)
-            guard writePhysical(pa1, size: bytes, value: a, va: address),
-                writePhysical(pa2, size: bytes, value: b, va: address &+ UInt64(bytes))
-            else { return false }
-            if writeback { setXSP(rn, base &+ offset) }
-        }
         pc &+= 4
         return true
     }

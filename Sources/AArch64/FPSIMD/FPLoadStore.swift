@@ -6,6 +6,9 @@
 /// translation happens before any register or memory is written, so an abort leaves the
 /// instruction unexecuted.
 extension CPU {
+    /// The addressing forms of LDR/STR (SIMD&FP) (C6.2).
+    enum AddressingMode { case unsignedOffset, unscaled, postIndex, preIndex, registerOffset }
+
     /// nil: UNDEFINED; false: an exception was taken or an exit to EL2 is pending.
     func fpLoadStore(_ w: UInt32) -> Bool? {
         switch (w >> 27) & 7 {

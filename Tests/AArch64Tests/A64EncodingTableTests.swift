@@ -1,0 +1,101 @@
+import Foundation
+import Stage2
+import Testing
+@testable import AArch64
+
+/// The encoding table against the interpreter: every word of a row marked not implemented, and
+/// every word no row claims, must raise what the architecture requires of an instruction that
+/// does not exist here (EC 0x00, or EC 0x07 for trapped FP/SIMD), so the table never claims
+/// less than the interpreter does; and the not-implemented list in Interpreter.md is the table's.
+@Suite struct A64EncodingTableTests {
+    static let seed: UInt64 = 0xA64
+
+    /// A CPU at EL1 on RAM, ready to execute single words.
+    static func makeCPU() -> CPU {
+        let ram = PhysicalMemory(base: 0x4000_0000, size: 16 << 20)!
+        let cpu = CPU(index: 0, bus: PhysicalBus(ram: ram), monitor: GlobalMonitor())
+        cpu.powerOn(entry: 0x4008_0000, context: 0)
+        _ = cpu.writeSysReg(SysReg.vbarEL1, 0x4000_0000)
+        return cpu
+    }
+
+    /// Executes `w` at EL1 and returns ESR_EL1.EC, or nil if it retired or left for EL2.
+    static func exceptionClass(_ cpu: CPU, _ w: UInt32) -> UInt64? {
+        cpu.powerOn(entry: 0x4008_0000, context: 0)
+        cpu.sysregs[SysReg.esrEL1] = 0xFFFF_FFFF
+        if cpu.execute(w) || cpu.pendingExit != nil { return nil }
+        return (cpu.sysregs[SysReg.esrEL1] ?? 0) >> 26
+    }
+
+    @Test func patternsAreWellFormed() {
+        for row in A64EncodingTable.rows {
+            #expect(row.value & ~row.mask == 0, "\(row.name)")
+            #expect(!row.name.isEmpty && row.section.hasPrefix("C4.1"), "\(row.name)")
+        }
+        // A word of each class is classified as that class (a row is not shadowed by an earlier one).
+        for row in A64EncodingTable.rows {
+            #expect(A64EncodingTable.encodingClass(of: row.value)?.name == row.name, "\(row.name) is shadowed")
+        }
+    }
+
+    @Test func notImplementedRowsAreUndefined() {
+        var rng = HostileGuestTests.SplitMix(state: A64EncodingTableTests.seed)
+        let cpu = A64EncodingTableTests.makeCPU()
+        for row in A64EncodingTable.notImplemented {
+            var tried = 0
+            for _ in 0..<20_000 where tried < 500 {
+                let w = UInt32(truncatingIfNeeded: rng.next()) & ~row.mask | row.value
+                guard A64EncodingTable.encodingClass(of: w)?.name == row.name else { continue }
+                tried += 1
+                let ec = A64EncodingTableTests.exceptionClass(cpu, w)
+                let expected: UInt64 = row.status == .fpsimdNotImplemented ? 0x07 : 0x00
+                #expect(ec == expected, "\(row.name): \(String(w, radix: 16)) gave EC \(String(describing: ec)) (seed \(A64EncodingTableTests.seed))")
+                if ec != expected { return }
+            }
+            #expect(tried > 0, "\(row.name): no word classified as it")
+        }
+    }
+
+    @Test func enabledFPSIMDIsUndefined() {
+        var rng = HostileGuestTests.SplitMix(state: A64EncodingTableTests.seed)
+        let cpu = A64EncodingTableTests.makeCPU()
+        for row in A64EncodingTable.rows where row.status == .fpsimdNotImplemented {
+            var tried = 0
+            for _ in 0..<2_000 where tried < 200 {
+                let w = UInt32(truncatingIfNeeded: rng.next()) & ~row.mask | row.value
+                guard A64EncodingTable.encodingClass(of: w)?.name == row.name else { continue }  // an executed row above
+                tried += 1
+                cpu.powerOn(entry: 0x4008_0000, context: 0)
+                _ = cpu.writeSysReg(SysReg.cpacrEL1, 3 << 20)
+                cpu.sysregs[SysReg.esrEL1] = 0xFFFF_FFFF
+                #expect(!cpu.execute(w))
+                #expect((cpu.sysregs[SysReg.esrEL1] ?? 0) >> 26 == 0, "\(row.name): \(String(w, radix: 16))")
+            }
+        }
+    }
+
+    @Test func wordsNoRowClaimsAreUndefined() {
+        var rng = HostileGuestTests.SplitMix(state: A64EncodingTableTests.seed &+ 1)
+        let cpu = A64EncodingTableTests.makeCPU()
+        var tried = 0
+        for _ in 0..<200_000 where tried < 5_000 {
+            let w = UInt32(truncatingIfNeeded: rng.next())
+            guard A64EncodingTable.encodingClass(of: w) == nil else { continue }
+            tried += 1
+            let ec = A64EncodingTableTests.exceptionClass(cpu, w)
+            #expect(ec == 0, "unallocated \(String(w, radix: 16)) gave EC \(String(describing: ec)) (seed \(A64EncodingTableTests.seed &+ 1))")
+            if ec != 0 { return }
+        }
+        #expect(tried > 1000)
+    }
+
+    /// Documentation/Interpreter.md carries the table's not-implemented list verbatim.
+    @Test func interpreterDocumentationListsWhatIsNotImplemented() throws {
+        let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Documentation/Interpreter.md")
+        let text = try String(contentsOf: doc, encoding: .utf8)
+        for line in A64EncodingTable.notImplementedReport.split(separator: "\n") {
+            #expect(text.contains("- " + line), "Interpreter.md lacks: \(line)")
+        }
+    }
+}
