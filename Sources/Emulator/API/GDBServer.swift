@@ -89,7 +89,7 @@ public final class GDBServer {
         case UInt8(ascii: "?"):
             return .reply(stopReply(debugger.waitForStop(timeout: 60) ?? .interrupted(cpu: 0)))
         case UInt8(ascii: "g"):
-            return .reply(coreRegisters(selectedCPU).map(GDBServer.hexLE).joined())
+            return .reply((0..<34).map { registerHex($0)! }.joined())
         case UInt8(ascii: "G"):
             let bytes = GDBServer.bytes(fromHex: rest)
             guard bytes.count >= 34 * 8 else { return .reply("E01") }
@@ -97,8 +97,8 @@ public final class GDBServer {
             setRegister(33, GDBServer.le(bytes, at: 33 * 8, count: 4))
             return .reply("OK")
         case UInt8(ascii: "p"):
-            guard let n = Int(rest, radix: 16), let v = register(n) else { return .reply("E01") }
-            return .reply(GDBServer.hexLE(v))
+            guard let n = Int(rest, radix: 16), let v = registerHex(n) else { return .reply("E01") }
+            return .reply(v)
         case UInt8(ascii: "P"):
             let parts = rest.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, let n = Int(parts[0], radix: 16), n <= 33 else { return .reply("E01") }
@@ -181,6 +181,13 @@ public final class GDBServer {
     /// x0–x30, sp, pc, cpsr: gdb's register numbers 0–33 of org.gnu.gdb.aarch64.core.
     func coreRegisters(_ cpu: CPU) -> [UInt64] {
         (0..<31).map { cpu.x($0) } + [cpu.sp, cpu.pc, cpu.pstate & 0xFFFF_FFFF]
+    }
+
+    /// Register `n` in target byte order: 8 bytes, 4 for cpsr.
+    func registerHex(_ n: Int) -> String? {
+        guard let v = register(n) else { return nil }
+        let hex = GDBServer.hexLE(v)
+        return n == 33 ? String(hex.prefix(8)) : hex
     }
 
     func register(_ n: Int) -> UInt64? {
