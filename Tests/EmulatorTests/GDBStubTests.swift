@@ -112,6 +112,33 @@ import Testing
         #expect(s.status == status && s.stdout == out && s.stderr == err)
     }
 
+    @Test(.enabled(if: ready && SamplePaths.has("smmu-dma"), "needs gdb-multiarch, smmu-emu and the samples"))
+    func monitorCommandsShowEL2State() throws {
+        // Stop at the IOTLB invalidation after the host unmapped IOVA 0x10001000 (from --trace mmio).
+        let (_, _, trace) = try plain(["run", SamplePaths.sample("smmu-dma"), "--trace", "mmio"])
+        let line = try #require(trace.split(separator: "\n").first { $0.contains("TLBIIPAS2") })
+        let at = try #require(line.split(separator: " ").first { $0.hasPrefix("main+0x") })
+        let s = try session("smmu-dma", commands: [
+            "break *(\(at))", "continue",
+            "monitor smmu 0 cb 1 iova 0x10000000", "monitor smmu 0 cb 1 iova 0x10001000", "monitor smmu 1",
+            "monitor owner 0x40081", "monitor owner 0x40080", "monitor npt 0x40080000", "monitor npt 0x7000000",
+            "monitor vm 1", "monitor stats", "monitor frobnicate", "delete", "continue",
+        ])
+        #expect(s.gdb.contains("CBAR 0x1 (VMID 1), EL2 vmid 1, shadow root 0x4dc02000 (TTBR0 points at it)"), "\(s.gdb)")
+        #expect(s.gdb.contains("IOVA 0x10000000: maps to 0x40082000"))
+        #expect(s.gdb.contains("IOVA 0x10001000: unmapped"))
+        #expect(s.gdb.contains("SMMU1: sCR0 "))
+        #expect(s.gdb.contains("  cb3: "))
+        #expect(s.gdb.contains("pfn 0x40081: owner vm 1, count invalid, gfn 0x10001"))
+        #expect(s.gdb.contains("pfn 0x40080: owner host"))
+        #expect(s.gdb.contains("host NPT IPA 0x40080000: maps to 0x40080000, level 3, pte 0x400807ff, perms rw, memory normal"))
+        #expect(s.gdb.contains("host NPT IPA 0x7000000: unmapped"))
+        #expect(s.gdb.contains("vm 1: state "))
+        #expect(s.gdb.contains("EL2 emulate_mmio: calls "))
+        #expect(s.gdb.contains("unknown or malformed monitor command: frobnicate"))
+        #expect(s.gdb.contains("exited normally"))
+    }
+
     @Test(.enabled(if: ready && SamplePaths.has("smp"), "needs gdb-multiarch, smmu-emu and the samples"))
     func everyCPUIsAThread() throws {
         let s = try session("smp", ["--cpus", "2", "--stats"], commands: [

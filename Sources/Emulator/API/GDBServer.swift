@@ -164,7 +164,11 @@ public final class GDBServer {
         if p == "Qqemu.PhyMemMode:1" { physicalMemory = true; return "OK" }
         if p == "Qqemu.PhyMemMode:0" { physicalMemory = false; return "OK" }
         if p == "qqemu.PhyMemMode" { return physicalMemory ? "1" : "0" }
-        if p.hasPrefix("qXfer:features:read:") {
+        if p.hasPrefix("qRcmd,") {
+            let command = String(decoding: GDBServer.bytes(fromHex: String(p.dropFirst(6))), as: UTF8.self)
+            return GDBServer.hex(Array(debugger.monitor(command).utf8))
+        }
+                if p.hasPrefix("qXfer:features:read:") {
             let fields = p.dropFirst("qXfer:features:read:".count).split(separator: ":")
             guard fields.count == 2, let xml = GDBTargetDescription.document(named: String(fields[0])),
                   let (offset, length) = GDBServer.addressLength(String(fields[1])) else { return "E00" }
