@@ -38,6 +38,11 @@ public final class Debugger: @unchecked Sendable {
     private var running = false
     private var haltRequested = false
     private var stepCPU: Int?
+    /// The CPU a resume left from, its PC and attempt count then: until it attempts an
+    /// instruction or EL2 moves its PC (an emulated MMIO access), its breakpoint does not fire
+    /// again and its step is not complete (a stage-2 fault that EL2 resolves by mapping the page
+    /// re-executes the same instruction, which was not attempted).
+    private var resumedCPU: (index: Int, pc: UInt64, attempted: UInt64)?
     /// Program counters at which every CPU stops (gdb's Z0/Z1).
     private var breakpoints = Set<UInt64>()
 
@@ -99,13 +104,15 @@ public final class Debugger: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Resumes a stopped machine; with `step`, that CPU stops again after one instruction
-    /// (or after the EL1 exception or EL2 handler the instruction caused).
+    /// Resumes a stopped machine; with `step`, that CPU stops again once it has attempted one
+    /// instruction (retired it, or taken an EL1 exception for it) or EL2 has emulated it; an EL2
+    /// handler the instruction traps to runs within the step.
     public func resume(step: Int? = nil) {
         condition.lock()
         defer { condition.unlock() }
-        guard let s = stopped, s.cpu != nil else { return }
+        guard let s = stopped, let cpu = s.cpu else { return }
         stepCPU = step
+        resumedCPU = (cpu, machine.cpus[cpu].pc, machine.cpus[cpu].instructionsAttempted)
         stopped = nil
         condition.broadcast()
     }
@@ -140,15 +147,19 @@ public final class Debugger: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         var reason: DebugStop?
-        if let s = stepCPU, s == cpu {
+        let leaving = resumedCPU.map {
+            $0.index == cpu && $0.pc == pc && $0.attempted == machine.cpus[cpu].instructionsAttempted
+        } ?? false
+        if let s = stepCPU, s == cpu, !leaving {
             reason = .step(cpu: cpu)
-        } else if breakpoints.contains(pc) {
+        } else if breakpoints.contains(pc), !leaving {
             reason = .breakpoint(cpu: cpu, pc: pc)
         } else if haltRequested {
             reason = .interrupted(cpu: cpu)
         }
         guard let reason else { return }
         stepCPU = nil
+        resumedCPU = nil
         haltRequested = false
         stopped = reason
         condition.broadcast()
