@@ -139,6 +139,54 @@ import Testing
         #expect(s.gdb.contains("exited normally"))
     }
 
+    /// The same gdb script against QEMU's stub (-s -S) and ours: breakpoint on a symbol, pc, sp,
+    /// x30, memory, stepi, a register write, memory through sp. Only how the two name their
+    /// threads and inferior differs.
+    @Test(.enabled(if: ready && SamplePaths.has("hello") && SamplePaths.qemu != nil, "needs gdb-multiarch, qemu-system-aarch64 and the samples"))
+    func sameAnswersAsQEMUsStub() throws {
+        let commands = ["break main", "continue", "p/x $pc", "x/4wx _start", "stepi", "p/x $pc", "p/x $sp", "p/x $x30",
+                        "set $x9 = 0x77", "p/x $x9", "x/2gx $sp", "p $_thread", "kill"]
+        let ours = try session("hello", commands: commands).gdb
+        // A free loopback port for QEMU: bind to 0, read it back, release it.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 ? getsockname(fd, $0, &length) : -1 }
+        }
+        close(fd)
+        let port = UInt16(bigEndian: addr.sin_port)
+        let qemu = Process()
+        qemu.executableURL = URL(fileURLWithPath: SamplePaths.qemu!)
+        qemu.arguments = ["-M", "virt", "-cpu", "max", "-m", "256M", "-nographic", "-monitor", "none", "-serial", "null",
+                          "-kernel", SamplePaths.sample("hello"), "-gdb", "tcp:127.0.0.1:\(port)", "-S"]
+        qemu.standardInput = FileHandle.nullDevice
+        qemu.standardOutput = FileHandle.nullDevice
+        qemu.standardError = FileHandle.nullDevice
+        try qemu.run()
+        defer { if qemu.isRunning { qemu.terminate() } }
+        Thread.sleep(forTimeInterval: 1)
+        let g = Process()
+        g.executableURL = URL(fileURLWithPath: GDBStubTests.gdb!)
+        var args = ["-nx", "-batch", "-ex", "set architecture aarch64", "-ex", "file \(SamplePaths.sample("hello"))",
+                    "-ex", "target remote 127.0.0.1:\(port)"]
+        for c in commands { args += ["-ex", c] }
+        g.arguments = args
+        let pipe = Pipe()
+        g.standardOutput = pipe
+        g.standardError = pipe
+        try g.run()
+        let theirs = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        g.waitUntilExit()
+        func comparable(_ text: String) -> [Substring] {
+            text.split(separator: "\n").filter { !$0.contains("Inferior 1") }
+        }
+        #expect(ours.contains("Breakpoint 1, 0x0000000040080174 in main"))
+        #expect(comparable(ours) == comparable(theirs), "ours:\n\(ours)\nQEMU:\n\(theirs)")
+    }
+
     @Test(.enabled(if: ready && SamplePaths.has("smp"), "needs gdb-multiarch, smmu-emu and the samples"))
     func everyCPUIsAThread() throws {
         let s = try session("smp", ["--cpus", "2", "--stats"], commands: [
