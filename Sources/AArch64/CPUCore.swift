@@ -153,6 +153,8 @@ public final class CPU {
     }
 
     /// PSTATE packed as SPSR: NZCV, DAIF, M[3:0] = EL and SP selection (AArch64).
+    /// PSTATE as SPSR packs it (NZCV, DAIF, EL, SP): what a debugger shows as CPSR.
+    public var pstate: UInt64 { pstateBits }
     var pstateBits: UInt64 { nzcv | daif | (UInt64(currentEL) << 2) | (currentEL == 0 ? 0 : spsel) }
 
     func restorePSTATE(_ spsr: UInt64) {
@@ -200,6 +202,9 @@ public final class CPU {
         restorePSTATE(el2.spsr)
         cycles &+= costs.exceptionReturn
     }
+
+    /// Drops every pre-decoded instruction (shared by all CPUs): for a debugger that wrote code.
+    public func invalidateDecodedCode() { monitor.decoded.invalidateAll() }
 
     public func invalidateStage2TLB() {
         fetchPage = .max

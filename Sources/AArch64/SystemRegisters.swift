@@ -73,7 +73,7 @@ enum SysReg {
 
     /// Names for `CPU.readSystemRegister`.
     static let names: [String: UInt32] = [
-        "SCTLR_EL1": sctlrEL1, "CPACR_EL1": cpacrEL1, "VBAR_EL1": vbarEL1, "ESR_EL1": esrEL1, "ELR_EL1": elrEL1,
+        "SCTLR_EL1": sctlrEL1, "TTBR0_EL1": ttbr0EL1, "TTBR1_EL1": ttbr1EL1, "CPACR_EL1": cpacrEL1, "VBAR_EL1": vbarEL1, "ESR_EL1": esrEL1, "ELR_EL1": elrEL1,
         "SPSR_EL1": spsrEL1, "FAR_EL1": farEL1, "TPIDR_EL1": tpidrEL1, "TPIDR_EL0": tpidrEL0, "MPIDR_EL1": mpidrEL1,
         "MIDR_EL1": midrEL1, "CurrentEL": currentEL, "DAIF": daif, "NZCV": nzcv, "SPSel": spSel, "SP_EL0": spEL0,
         "CNTFRQ_EL0": cntfrqEL0, "CNTVCT_EL0": cntvctEL0, "TCR_EL1": tcrEL1, "MAIR_EL1": mairEL1,

@@ -83,7 +83,14 @@ struct Run: ParsableCommand {
     @Option(help: "For an arm64 Image: load FILE as the initial RAM disk after the kernel and name it in /chosen (QEMU's -initrd). Example: --initrd initramfs.cpio.gz")
     var initrd: String?
 
+    @Option(help: "Wait for gdb's remote protocol on this loopback TCP port (0: any free port, printed on stderr); the machine stops when gdb attaches. Example: --gdb 1234")
+    var gdb: UInt16?
+
+    @Flag(help: "With --gdb, hold the CPUs at the first instruction until gdb continues (QEMU's -S).")
+    var gdbWait = false
+
     func validate() throws {
+        if gdbWait && gdb == nil { throw ValidationError("--gdb-wait needs --gdb PORT") }
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 8") }
         if let trace {
             for t in trace.split(separator: ",") where TraceKind(rawValue: String(t)) == nil {
@@ -99,6 +106,30 @@ struct Run: ParsableCommand {
                 guard seen.insert(o.vmid).inserted else { throw ValidationError("--vm-image: VM \(o.vmid) given twice") }
             } catch let e as VMImageOption.ParseError {
                 throw ValidationError("--vm-image: \(e)")
+            }
+        }
+    }
+
+    /// Runs `machine` on its own thread with a gdb stub on `port`; nil when gdb killed it.
+    func runUnderGDB(_ machine: Machine, port: UInt16) throws -> RunResult? {
+        let debugger = Debugger(machine: machine, holdAtReset: gdbWait)
+        let server: GDBServer
+        do { server = try GDBServer(debugger: debugger, port: port) } catch {
+            stderrLine("smmu-emu: error: gdb: \(error)")
+            throw ExitCode(2)
+        }
+        stderrLine("smmu-emu: gdb: listening on 127.0.0.1:\(server.port)")
+        debugger.start()
+        _ = server.serve()
+        if server.killed, debugger.stop?.cpu != nil {
+            stderrLine("smmu-emu: killed by gdb")
+            return nil
+        }
+        // Detached or disconnected: the run goes on to its end.
+        debugger.detach()
+        while true {
+            if case .exited(let status, let reason) = debugger.waitForStop(timeout: 3600) {
+                return RunResult(exitStatus: status, reason: reason)
             }
         }
     }
@@ -198,7 +229,13 @@ struct Run: ParsableCommand {
         }
         let counters = coverage || coverageJson != nil ? CoverageReport.counters() : nil
         machine.kcore.coverage = counters
-        let result = machine.run()
+        let result: RunResult
+        if let gdb {
+            guard let r = try runUnderGDB(machine, port: gdb) else { throw ExitCode(0) }
+            result = r
+        } else {
+            result = machine.run()
+        }
         fflush(stdout)
         if let perfettoFile, let timeline = machine.perfetto {
             timeline.write { fputs($0, perfettoFile) }

@@ -1,0 +1,207 @@
+import Foundation
+import AArch64
+import KCore
+
+/// Why a debugged machine stopped.
+public enum DebugStop: Equatable, Sendable {
+    /// The CPU is about to execute the instruction at a breakpoint.
+    case breakpoint(cpu: Int, pc: UInt64)
+    /// The CPU completed the single step it was asked for.
+    case step(cpu: Int)
+    /// `Debugger.interrupt()` (gdb's Ctrl-C) or the hold at reset (`--gdb-wait`).
+    case interrupted(cpu: Int)
+    /// The run ended (power-off, limit, panic) with this result.
+    case exited(status: Int32, reason: String)
+
+    /// The CPU the stop concerns, if the machine is still alive.
+    public var cpu: Int? {
+        switch self {
+        case .breakpoint(let c, _), .step(let c), .interrupted(let c): c
+        case .exited: nil
+        }
+    }
+}
+
+/// Stops a running machine at breakpoints, after single steps and on request, and lets another
+/// thread read and change its state while it is stopped.
+///
+/// The machine runs on its own thread (`start`); a stop parks that thread *before* an instruction
+/// executes, so the machine's state at a stop is exactly the state of an undebugged run at the
+/// same point, and resuming continues it unchanged: same output, same cycles. The check runs in
+/// the CPU's instruction-observer path (`CPU.traceInstructions`), which a machine without a
+/// debugger never enters, so the normal run loop pays nothing for it.
+public final class Debugger: @unchecked Sendable {
+    /// The machine being debugged. Read and change its state only while `stop` is non-nil.
+    public let machine: Machine
+    private let condition = NSCondition()
+    private var stopped: DebugStop?
+    private var running = false
+    private var haltRequested = false
+    private var stepCPU: Int?
+    /// The CPU a resume left from, its PC and attempt count then: until it attempts an
+    /// instruction or EL2 moves its PC (an emulated MMIO access), its breakpoint does not fire
+    /// again and its step is not complete (a stage-2 fault that EL2 resolves by mapping the page
+    /// re-executes the same instruction, which was not attempted).
+    private var resumedCPU: (index: Int, pc: UInt64, attempted: UInt64)?
+    /// Program counters at which every CPU stops (gdb's Z0/Z1).
+    private var breakpoints = Set<UInt64>()
+
+    /// Attaches to `machine` before it runs. With `holdAtReset`, the first instruction of CPU 0
+    /// stops with `.interrupted` (QEMU's -S).
+    public init(machine: Machine, holdAtReset: Bool) {
+        self.machine = machine
+        haltRequested = holdAtReset
+        for cpu in machine.cpus {
+            let previous = cpu.instructionObserver
+            cpu.traceInstructions = true
+            cpu.instructionObserver = { [unowned self, unowned cpu] pc, word in
+                previous?(pc, word)
+                self.beforeInstruction(cpu: cpu.index, pc: pc)
+            }
+        }
+    }
+
+    /// Runs the machine on a new thread; `onExit` gets the result there when the run ends.
+    public func start(onExit: @escaping (RunResult) -> Void = { _ in }) {
+        condition.lock()
+        running = true
+        condition.unlock()
+        let thread = Thread { [self] in
+            let result = machine.run()
+            condition.lock()
+            stopped = .exited(status: result.exitStatus, reason: result.reason)
+            running = false
+            condition.broadcast()
+            condition.unlock()
+            onExit(result)
+        }
+        thread.stackSize = 16 << 20
+        thread.start()
+    }
+
+    /// The current stop, or nil while the machine runs.
+    public var stop: DebugStop? {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped
+    }
+
+    /// Waits up to `timeout` seconds for the machine to stop; nil if it is still running.
+    public func waitForStop(timeout: TimeInterval) -> DebugStop? {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while stopped == nil {
+            if !condition.wait(until: deadline) { break }
+        }
+        return stopped
+    }
+
+    /// Asks the running machine to stop before its next instruction (any CPU).
+    public func interrupt() {
+        condition.lock()
+        if stopped == nil { haltRequested = true }
+        condition.unlock()
+    }
+
+    /// Resumes a stopped machine; with `step`, that CPU stops again once it has attempted one
+    /// instruction (retired it, or taken an EL1 exception for it) or EL2 has emulated it; an EL2
+    /// handler the instruction traps to runs within the step.
+    public func resume(step: Int? = nil) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let s = stopped, let cpu = s.cpu else { return }
+        stepCPU = step
+        resumedCPU = (cpu, machine.cpus[cpu].pc, machine.cpus[cpu].instructionsAttempted)
+        stopped = nil
+        condition.broadcast()
+    }
+
+    /// Removes every breakpoint and pending stop and lets the machine run to its end.
+    public func detach() {
+        condition.lock()
+        defer { condition.unlock() }
+        breakpoints.removeAll()
+        haltRequested = false
+        stepCPU = nil
+        if stopped?.cpu != nil { stopped = nil }
+        condition.broadcast()
+    }
+
+    /// Adds a breakpoint (all CPUs); only while stopped.
+    public func insertBreakpoint(_ pc: UInt64) {
+        condition.lock()
+        breakpoints.insert(pc)
+        condition.unlock()
+    }
+
+    /// Removes a breakpoint; only while stopped.
+    public func removeBreakpoint(_ pc: UInt64) {
+        condition.lock()
+        breakpoints.remove(pc)
+        condition.unlock()
+    }
+
+    /// Called by a CPU before each instruction while debugged; parks the machine thread at a stop.
+    private func beforeInstruction(cpu: Int, pc: UInt64) {
+        condition.lock()
+        defer { condition.unlock() }
+        var reason: DebugStop?
+        let leaving = resumedCPU.map {
+            $0.index == cpu && $0.pc == pc && $0.attempted == machine.cpus[cpu].instructionsAttempted
+        } ?? false
+        if let s = stepCPU, s == cpu, !leaving {
+            reason = .step(cpu: cpu)
+        } else if breakpoints.contains(pc), !leaving {
+            reason = .breakpoint(cpu: cpu, pc: pc)
+        } else if haltRequested {
+            reason = .interrupted(cpu: cpu)
+        }
+        guard let reason else { return }
+        stepCPU = nil
+        resumedCPU = nil
+        haltRequested = false
+        stopped = reason
+        condition.broadcast()
+        while stopped != nil { condition.wait() }
+    }
+
+    /// The physical address the CPU's view of `address` reaches, without faulting the guest:
+    /// the host stage-2 (NPT) leaf when one maps the page, else the identity when the host owns
+    /// the page (what `map_page_host` maps on the first access); nil for a page the host cannot
+    /// reach. The guest runs with its MMU off in every sample, so stage 1 is not walked yet.
+    public func translate(cpu: Int, address: UInt64) -> UInt64? {
+        let kcore = machine.kcore
+        let npt = kcore.configuration.handlers == .spec ? kcore.spec.npt : kcore.impl.abstractNPT()
+        let e = npt.entry(address / 4096)
+        if e.pte & 1 == 1 { return KC.phys_page(e.pte) | (address & 0xFFF) }
+        return kcore.data.s2page[address / 4096].owner == KC.HOSTVISOR ? address : nil
+    }
+
+    /// Reads `count` bytes at `address`: physical when `physical`, else through CPU `cpu`'s view.
+    /// Stops at the first byte that is not RAM or not reachable; RAM only (no device side effects).
+    public func readMemory(cpu: Int, address: UInt64, count: Int, physical: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        var a = address
+        for _ in 0..<max(0, min(count, 1 << 16)) {
+            guard let pa = physical ? a : translate(cpu: cpu, address: a),
+                  let b = machine.ram.load(pa, size: 1) else { break }
+            out.append(UInt8(truncatingIfNeeded: b))
+            a &+= 1
+        }
+        return out
+    }
+
+    /// Writes `bytes` at `address` like `readMemory` reads; false if any byte is not writable RAM.
+    /// Drops decoded code, so a patched instruction executes as written.
+    public func writeMemory(cpu: Int, address: UInt64, bytes: [UInt8], physical: Bool) -> Bool {
+        var a = address
+        for b in bytes {
+            guard let pa = physical ? a : translate(cpu: cpu, address: a),
+                  machine.ram.store(pa, size: 1, value: UInt64(b)) else { return false }
+            a &+= 1
+        }
+        machine.cpus.first?.invalidateDecodedCode()
+        return true
+    }
+}

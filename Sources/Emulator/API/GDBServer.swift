@@ -1,0 +1,377 @@
+import Foundation
+import AArch64
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A gdb remote-protocol stub for a `Debugger` (all-stop mode, every CPU a thread, id = index + 1).
+///
+/// Serves one connection on a loopback TCP port: the AArch64 core registers (`g/G`, `p/P`) with a
+/// read-only system-register feature, memory through the CPU's view or physical
+/// (`maint packet Qqemu.PhyMemMode:1`), software and hardware breakpoints (`Z0`/`Z1`), `s`/`c`
+/// on a thread, Ctrl-C, `k` and `D`.
+public final class GDBServer {
+    let debugger: Debugger
+    let listener: Int32
+    /// The port the server listens on (the one asked for, or the one the system chose for 0).
+    public let port: UInt16
+    private var connection: Int32 = -1
+    private var input: [UInt8] = []
+    private var selectedThread = 0  // CPU index for g/p/m (Hg)
+    private var resumeThread: Int?  // CPU index s steps (Hc); nil: the selected one
+    private var physicalMemory = false
+    /// Whether gdb ended the session with `k` (kill) rather than detaching or hanging up.
+    public private(set) var killed = false
+
+    /// Listens on 127.0.0.1:`port` (0: any free port).
+    public init(debugger: Debugger, port: UInt16) throws {
+        self.debugger = debugger
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw GDBServerError.socket("socket: \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 1) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw GDBServerError.socket("cannot listen on 127.0.0.1:\(port): \(message)")
+        }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        listener = fd
+        self.port = UInt16(bigEndian: actual.sin_port)
+    }
+
+    deinit {
+        if connection >= 0 { close(connection) }
+        close(listener)
+    }
+
+    /// Accepts one gdb and serves it until it kills, detaches or disconnects, or the run ends.
+    /// Returns the run's exit status if it ended, nil after kill/detach/disconnect.
+    public func serve() -> Int32? {
+        connection = accept(listener, nil, nil)
+        guard connection >= 0 else { return nil }
+        var one: Int32 = 1
+        setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        // Attaching stops the machine, as QEMU's stub does.
+        if debugger.stop == nil { debugger.interrupt() }
+        while true {
+            guard let packet = readPacket() else { return nil }
+            switch handle(packet) {
+            case .reply(let r): send(r)
+            case .resumed:
+                guard let stop = waitForStop() else { return nil }
+                send(stopReply(stop))
+                if case .exited(let status, _) = stop { return status }
+            case .finished: return nil
+            }
+        }
+    }
+
+    enum Outcome { case reply(String), resumed, finished }
+
+    /// One packet's effect.
+    func handle(_ p: String) -> Outcome {
+        let b = Array(p.utf8)
+        guard let c = b.first else { return .reply("") }
+        let rest = String(p.dropFirst())
+        switch c {
+        case UInt8(ascii: "?"):
+            return .reply(stopReply(debugger.waitForStop(timeout: 60) ?? .interrupted(cpu: 0)))
+        case UInt8(ascii: "g"):
+            return .reply((0..<34).map { registerHex($0)! }.joined())
+        case UInt8(ascii: "G"):
+            let bytes = GDBServer.bytes(fromHex: rest)
+            guard bytes.count >= 34 * 8 else { return .reply("E01") }
+            for i in 0..<33 { setRegister(i, GDBServer.le(bytes, at: i * 8, count: 8)) }
+            setRegister(33, GDBServer.le(bytes, at: 33 * 8, count: 4))
+            return .reply("OK")
+        case UInt8(ascii: "p"):
+            guard let n = Int(rest, radix: 16), let v = registerHex(n) else { return .reply("E01") }
+            return .reply(v)
+        case UInt8(ascii: "P"):
+            let parts = rest.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let n = Int(parts[0], radix: 16), n <= 33 else { return .reply("E01") }
+            let bytes = GDBServer.bytes(fromHex: String(parts[1]))
+            setRegister(n, GDBServer.le(bytes, at: 0, count: min(8, bytes.count)))
+            return .reply("OK")
+        case UInt8(ascii: "m"):
+            guard let (addr, len) = GDBServer.addressLength(rest) else { return .reply("E01") }
+            let data = debugger.readMemory(cpu: selectedThread, address: addr, count: len, physical: physicalMemory)
+            return .reply(data.isEmpty && len > 0 ? "E14" : GDBServer.hex(data))
+        case UInt8(ascii: "M"):
+            let parts = rest.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2, let (addr, _) = GDBServer.addressLength(String(parts[0])) else { return .reply("E01") }
+            let ok = debugger.writeMemory(cpu: selectedThread, address: addr, bytes: GDBServer.bytes(fromHex: String(parts[1])), physical: physicalMemory)
+            return .reply(ok ? "OK" : "E14")
+        case UInt8(ascii: "Z"), UInt8(ascii: "z"):
+            let fields = rest.split(separator: ",")
+            guard fields.count >= 2, let addr = UInt64(fields[1], radix: 16) else { return .reply("E01") }
+            guard fields[0] == "0" || fields[0] == "1" else { return .reply("") }  // watchpoints: not supported
+            if c == UInt8(ascii: "Z") { debugger.insertBreakpoint(addr) } else { debugger.removeBreakpoint(addr) }
+            return .reply("OK")
+        case UInt8(ascii: "s"), UInt8(ascii: "c"):
+            if !rest.isEmpty, let addr = UInt64(rest, radix: 16) { setRegister(32, addr) }
+            debugger.resume(step: c == UInt8(ascii: "s") ? resumeThread ?? selectedThread : nil)
+            return .resumed
+        case UInt8(ascii: "H"):
+            let id = Int(String(rest.dropFirst())) ?? 0
+            if rest.first == "g" {
+                if id > 0 {
+                    guard id <= debugger.machine.cpus.count else { return .reply("E01") }
+                    selectedThread = id - 1
+                } else {
+                    selectedThread = debugger.stop?.cpu ?? 0
+                }
+            }
+            if rest.first == "c" {
+                guard id <= debugger.machine.cpus.count else { return .reply("E01") }
+                resumeThread = id > 0 ? id - 1 : nil
+            }
+            return .reply("OK")
+        case UInt8(ascii: "T"):
+            let id = Int(rest, radix: 16) ?? 0
+            return .reply(id >= 1 && id <= debugger.machine.cpus.count ? "OK" : "E01")
+        case UInt8(ascii: "k"):
+            killed = true
+            return .finished
+        case UInt8(ascii: "D"):
+            send("OK")
+            return .finished
+        case UInt8(ascii: "q"), UInt8(ascii: "Q"):
+            return .reply(query(p))
+        default:
+            return .reply("")
+        }
+    }
+
+    func query(_ p: String) -> String {
+        if p.hasPrefix("qSupported") { return "PacketSize=4000;qXfer:features:read+" }
+        if p == "qAttached" { return "1" }
+        if p == "qC" { return "QC" + String(selectedThread + 1, radix: 16) }
+        if p == "qfThreadInfo" { return "m" + (1...debugger.machine.cpus.count).map { String($0, radix: 16) }.joined(separator: ",") }
+        if p == "qsThreadInfo" { return "l" }
+        if p == "Qqemu.PhyMemMode:1" { physicalMemory = true; return "OK" }
+        if p == "Qqemu.PhyMemMode:0" { physicalMemory = false; return "OK" }
+        if p == "qqemu.PhyMemMode" { return physicalMemory ? "1" : "0" }
+        if p.hasPrefix("qRcmd,") {
+            let command = String(decoding: GDBServer.bytes(fromHex: String(p.dropFirst(6))), as: UTF8.self)
+            return GDBServer.hex(Array(debugger.monitor(command).utf8))
+        }
+                if p.hasPrefix("qXfer:features:read:") {
+            let fields = p.dropFirst("qXfer:features:read:".count).split(separator: ":")
+            guard fields.count == 2, let xml = GDBTargetDescription.document(named: String(fields[0])),
+                  let (offset, length) = GDBServer.addressLength(String(fields[1])) else { return "E00" }
+            let bytes = Array(xml.utf8)
+            let start = Int(min(offset, UInt64(bytes.count)))
+            let end = min(bytes.count, start + length)
+            return (end == bytes.count ? "l" : "m") + String(decoding: bytes[start..<end], as: UTF8.self)
+        }
+        return ""
+    }
+
+    var selectedCPU: CPU { debugger.machine.cpus[selectedThread] }
+
+    /// x0–x30, sp, pc, cpsr: gdb's register numbers 0–33 of org.gnu.gdb.aarch64.core.
+    func coreRegisters(_ cpu: CPU) -> [UInt64] {
+        (0..<31).map { cpu.x($0) } + [cpu.sp, cpu.pc, cpu.pstate & 0xFFFF_FFFF]
+    }
+
+    /// Register `n` in target byte order: 8 bytes, 4 for cpsr.
+    func registerHex(_ n: Int) -> String? {
+        guard let v = register(n) else { return nil }
+        let hex = GDBServer.hexLE(v)
+        return n == 33 ? String(hex.prefix(8)) : hex
+    }
+
+    func register(_ n: Int) -> UInt64? {
+        let cpu = selectedCPU
+        if n < 33 { return coreRegisters(cpu)[n] }
+        if n == 33 { return cpu.pstate & 0xFFFF_FFFF }
+        let s = n - 34
+        guard s >= 0, s < GDBTargetDescription.systemRegisters.count else { return nil }
+        return GDBTargetDescription.read(GDBTargetDescription.systemRegisters[s], cpu)
+    }
+
+    func setRegister(_ n: Int, _ v: UInt64) {
+        let cpu = selectedCPU
+        switch n {
+        case 0..<31: cpu.setX(n, v)
+        case 31: cpu.sp = v
+        case 32: cpu.pc = v
+        case 33: cpu.nzcv = v & 0xF000_0000  // the flags; EL, SP and DAIF change only by exceptions
+        default: break
+        }
+    }
+
+    /// T05 with the thread, or W with the exit status.
+    func stopReply(_ stop: DebugStop) -> String {
+        guard let cpu = stop.cpu else {
+            if case .exited(let status, _) = stop { return "W" + GDBServer.hex([UInt8(truncatingIfNeeded: status)]) }
+            return "W00"
+        }
+        selectedThread = cpu
+        let signal = if case .interrupted = stop { "02" } else { "05" }
+        return "T\(signal)thread:\(String(cpu + 1, radix: 16));"
+    }
+
+    /// Waits for the machine to stop; a Ctrl-C (0x03) from gdb meanwhile interrupts it.
+    func waitForStop() -> DebugStop? {
+        while true {
+            if let s = debugger.waitForStop(timeout: 0.05) { return s }
+            var pfd = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 0) > 0 {
+                var byte: UInt8 = 0
+                guard recv(connection, &byte, 1, 0) == 1 else { return nil }
+                if byte == 3 { debugger.interrupt() }
+            }
+        }
+    }
+
+    // MARK: Framing
+
+    func readByte() -> UInt8? {
+        var byte: UInt8 = 0
+        return recv(connection, &byte, 1, 0) == 1 ? byte : nil
+    }
+
+    /// The next packet's payload (acknowledged); nil when gdb hung up.
+    func readPacket() -> String? {
+        while true {
+            guard let b = readByte() else { return nil }
+            if b == 3 { debugger.interrupt(); continue }
+            guard b == UInt8(ascii: "$") else { continue }  // acks and noise
+            var payload: [UInt8] = []
+            while let c = readByte(), c != UInt8(ascii: "#") {
+                payload.append(c)
+                if payload.count > 1 << 20 { return nil }
+            }
+            guard let h = readByte(), let l = readByte() else { return nil }
+            let sum = payload.reduce(UInt8(0)) { $0 &+ $1 }
+            if UInt8(String(decoding: [h, l], as: UTF8.self), radix: 16) != sum {
+                _ = write(connection, "-", 1)
+                continue
+            }
+            _ = write(connection, "+", 1)
+            return String(decoding: payload, as: UTF8.self)
+        }
+    }
+
+    func send(_ payload: String) {
+        var body: [UInt8] = []
+        for c in payload.utf8 {
+            if c == UInt8(ascii: "$") || c == UInt8(ascii: "#") || c == UInt8(ascii: "}") || c == UInt8(ascii: "*") {
+                body += [UInt8(ascii: "}"), c ^ 0x20]
+            } else {
+                body.append(c)
+            }
+        }
+        let sum = body.reduce(UInt8(0)) { $0 &+ $1 }
+        let frame = [UInt8(ascii: "$")] + body + [UInt8(ascii: "#")] + Array(GDBServer.hex([sum]).utf8)
+        frame.withUnsafeBytes { p in
+            var sent = 0
+            while sent < p.count {
+                let n = write(connection, p.baseAddress! + sent, p.count - sent)
+                if n <= 0 { return }
+                sent += n
+            }
+        }
+        // gdb acknowledges with '+'; readPacket skips it.
+    }
+
+    // MARK: Encoding
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out += [digits[Int(b >> 4)], digits[Int(b & 15)]] }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func hexLE(_ v: UInt64) -> String { hex((0..<8).map { UInt8(truncatingIfNeeded: v >> ($0 * 8)) }) }
+
+    static func bytes(fromHex s: String) -> [UInt8] {
+        let u = Array(s.utf8)
+        return stride(from: 0, to: u.count - 1, by: 2).compactMap { UInt8(String(decoding: u[$0...$0 + 1], as: UTF8.self), radix: 16) }
+    }
+
+    static func le(_ b: [UInt8], at offset: Int, count: Int) -> UInt64 {
+        var v: UInt64 = 0
+        for i in 0..<count where offset + i < b.count { v |= UInt64(b[offset + i]) << (8 * i) }
+        return v
+    }
+
+    /// "ADDR,LENGTH" in hex; lengths above 64 KiB are cut.
+    static func addressLength(_ s: String) -> (UInt64, Int)? {
+        let f = s.split(separator: ",")
+        guard f.count == 2, let a = UInt64(f[0], radix: 16), let l = UInt64(f[1], radix: 16) else { return nil }
+        return (a, Int(min(l, 1 << 16)))
+    }
+}
+
+/// Why a `GDBServer` could not start.
+public enum GDBServerError: Error, CustomStringConvertible {
+    case socket(String)
+    public var description: String {
+        switch self { case .socket(let m): m }
+    }
+}
+
+/// The target description gdb reads with qXfer:features:read: the AArch64 core feature and the
+/// system registers of this machine (read-only), numbered after the core's 34 registers.
+enum GDBTargetDescription {
+    /// EL1 registers the CPU names, and EL2's registers kept by the EL2 model.
+    static let systemRegisters = [
+        "SCTLR_EL1", "TCR_EL1", "TTBR0_EL1", "TTBR1_EL1", "ESR_EL1", "FAR_EL1", "ELR_EL1", "SPSR_EL1", "VBAR_EL1",
+        "ESR_EL2", "FAR_EL2", "ELR_EL2", "SPSR_EL2", "HPFAR_EL2", "HCR_EL2", "VTTBR_EL2", "VTCR_EL2",
+    ]
+
+    static func read(_ name: String, _ cpu: CPU) -> UInt64 {
+        switch name {
+        case "HCR_EL2": cpu.el2.hcr
+        case "VTTBR_EL2": cpu.el2.vttbr
+        case "VTCR_EL2": cpu.el2.vtcr
+        default: cpu.readSystemRegister(name) ?? 0
+        }
+    }
+
+    static func document(named name: String) -> String? {
+        switch name {
+        case "target.xml":
+            return """
+                <?xml version="1.0"?>
+                <!DOCTYPE target SYSTEM "gdb-target.dtd">
+                <target><architecture>aarch64</architecture>
+                <xi:include href="aarch64-core.xml"/>
+                <xi:include href="smmu-emu-sysregs.xml"/>
+                </target>
+                """
+        case "aarch64-core.xml":
+            var xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n<feature name=\"org.gnu.gdb.aarch64.core\">\n"
+            for i in 0..<31 { xml += "<reg name=\"x\(i)\" bitsize=\"64\" regnum=\"\(i)\"/>\n" }
+            xml += "<reg name=\"sp\" bitsize=\"64\" type=\"data_ptr\" regnum=\"31\"/>\n"
+            xml += "<reg name=\"pc\" bitsize=\"64\" type=\"code_ptr\" regnum=\"32\"/>\n"
+            xml += "<reg name=\"cpsr\" bitsize=\"32\" regnum=\"33\"/>\n</feature>\n"
+            return xml
+        case "smmu-emu-sysregs.xml":
+            var xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n<feature name=\"org.smmu-emu.sysregs\">\n"
+            for (i, r) in systemRegisters.enumerated() {
+                xml += "<reg name=\"\(r.lowercased())\" bitsize=\"64\" regnum=\"\(34 + i)\" group=\"system\"/>\n"
+            }
+            return xml + "</feature>\n"
+        default:
+            return nil
+        }
+    }
+}
