@@ -23,14 +23,6 @@ import Testing
         return (f, DMAEngine(name: "DMA0", smmu: f.smmu, memory: f.ram))
     }
 
-    func start(_ d: DMAEngine, src: UInt64, dst: UInt64, len: UInt64) -> UInt64 {
-        _ = d.write(offset: 0x00, size: 8, value: src)
-        _ = d.write(offset: 0x08, size: 8, value: dst)
-        _ = d.write(offset: 0x10, size: 4, value: len)
-        _ = d.write(offset: 0x14, size: 4, value: 5)
-        return d.write(offset: 0x18, size: 4, value: 1)
-    }
-
     struct Observed: Equatable {
         var cycles: UInt64, status: UInt64, faultIOVA: UInt64, copied: UInt64
         var stats: SMMUStats, fsr: UInt64, far: UInt64

@@ -5,14 +5,6 @@ import Testing
 /// What a translation says beyond its outcome (the bank, the fault's status-bit name, the bypass
 /// route), and the transactions a DMA engine reports to its observer: what `--trace dma` shows.
 @Suite struct DMATransactionTests {
-    func start(_ d: DMAEngine, src: UInt64, dst: UInt64, len: UInt64) -> UInt64 {
-        _ = d.write(offset: 0x00, size: 8, value: src)
-        _ = d.write(offset: 0x08, size: 8, value: dst)
-        _ = d.write(offset: 0x10, size: 4, value: len)
-        _ = d.write(offset: 0x14, size: 4, value: 5)
-        return d.write(offset: 0x18, size: 4, value: 1)
-    }
-
     @Test func translationsNameTheirBankFaultAndRoute() {
         let f = Fixture()
         f.program()

@@ -33,6 +33,15 @@ final class Fixture {
     func r(_ off: UInt64) -> UInt64 { smmu.read(offset: off, size: 4) }
 }
 
+/// Programs DMA engine `d` (SRC, DST, LEN, SID) and starts the copy; returns its cycles.
+func start(_ d: DMAEngine, src: UInt64, dst: UInt64, len: UInt64, sid: UInt64 = 5) -> UInt64 {
+    _ = d.write(offset: 0x00, size: 8, value: src)
+    _ = d.write(offset: 0x08, size: 8, value: dst)
+    _ = d.write(offset: 0x10, size: 4, value: len)
+    _ = d.write(offset: 0x14, size: 4, value: sid)
+    return d.write(offset: 0x18, size: 4, value: 1)
+}
+
 @Suite struct SMMURegisterTests {
     @Test func resetValuesFollowMMU500() {
         let f = Fixture()
@@ -164,14 +173,6 @@ final class Fixture {
 @Suite struct DMAEngineTests {
     func engine(_ f: Fixture) -> DMAEngine { DMAEngine(name: "DMA0", smmu: f.smmu, memory: f.ram) }
 
-    func start(_ d: DMAEngine, src: UInt64, dst: UInt64, len: UInt64, sid: UInt64 = 5) -> UInt64 {
-        _ = d.write(offset: 0x00, size: 8, value: src)
-        _ = d.write(offset: 0x08, size: 8, value: dst)
-        _ = d.write(offset: 0x10, size: 4, value: len)
-        _ = d.write(offset: 0x14, size: 4, value: sid)
-        return d.write(offset: 0x18, size: 4, value: 1)
-    }
-
     @Test func copiesThroughTheMapping() {
         let f = Fixture()
         f.program()
@@ -215,14 +216,6 @@ final class Fixture {
 }
 
 @Suite struct DMAEngineBeatTests {
-    func start(_ d: DMAEngine, src: UInt64, dst: UInt64, len: UInt64) -> UInt64 {
-        _ = d.write(offset: 0x00, size: 8, value: src)
-        _ = d.write(offset: 0x08, size: 8, value: dst)
-        _ = d.write(offset: 0x10, size: 4, value: len)
-        _ = d.write(offset: 0x14, size: 4, value: 5)
-        return d.write(offset: 0x18, size: 4, value: 1)
-    }
-
     /// IOVA 0x1000_2000 → 0x4200_2000 read/write as a third page; 0x1000_3000 stays unmapped.
     func fixture() -> Fixture {
         let f = Fixture()
