@@ -54,7 +54,7 @@ let package = Package(
             dependencies: ["Emulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Fuzz targets (make fuzz): the functions, and a program that is a libFuzzer target when
         // built with -sanitize=fuzzer -DFUZZING and a replayer of saved inputs otherwise.
-        .target(name: "FuzzTargets", dependencies: ["Emulator", "KCore", "SMMUDevice", "Stage2"]),
+        .target(name: "FuzzTargets", dependencies: ["Emulator", "KCore", "Platform", "SMMUDevice", "Stage2"]),
         .executableTarget(name: "smmu-fuzz", dependencies: ["FuzzTargets"]),
         .testTarget(name: "Stage2Tests", dependencies: ["Stage2"]),
         .testTarget(name: "AArch64Tests", dependencies: ["AArch64", "Stage2", "CUnicorn"]),

@@ -1,5 +1,6 @@
 import Emulator
 import KCore
+import Platform
 import SMMUDevice
 import Stage2
 
@@ -17,6 +18,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case mmio
     /// Arbitrary x0–x5 into KCore's hypercall dispatcher, on states the same input builds.
     case hvc
+    /// The device-tree writer over what a user controls (`--cpus`, `--memory`, `--append`, the
+    /// initrd's size), each blob checked by `DeviceTreeCheck`.
+    case devicetree
 
     /// Runs one input. A finding stops the process (`fatalError`): a refinement difference
     /// outside the allow-list, or a KCore invariant that breaks (other than the spec's own
@@ -27,7 +31,24 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .scenario: FuzzTarget.scenario(data)
         case .mmio: FuzzTarget.traps(data, hypercalls: false)
         case .hvc: FuzzTarget.traps(data, hypercalls: true)
+        case .devicetree: FuzzTarget.deviceTree(data)
         }
+    }
+
+    /// CPUs 1–8 and memory 64 MiB–64 GiB (what `run` accepts), the rest of the input as the
+    /// kernel command line (any bytes), and an initrd of any size that fits above the kernel.
+    static func deviceTree(_ data: [UInt8]) {
+        var r = Reader(bytes: data)
+        let cpus = 1 + Int(r.byte() % 8)
+        let memory = UInt64(64 << 20) << UInt64(r.byte() % 11)
+        let initrdPages = UInt64(r.byte()) << 8 | UInt64(r.byte())
+        let args = String(decoding: data.dropFirst(min(4, data.count)), as: UTF8.self)
+        var machine = MachineDescription(ramSize: memory, cpus: cpus, carveOutSize: 36 << 20)
+        machine.cpus = cpus
+        let start = machine.ramBase &+ (16 << 20)  // above a small kernel; the host has ≥ 28 MiB
+        let initrd = initrdPages == 0 ? nil : start..<(start &+ min(initrdPages << 12, machine.hostRAMSize &- (16 << 20)))
+        let blob = MachineDeviceTree(machine: machine, bootArguments: args.isEmpty ? nil : args, initrd: initrd).blob
+        if let p = DeviceTreeCheck.problem(blob) { fatalError("device tree: \(p)") }
     }
 
     static func elf(_ data: [UInt8]) {

@@ -1,5 +1,6 @@
 import Foundation
-import FuzzTargets
+@testable import FuzzTargets
+import Platform
 import Testing
 
 /// Every committed fuzz input (the seeds and the saved findings once fixed, Tests/Fuzz) runs
@@ -44,5 +45,26 @@ import Testing
         #expect(r.runs == 40)
         #expect(r.findings.isEmpty, "\(r)")
         #expect(r.statuses.keys.allSatisfy { [0, 2, 3, 4, 5].contains($0) })
+    }
+
+    /// The device-tree target's oracle accepts what the writer makes and rejects a blob with a
+    /// wrong size, an unclosed node, a property name outside the strings block, a bad token.
+    @Test func theDeviceTreeCheckRejectsBrokenBlobs() {
+        let good = MachineDeviceTree(machine: MachineDescription(cpus: 2, carveOutSize: 36 << 20), bootArguments: "console=ttyAMA0").blob
+        #expect(DeviceTreeCheck.problem(good) == nil)
+        #expect(DeviceTreeCheck.problem(Array(good.dropLast(4))) != nil)
+        func be(_ b: [UInt8], _ at: Int) -> Int { Int(b[at]) << 24 | Int(b[at + 1]) << 16 | Int(b[at + 2]) << 8 | Int(b[at + 3]) }
+        let structEnd = be(good, 8) + be(good, 36)
+        var unclosed = good
+        unclosed.replaceSubrange((structEnd - 8)..<(structEnd - 4), with: [0, 0, 0, 4])  // the root's END_NODE → NOP
+        #expect(DeviceTreeCheck.problem(unclosed) != nil)
+        var badToken = good
+        badToken[be(good, 8) + 3] = 7
+        #expect(DeviceTreeCheck.problem(badToken) != nil)
+        var badName = good
+        let firstProp = be(good, 8) + 8  // after the root's BEGIN_NODE and its empty name
+        #expect(be(good, firstProp) == 3)  // FDT_PROP: token, len, nameoff
+        badName.replaceSubrange((firstProp + 8)..<(firstProp + 12), with: [0x7F, 0xFF, 0xFF, 0xF0])
+        #expect(DeviceTreeCheck.problem(badName) != nil)
     }
 }
