@@ -140,7 +140,7 @@ extension Machine {
     func handleHypercall(_ cpu: CPU, smc: Bool) -> RunResult? {
         if smc { cpu.el2.elr &+= 4 }
         let fn = cpu.x(0) & 0xFFFF_FFFF
-        if fn >> 24 == 0x84 || fn >> 24 == 0xC4 {
+        if fn >> 24 == 0x84 || fn >> 24 == 0xC4 || fn == 0x8000_0000 {  // PSCI, SMCCC_VERSION
             let name = Machine.psciFunctionName(fn) ?? "PSCI 0x" + String(fn, radix: 16)
             perfetto?.enter(cpu: cpu.index, .el2(handler: name, arguments: [("function", .string(hex(fn)))]), at: cpu.cycles,
                             instructions: cpu.instructionsRetired)

@@ -1,6 +1,6 @@
 import AArch64
 
-/// PSCI (DEN0022), served natively in EL2 (HARDWARE.md).
+/// PSCI (DEN0022) and SMCCC_VERSION (DEN0028), served natively in EL2 (HARDWARE.md).
 extension Machine {
     /// The PSCI function's name (DEN0022), for the timeline; nil for ids PSCI does not define here.
     static func psciFunctionName(_ fn: UInt64) -> String? {
@@ -12,6 +12,7 @@ extension Machine {
         case 0x8400_0008: "SYSTEM_OFF"
         case 0x8400_0009: "SYSTEM_RESET"
         case 0x8400_000A: "PSCI_FEATURES"
+        case 0x8000_0000: "SMCCC_VERSION"
         default: nil
         }
     }
@@ -21,6 +22,7 @@ extension Machine {
         let fn = cpu.x(0) & 0xFFFF_FFFF
         switch fn {
         case 0x8400_0000: cpu.setX(0, 0x1_0001)  // PSCI_VERSION 1.1
+        case 0x8000_0000: cpu.setX(0, 0x1_0001)  // SMCCC_VERSION 1.1 (HARDWARE.md)
         case 0x8400_0008: return RunResult(exitStatus: 0, reason: "guest powered off (PSCI SYSTEM_OFF)")
         case 0x8400_0009: return RunResult(exitStatus: 0, reason: "guest requested a reset (PSCI SYSTEM_RESET); the run ends")
         case 0x8400_0002: cpu.isPoweredOn = false  // CPU_OFF

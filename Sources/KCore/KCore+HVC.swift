@@ -3,12 +3,16 @@ import Stage2
 
 extension KCore {
     /// The non-PSCI host hypercalls of HARDWARE.md (`Hypercall`), with the argument checks of
-    /// SeKVM's `host_hvc_dispatcher` (a failed check panics; an unknown id does nothing).
+    /// SeKVM's `host_hvc_dispatcher` (a failed check panics; an unknown id changes no EL2 state and
+    /// returns NOT_SUPPORTED).
     public func handleHVC(_ h: inout HostContext) -> TrapOutcome {
         h.bodyCycles = 0
         let id = h.x[0], a1 = h.x[1], a2 = h.x[2], a3 = h.x[3], a4 = h.x[4], a5 = h.x[5]
         if halted { return outcome(makeContext(h), TrapDecision(handler: .hvc, target: .halted, action: .ignored), nil) }
         guard let call = Hypercall(rawValue: id) else {
+            // No EL2 state changes; x0 = NOT_SUPPORTED, as the SMC Calling Convention requires
+            // of an unknown function id (HARDWARE.md), so a kernel probing one sees it missing.
+            h.x[0] = UInt64(bitPattern: -1)
             return outcome(makeContext(h), TrapDecision(handler: .hvc, target: .unknownHypercall(id: id), action: .ignored), nil)
         }
         guard call.accepts(a1, a2, a3, a4, a5) else {

@@ -14,10 +14,10 @@ import Testing
             #expect(m.handleHypercall(cpu, smc: false) == nil)
             return cpu.x(0)
         }
-        for fn: UInt64 in [0x8400_0000, 0x8400_0002, 0xC400_0003, 0xC400_0004, 0x8400_0008, 0x8400_0009, 0x8400_000A] {
+        for fn: UInt64 in [0x8400_0000, 0x8400_0002, 0xC400_0003, 0xC400_0004, 0x8400_0008, 0x8400_0009, 0x8400_000A, 0x8000_0000] {
             #expect(features(fn) == 0, "0x\(String(fn, radix: 16))")
         }
-        for fn: UInt64 in [0x8400_0003, 0xC400_0001, 0x8400_0012, 0x8000_0000, 0x1_8400_0000] {
+        for fn: UInt64 in [0x8400_0003, 0xC400_0001, 0x8400_0012, 0x8000_0001, 0x1_8400_0000] {
             #expect(features(fn) == UInt64(bitPattern: -1), "0x\(String(fn, radix: 16))")
         }
         #expect(cpu.isPoweredOn)

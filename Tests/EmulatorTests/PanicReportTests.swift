@@ -44,11 +44,21 @@ import Testing
         #expect(m.handleHypercall(cpu, smc: true) == nil)
         #expect(cpu.x(0) == 0x1_0001)
         #expect(cpu.el2.elr == 0x4008_0104)
-        cpu.setX(0, 99)  // not a SeKVM id: ignored, x0 unchanged
+        cpu.setX(0, 99)  // not a SeKVM id: no EL2 state changes, x0 = NOT_SUPPORTED (HARDWARE.md)
         cpu.el2.elr = 0x4008_0200
         #expect(m.handleHypercall(cpu, smc: true) == nil)
-        #expect(cpu.x(0) == 99)
+        #expect(cpu.x(0) == UInt64(bitPattern: -1))
         #expect(cpu.el2.elr == 0x4008_0204)
+        cpu.setX(0, 0x8000_0000)  // SMCCC_VERSION: 1.1
+        #expect(m.handleHypercall(cpu, smc: true) == nil)
+        #expect(cpu.x(0) == 0x1_0001)
+        cpu.setX(0, 0x8400_000A)  // PSCI_FEATURES(SMCCC_VERSION): supported
+        cpu.setX(1, 0x8000_0000)
+        #expect(m.handleHypercall(cpu, smc: true) == nil)
+        #expect(cpu.x(0) == 0)
+        cpu.setX(0, 0x8000_0001)  // SMCCC_ARCH_FEATURES: not here
+        #expect(m.handleHypercall(cpu, smc: true) == nil)
+        #expect(cpu.x(0) == UInt64(bitPattern: -1))
         cpu.setX(0, 13)  // register_kvm through SMC: the first VM id
         #expect(m.handleHypercall(cpu, smc: true) == nil)
         #expect(cpu.x(0) == 1)
