@@ -178,6 +178,17 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(try qemuOutput("selftest", cpus: 1) == ours)
     }
 
+    /// The stage-1 MMU: TTBR0 identity map and TTBR1 alias, EL1 and EL0 faults through the
+    /// vectors (ESR/FAR), a page-crossing unaligned access, AT/PAR_EL1, an ASID switch and TLBI
+    /// after a remap and an unmap: the same bytes as QEMU (-cpu max, MMU on).
+    @Test(.enabled(if: SamplePaths.has("mmu-basic") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"))
+    func mmuBasicMatchesQEMU() throws {
+        let (ours, r) = try runSample("mmu-basic")
+        #expect(r.exitStatus == 0, "\(r.reason)")
+        #expect(ours.hasSuffix("mmu-basic done\n"))
+        #expect(try qemuOutput("mmu-basic", cpus: 1) == ours)
+    }
+
     /// The bench loop (bitwise CRC-32: byte loads, shifts, masks, branches) prints QEMU's checksum.
     /// bench-short.elf is bench.elf's code with 20 rounds instead of 16,000, so a debug build
     /// runs it in about a second; `SAMPLES_FULL_BENCH=1` also compares the full bench.elf (3·10^9
