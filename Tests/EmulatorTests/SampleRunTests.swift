@@ -189,6 +189,16 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(try qemuOutput("mmu-basic", cpus: 1) == ours)
     }
 
+    /// bench-mmu-short: the bench loop with an identity map in TTBR0 (every access translated)
+    /// prints QEMU's checksum, and the one bench-short prints.
+    @Test(.enabled(if: SamplePaths.has("bench-mmu-short") && SamplePaths.has("bench-short") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"))
+    func benchWithTheMMUOnMatchesQEMU() throws {
+        let (ours, r) = try runSample("bench-mmu-short")
+        #expect(r.exitStatus == 0, "\(r.reason)")
+        #expect(ours == (try runSample("bench-short")).0)
+        #expect(try qemuOutput("bench-mmu-short", cpus: 1) == ours)
+    }
+
     /// The bench loop (bitwise CRC-32: byte loads, shifts, masks, branches) prints QEMU's checksum.
     /// bench-short.elf is bench.elf's code with 20 rounds instead of 16,000, so a debug build
     /// runs it in about a second; `SAMPLES_FULL_BENCH=1` also compares the full bench.elf (3·10^9
