@@ -186,6 +186,25 @@ extension CPU {
         cycles &+= costs.exceptionEntry
     }
 
+    /// For EL2 handling a stage-2 instruction abort: makes the return from EL2 enter EL1's
+    /// vector with a synchronous external abort on the fetch (EC 0x20 from EL0, 0x21 from EL1,
+    /// IFSC 0x10, FAR_EL1 = FAR_EL2), ELR_EL1/SPSR_EL1 = the faulting fetch's ELR_EL2/SPSR_EL2,
+    /// as a hypervisor injects an abort (ELR_EL2/SPSR_EL2 become the vector and EL1h, DAIF set).
+    public func injectExternalInstructionAbort() {
+        let fromEL0 = (el2.spsr >> 2) & 3 == 0
+        let ec: ExceptionClass = fromEL0 ? .instructionAbortLowerEL : .instructionAbortSameEL
+        sysregs[SysReg.esrEL1] = UInt64(ec.rawValue) << 26 | 1 << 25 | 0x10
+        sysregs[SysReg.farEL1] = el2.far
+        sysregs[SysReg.elrEL1] = el2.elr
+        sysregs[SysReg.spsrEL1] = el2.spsr
+        let offset: UInt64 = fromEL0 ? 0x400 : (el2.spsr & 1 == 1 ? 0x200 : 0)
+        el2.elr = (sysregs[SysReg.vbarEL1] ?? 0) & ~0x7FF &+ offset
+        el2.spsr = 0x3C5
+        exceptionsTakenToEL1 &+= 1
+        stats.exceptionsToEL1[ec.rawValue, default: 0] &+= 1
+        cycles &+= costs.exceptionEntry
+    }
+
     /// Takes a synchronous exception to EL1 (ARM DDI 0487, D1.10): vector from VBAR_EL1.
     func takeExceptionToEL1(_ ec: ExceptionClass, iss: UInt32, far: UInt64? = nil, returnAddress: UInt64? = nil) {
         let fromLower = currentEL == 0
@@ -390,6 +409,17 @@ extension CPU {
         cycles &+= costs.mmio &+ r.device.write(offset: pa &- r.base, size: size, value: value)
         monitor.decoded.invalidateAll()  // the device may have written RAM (a DMA copy)
         return true
+    }
+
+    /// LDTR/STTR and the other unprivileged loads and stores: at EL1 their stage-1 permission
+    /// checks are EL0's (ARM DDI 0487, C3.2.5; no PAN or UAO here); a fault is still reported
+    /// as from EL1. `d` is a single-register access the decoder left generic.
+    func unprivilegedLoadStore(_ d: UnsafeMutablePointer<DecodedInstruction>) -> Bool {
+        d.pointee.op = .ldst
+        let shift = tlbPermShift
+        tlbPermShift = 3
+        defer { tlbPermShift = shift }
+        return loadStoreSingle(d)
     }
 
     /// A complete load: translate then read.

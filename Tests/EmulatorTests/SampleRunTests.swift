@@ -199,6 +199,16 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(try qemuOutput("bench-mmu-short", cpus: 1) == ours)
     }
 
+    /// A fetch from an address with nothing behind it is an instruction abort at EL1 (EC 0x21,
+    /// synchronous external abort, IFSC 0x10, FAR = the address), not a stage-2 fault replayed
+    /// until the machine gives up.
+    @Test(.enabled(if: SamplePaths.has("fetch-abort"), "make samples first"))
+    func fetchFromNowhereIsAnInstructionAbortAtEL1() throws {
+        let (ours, r) = try runSample("fetch-abort")
+        #expect(r.exitStatus == 0, "\(r.reason)")
+        #expect(ours == "esr 0x0000000086000010 far 0x0000000020000000\n")
+    }
+
     /// The bench loop (bitwise CRC-32: byte loads, shifts, masks, branches) prints QEMU's checksum.
     /// bench-short.elf is bench.elf's code with 20 rounds instead of 16,000, so a debug build
     /// runs it in about a second; `SAMPLES_FULL_BENCH=1` also compares the full bench.elf (3·10^9

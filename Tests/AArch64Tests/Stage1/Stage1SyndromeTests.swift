@@ -121,6 +121,31 @@ struct Stage1SyndromeTests {
         try expectFault(runAtEL0("ldr x2, [x1]", address: 0x8000_0000), esr: Self.dataAbortEL0 | 0x05, far: 0x8000_0000, vector: 8)
     }
 
+    @Test func unprivilegedAccessesUseEL0Permissions() throws {
+        // LDTR of an EL1-only page at EL1: permission fault, reported from EL1 (EC 0x25).
+        try expectFault(run("ldtr x2, [x1]", address: Self.data), esr: Self.dataAbortEL1 | 0x0F, far: Self.data)
+        // STTR to a page EL0 may write, LDTRB of the read-only (AP = 0b11) code page: allowed.
+        let m = try run("sttr x1, [x1]\nldtr x2, [x1]\nldr x3, =\(TestMachine.codeBase)\nldtrb w4, [x3]", address: Self.user)
+        #expect(m.run() == .hypervisorCall(imm: 0))
+        #expect(m.cpu.x(2) == Self.user)
+        // STTR to the read-only code page: EL0 may not write it.
+        try expectFault(run("sttr x1, [x1]", address: TestMachine.codeBase), esr: Self.dataAbortEL1 | 1 << 6 | 0x0F, far: TestMachine.codeBase)
+    }
+
+    @Test func debugTranslateWalksWithoutSideEffects() throws {
+        let m = try run("hvc #1", address: Self.data)
+        #expect(m.run() == .hypervisorCall(imm: 1))
+        let cycles = m.cpu.cycles
+        #expect(m.cpu.debugTranslate(va: Self.roBlock + 0x1234) == Self.roBlock + 0x1234)
+        #expect(m.cpu.debugTranslate(va: Self.noAF) == nil)
+        #expect(m.cpu.debugTranslate(va: 0x8000_0000) == nil)
+        // The caller's stage 2 maps descriptor reads and the output alike.
+        #expect(m.cpu.debugTranslate(va: Self.data + 8, ipaToPA: { $0 }) == Self.data + 8)
+        #expect(m.cpu.debugTranslate(va: Self.data, ipaToPA: { $0 == Self.data ? 0x4500_0000 : $0 }) == 0x4500_0000)
+        #expect(m.cpu.debugTranslate(va: Self.data, ipaToPA: { _ in nil }) == nil)
+        #expect(m.cpu.cycles == cycles)
+    }
+
     @Test func alignmentByMemoryType() throws {
         // Device memory: an unaligned access is an alignment fault (DFSC 0x21), after translation.
         try expectFault(run("ldur x2, [x1, #1]", address: Self.deviceVA), esr: Self.dataAbortEL1 | 0x21, far: Self.deviceVA + 1)
