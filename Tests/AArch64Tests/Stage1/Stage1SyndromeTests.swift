@@ -349,3 +349,51 @@ final class Stage2Tables {
         ram.store(t + ((ipa >> 12) & 511) * 8, size: 8, value: Stage2Descriptor.leaf(address: ipa & ~0xFFF, level: 3).rawValue)
     }
 }
+
+/// The guest is hostile: any TCR/TTBR/MAIR/SCTLR values and any table contents end every walk
+/// within four descriptor reads, with a translation or a fault, never a trap of the emulator.
+@Suite struct Stage1HostileTablesTests {
+    @Test func randomRegimesAndTablesNeverTrap() {
+        let ram = PhysicalMemory(base: 0x4000_0000, size: 1 << 20)!
+        let bus = PhysicalBus(ram: ram)
+        let cpu = CPU(index: 0, bus: bus, monitor: GlobalMonitor())
+        var rng = Stage1Random(seed: 0x5EED_0001)
+        func ramAddress() -> UInt64 { 0x4000_0000 | (rng.next() & 0xF_FFF8) }
+        for _ in 0..<64 {
+            // Descriptors that mostly point back into this RAM, with random attribute bits.
+            for i in stride(from: 0, to: 1 << 20, by: 8) {
+                let r = rng.next()
+                let d = r & 1 == 0 ? r : (r & 0xFFF0_0000_0000_0FFF) | (ramAddress() & ~0xFFF)
+                ram.store(0x4000_0000 + UInt64(i), size: 8, value: d)
+            }
+            cpu.powerOn(entry: 0x4000_0000, context: 0)
+            for (key, value) in [(SysReg.tcrEL1, rng.next()), (SysReg.mairEL1, rng.next()),
+                                 (SysReg.ttbr0EL1, rng.next() & 0xFFFF_0000_0000_0000 | ramAddress()),
+                                 (SysReg.ttbr1EL1, rng.next()), (SysReg.sctlrEL1, rng.next() | 1)] {
+                _ = cpu.writeSysReg(key, value)
+            }
+            for _ in 0..<256 {
+                let va = rng.next() & (rng.next() & 1 == 0 ? 0x0000_FFFF_FFFF_FFFF : .max)
+                _ = cpu.walkStage1(va, isFetch: false)
+                _ = cpu.debugTranslate(va: va)
+                _ = cpu.translate(va, perm: CPU.permRead, syndrome: .none, isFetch: false)
+                _ = cpu.translateData(va, size: 8, write: true, aligned: false, syndrome: .none)
+                _ = cpu.addressTranslate(va, write: true, el0: true)
+                #expect(cpu.pendingExit == nil)  // stage 2 is off: nothing goes to EL2
+            }
+        }
+    }
+}
+
+/// A small deterministic generator for the tests (SplitMix64).
+struct Stage1Random {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
