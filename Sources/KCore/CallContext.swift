@@ -81,11 +81,14 @@ public final class CallContext {
     public var conf: SMMUConf
     public var regs: HostRegisters
     /// The device-read oracle (`doracle(0, n)`): the value the SMMU returns for a read.
-    public var readDevice: (_ smmu: Int, _ offset: UInt64, _ size: Int) -> UInt64
+    public var readDevice: (_ smmu: Int, _ offset: UInt64, _ size: Int) -> UInt64 { didSet { oraclesReplaced = true } }
     /// The page-content oracle (`doracle(vmid, n)`) used by the seed's assign (D3).
-    public var pageContents: (_ pfn: UInt64) -> UInt64
+    public var pageContents: (_ pfn: UInt64) -> UInt64 { didSet { oraclesReplaced = true } }
     /// `get_smmu_cfg_hw_ttbr` as the hardware sees it: the real address of a bank's shadow root.
-    public var hwTTBR: (_ index: Int, _ cbndx: Int) -> UInt64
+    public var hwTTBR: (_ index: Int, _ cbndx: Int) -> UInt64 { didSet { oraclesReplaced = true } }
+    /// Whether an oracle was replaced since `init` or `reset` (the refinement check's spec run
+    /// replays the implementation's device reads): `reset` then puts the given ones back.
+    private var oraclesReplaced = false
 
     public var panic: PanicReason?
     /// Set when a guest-reachable `rely` failed: the spec does not define the case, and the
@@ -131,6 +134,52 @@ public final class CallContext {
     }
 
     func flagUndefined(_ why: String) { if undefined == nil { undefined = why } }
+
+    /// Makes this context what `init` would have made for a new call, keeping the storage of its
+    /// arrays. Contexts are reused (`KCore.makeContext`): allocating and tearing one down, with
+    /// its register array and lists, cost more than the handler of a trapped SMMU read. Every
+    /// stored property is set here; `CallContextReuseTests` holds a reused context to a new one.
+    /// The oracles are assigned only if one was replaced: a context from the pool was made with
+    /// the same ones (`KCore.oracles`), and reassigning three closures costs six reference-count
+    /// operations per call.
+    func reset(
+        cpu: Int, conf: SMMUConf, x: [UInt64], elr: UInt64, far: UInt64, costs: KCoreCostModel,
+        readDevice: @escaping (Int, UInt64, Int) -> UInt64, pageContents: @escaping (UInt64) -> UInt64,
+        hwTTBR: @escaping (Int, Int) -> UInt64
+    ) {
+        self.cpu = cpu
+        if self.conf != conf { self.conf = conf }
+        regs.elr = elr
+        regs.far = far
+        regs.skipTo = nil
+        if regs.x.count == x.count {
+            // Copied into the array this context owns, so a handler's register write does not
+            // copy it.
+            copyRegisters(x, into: &regs.x)
+        } else {
+            regs.x = x
+        }
+        if oraclesReplaced {
+            self.readDevice = readDevice
+            self.pageContents = pageContents
+            self.hwTTBR = hwTTBR
+            oraclesReplaced = false
+        }
+        panic = nil
+        undefined = nil
+        if !deviceAccesses.isEmpty { deviceAccesses.removeAll(keepingCapacity: true) }
+        steps = 0
+        tableAccesses = 0
+        sptWritten = false
+        if !nptWrites.isEmpty { nptWrites.removeAll(keepingCapacity: true) }
+        if !hostTLBInvalidations.isEmpty { hostTLBInvalidations.removeAll(keepingCapacity: true) }
+        lockAcquires = 0
+        lockReleases = 0
+        lockWaitCycles = 0
+        self.costs = costs
+        clock = nil
+        coverage = nil
+    }
 }
 
 /// Which SMMU window holds `addr` (`is_smmu_range`): the last match wins (quirk Q14).
@@ -197,4 +246,15 @@ func smmuWriteCheck(offset off: UInt64, data: UInt64, index: Int, smmuVmid: [UIn
     if cbOff == KC.ARM_SMMU_CB_CONTEXTIDR { ctx.hit(.emulateCONTEXTIDR); return .reject("CONTEXTIDR write") }
     ctx.hit(.emulateCBOther)
     return .allow
+}
+
+/// Copies the registers of `src` into `dst` (both 31 long), keeping `dst`'s storage.
+@inline(__always)
+func copyRegisters(_ src: [UInt64], into dst: inout [UInt64]) {
+    let n = min(src.count, dst.count)
+    src.withUnsafeBufferPointer { s in
+        dst.withUnsafeMutableBufferPointer { d in
+            if let sb = s.baseAddress, let db = d.baseAddress { db.update(from: sb, count: n) }
+        }
+    }
 }

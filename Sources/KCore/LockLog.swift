@@ -80,6 +80,27 @@ public struct LockTable: Equatable, Sendable {
         var log: [LockEvent] = []
         var dropped = 0
         var acquisitions = 0
+
+        /// Appends `e`; beyond `limit` events the oldest half is dropped and counted.
+        mutating func append(_ e: LockEvent, limit: Int) {
+            log.append(e)
+            if log.count > limit {
+                let drop = limit / 2
+                log.removeFirst(drop)
+                dropped += drop
+            }
+        }
+        mutating func acquire(_ id: Int, cpu: Int, limit: Int) {
+            append(LockEvent(cpu: cpu, kind: .waitLock(KC.local_lock_bound)), limit: limit)
+            append(LockEvent(cpu: cpu, kind: .pull(id)), limit: limit)
+            holder = cpu
+            acquisitions += 1
+        }
+        mutating func release(cpu: Int, pushing obj: SharedObject, limit: Int) {
+            append(LockEvent(cpu: cpu, kind: .push(obj)), limit: limit)
+            append(LockEvent(cpu: cpu, kind: .release), limit: limit)
+            holder = nil
+        }
     }
     private var slots = [Slot](repeating: Slot(), count: LockID.count)
     private var others: [Int: Slot] = [:]
@@ -129,35 +150,34 @@ public struct LockTable: Equatable, Sendable {
 
     private mutating func append(_ id: Int, _ e: LockEvent) {
         let limit = maxEventsPerLock
-        with(id) { s in
-            s.log.append(e)
-            if s.log.count > limit {
-                let drop = limit / 2
-                s.log.removeFirst(drop)
-                s.dropped += drop
-            }
-        }
+        with(id) { s in s.append(e, limit: limit) }
     }
 
     /// Acquire (`wait` + `pull`). - Returns: false when the lock is already held (the spec is
     /// undefined there: `LockFalse` is required).
     public mutating func acquire(_ id: Int, cpu: Int) -> Bool {
-        guard !isHeld(id) else { return false }
-        append(id, LockEvent(cpu: cpu, kind: .waitLock(KC.local_lock_bound)))
-        append(id, LockEvent(cpu: cpu, kind: .pull(id)))
-        with(id) { s in
-            s.holder = cpu
-            s.acquisitions += 1
+        let limit = maxEventsPerLock
+        // Every handler takes a lock: the slot of a known id is changed in place, in one access.
+        if id >= 0 && id < slots.count {
+            guard slots[id].holder == nil else { return false }
+            slots[id].acquire(id, cpu: cpu, limit: limit)
+            return true
         }
+        guard !isHeld(id) else { return false }
+        with(id) { $0.acquire(id, cpu: cpu, limit: limit) }
         return true
     }
 
     /// Release (`push` + `REL_LOCK`). - Returns: false when this CPU does not hold the lock.
     public mutating func release(_ id: Int, cpu: Int, pushing obj: SharedObject) -> Bool {
+        let limit = maxEventsPerLock
+        if id >= 0 && id < slots.count {
+            guard slots[id].holder == cpu else { return false }
+            slots[id].release(cpu: cpu, pushing: obj, limit: limit)
+            return true
+        }
         guard slot(id)?.holder == cpu else { return false }
-        append(id, LockEvent(cpu: cpu, kind: .push(obj)))
-        append(id, LockEvent(cpu: cpu, kind: .release))
-        with(id) { $0.holder = nil }
+        with(id) { $0.release(cpu: cpu, pushing: obj, limit: limit) }
         return true
     }
 

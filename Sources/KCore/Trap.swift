@@ -15,6 +15,9 @@ public struct HostContext: Equatable, Sendable {
     public var cycle: UInt64?
     /// Cycles the bodies of this trap's earlier calls took (the next call starts after them).
     var bodyCycles: UInt64 = 0
+    /// A context with no registers, to hold a place (`swap`) while the real one is in use.
+    public static let placeholder = HostContext(cpu: 0, x: HostContext.noRegisters)
+    private static let noRegisters = [UInt64](repeating: 0, count: 31)
     public init(
         cpu: Int, x: [UInt64] = .init(repeating: 0, count: 31), elr: UInt64 = 0, esr: UInt64 = 0, far: UInt64 = 0, hpfar: UInt64 = 0,
         cycle: UInt64? = nil

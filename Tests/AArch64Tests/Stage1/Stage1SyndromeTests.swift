@@ -1,4 +1,5 @@
 import Stage2
+import TestSupport
 import Testing
 @testable import AArch64
 
@@ -357,7 +358,7 @@ final class Stage2Tables {
         let ram = PhysicalMemory(base: 0x4000_0000, size: 1 << 20)!
         let bus = PhysicalBus(ram: ram)
         let cpu = CPU(index: 0, bus: bus, monitor: GlobalMonitor())
-        var rng = Stage1Random(seed: 0x5EED_0001)
+        var rng = SplitMix64(state: 0x5EED_0001)
         func ramAddress() -> UInt64 { 0x4000_0000 | (rng.next() & 0xF_FFF8) }
         for _ in 0..<64 {
             // Descriptors that mostly point back into this RAM, with random attribute bits.
@@ -382,18 +383,5 @@ final class Stage2Tables {
                 #expect(cpu.pendingExit == nil)  // stage 2 is off: nothing goes to EL2
             }
         }
-    }
-}
-
-/// A small deterministic generator for the tests (SplitMix64).
-struct Stage1Random {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
