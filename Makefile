@@ -57,6 +57,7 @@ soak: setup samples
 
 bench: release samples
 	./Benchmarks/compare.sh
+	./Benchmarks/compare.sh firmware-samples/build/bench-mmu.elf
 	./Benchmarks/el2.sh
 
 ## linux: fetch Debian's arm64 cloud kernel and busybox-static (private apt state, cached under

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the CPU-bound bench sample on smmu-emu (release) and on QEMU TCG in the same run and prints
 # wall times, their ratio and smmu-emu's guest instructions per second. Used for BENCHMARKS.md.
+#   Benchmarks/compare.sh [image, default firmware-samples/build/bench.elf; bench-mmu.elf: MMU on]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-IMG=firmware-samples/build/bench.elf
+IMG=${1:-firmware-samples/build/bench.elf}
 EMU=.build/release/smmu-emu
 now() { date +%s.%N; }
 

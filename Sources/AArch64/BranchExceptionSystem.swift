@@ -110,7 +110,7 @@ extension CPU {
             pc &+= 4
             return true
         }
-        if op0 == 1 {  // SYS/SYSL: DC/IC/AT/TLBI. Caches and stage-1 TLBs are not modelled.
+        if op0 == 1 {  // SYS/SYSL: DC/IC/AT/TLBI. Caches are not modelled.
             if l == 1 { return undefined() }
             let zva = op1 == 3 && crn == 7 && crm == 4 && op2 == 1
             if currentEL == 0 {
@@ -120,6 +120,7 @@ extension CPU {
                 guard zva || byVA else { return undefined() }
                 if sctlrBit(zva ? 14 : 26) == 0 { return systemAccessTrap(w) }
             }
+            if crn == 8 || (crn == 7 && crm == 8) { return translationMaintenance(op1: op1, crn: crn, crm: crm, op2: op2, rt: rt) }
             if zva && !dataCacheZero(xr(rt)) { return false }
             pc &+= 4
             return true

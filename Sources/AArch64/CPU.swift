@@ -53,6 +53,8 @@ public struct CPUCostModel: Equatable {
     public var exceptionReturn: UInt64 = 20
     /// Extra cost of a stage-2 table walk, per descriptor read.
     public var stage2WalkPerLevel: UInt64 = 10
+    /// Extra cost of a stage-1 table walk, per descriptor read (its stage-2 walks cost extra).
+    public var stage1WalkPerLevel: UInt64 = 10
     /// Extra cost of an MMIO access (device round trip).
     public var mmio: UInt64 = 20
     public init() {}
@@ -80,7 +82,14 @@ public final class GlobalMonitor {
     var live = 0
     /// Pre-decoded instructions, shared by the CPUs like the memory they come from.
     let decoded = DecodeCache()
+    /// The CPUs sharing this monitor: the Inner Shareable domain a broadcast TLBI reaches.
+    private var members: [WeakCPU] = []
     public init() {}
+
+    private struct WeakCPU { weak var cpu: CPU? }
+    func register(_ cpu: CPU) { members.append(WeakCPU(cpu: cpu)) }
+    /// Every live CPU of the Inner Shareable domain (for TLBI ...IS).
+    var shareableDomain: [CPU] { members.compactMap(\.cpu) }
 
     @inline(__always) func reserve(cpu: Int, pa: UInt64) {
         if reservations[cpu] == nil { live += 1 }

@@ -23,9 +23,10 @@ public struct ExceptionClass: RawRepresentable, Hashable {
 
 /// One AArch64 CPU running at EL1/EL0 under an EL2 that is modelled natively by the machine.
 ///
-/// Stage 1 is not modelled: VA = IPA (SCTLR_EL1.M may be written and read back, translation
-/// stays flat). With HCR_EL2.VM set every access goes through the stage-2 regime described by
-/// VTTBR_EL2/VTCR_EL2, walked from RAM and cached in a small software TLB.
+/// With SCTLR_EL1.M set, accesses are translated by the EL1&0 stage-1 regime (TTBR0/TTBR1_EL1,
+/// TCR_EL1, MAIR_EL1; `Stage1Walker.swift`); with HCR_EL2.VM set, the IPA then goes through the
+/// stage-2 regime described by VTTBR_EL2/VTCR_EL2. Both are walked from RAM and their combined
+/// result is cached in a software TLB (`TLB.swift`).
 public final class CPU {
     public let index: Int
     public var costs: CPUCostModel
@@ -41,7 +42,16 @@ public final class CPU {
     public var nzcv: UInt64 = 0
     /// PSTATE.DAIF in bits 9:6, as the DAIF system register shows it.
     var daif: UInt64 = 0x3C0
-    public var currentEL: Int = 1
+    public var currentEL: Int = 1 {
+        didSet {
+            // EL0 and EL1 have different stage-1 permissions: the fetch page and the TLB's
+            // permission bits are chosen by EL.
+            if currentEL != oldValue {
+                fetchPage = .max
+                tlbPermShift = currentEL == 0 ? 3 : 0
+            }
+        }
+    }
     var spsel: UInt64 = 1
     var spEL0: UInt64 = 0
     var spEL1: UInt64 = 0
@@ -50,6 +60,7 @@ public final class CPU {
             fetchPage = .max
             if el2.hcr & 1 != oldValue.hcr & 1 || el2.vttbr != oldValue.vttbr || el2.vtcr != oldValue.vtcr {
                 invalidateStage2TLB()
+                updateTranslationRegime()
             }
         }
     }
@@ -76,12 +87,29 @@ public final class CPU {
     public var traceInstructions = false
     public var instructionObserver: ((UInt64, UInt32) -> Void)?
 
-    // Software stage-2 TLB: direct-mapped on the IPA page number.
+    /// The TLB every data access and fetch probes: direct-mapped on the VA page number, each
+    /// entry the combined stage-1 and stage-2 result (see `TLBEntry`).
     static let tlbSize = 256
     // Unsafe buffers, not arrays: no bounds checks or uniqueness checks on every access.
-    let tlbTag: UnsafeMutablePointer<UInt64>
-    let tlbPA: UnsafeMutablePointer<UInt64>
-    let tlbPerm: UnsafeMutablePointer<UInt8>
+    let tlb: UnsafeMutablePointer<TLBEntry>
+    /// 0 at EL1, 3 at EL0: shifts an access's permission bits to the EL's in `TLBEntry.perm`.
+    var tlbPermShift: UInt8 = 0
+    /// The ASID TLB entries of non-global translations are tagged with: TTBR0_EL1's or, with
+    /// TCR_EL1.A1, TTBR1_EL1's, 8 or 16 bits (TCR_EL1.AS).
+    var asid: UInt16 = 0
+    /// SCTLR_EL1.M.
+    var stage1Enabled = false
+    /// True when neither stage translates (SCTLR_EL1.M = 0, HCR_EL2.VM = 0): VA = PA.
+    var flatTranslation = true
+    /// Software stage-2 TLB for TLB misses and stage-1 walks: direct-mapped on the IPA page number.
+    static let s2tlbSize = 256
+    let s2tlbTag: UnsafeMutablePointer<UInt64>
+    let s2tlbPA: UnsafeMutablePointer<UInt64>
+    let s2tlbPerm: UnsafeMutablePointer<UInt8>
+    /// The pages of a data access that crosses a page boundary (see `CPU.splitWindow`).
+    var splitVA: UInt64 = 0
+    var splitPA1: UInt64 = 0
+    var splitPA2: UInt64 = 0
 
     /// The page the CPU last fetched from: IPA page number and host pointer to its first byte.
     /// Sequential code costs one compare per fetch instead of a translation. Cleared whenever
@@ -120,19 +148,23 @@ public final class CPU {
         self.costs = costs
         regs = .allocate(capacity: 33)
         regs.initialize(repeating: 0, count: 33)
-        tlbTag = .allocate(capacity: CPU.tlbSize)
-        tlbTag.initialize(repeating: .max, count: CPU.tlbSize)
-        tlbPA = .allocate(capacity: CPU.tlbSize)
-        tlbPA.initialize(repeating: 0, count: CPU.tlbSize)
-        tlbPerm = .allocate(capacity: CPU.tlbSize)
-        tlbPerm.initialize(repeating: 0, count: CPU.tlbSize)
+        tlb = .allocate(capacity: CPU.tlbSize)
+        tlb.initialize(repeating: TLBEntry(), count: CPU.tlbSize)
+        s2tlbTag = .allocate(capacity: CPU.s2tlbSize)
+        s2tlbTag.initialize(repeating: .max, count: CPU.s2tlbSize)
+        s2tlbPA = .allocate(capacity: CPU.s2tlbSize)
+        s2tlbPA.initialize(repeating: 0, count: CPU.s2tlbSize)
+        s2tlbPerm = .allocate(capacity: CPU.s2tlbSize)
+        s2tlbPerm.initialize(repeating: 0, count: CPU.s2tlbSize)
+        monitor.register(self)
     }
 
     deinit {
         regs.deallocate()
-        tlbTag.deallocate()
-        tlbPA.deallocate()
-        tlbPerm.deallocate()
+        tlb.deallocate()
+        s2tlbTag.deallocate()
+        s2tlbPA.deallocate()
+        s2tlbPerm.deallocate()
     }
 
     /// Reads Xn (n = 31 reads as zero). Out-of-range n reads as zero.
@@ -186,6 +218,8 @@ public final class CPU {
         sysregs = [:]
         simd.reset()
         sysregs[SysReg.sctlrEL1] = 0x30D0_0800  // RES1 bits, MMU and caches off
+        updateTranslationRegime()
+        invalidateTLB()
         pendingExit = nil
         repeatedVectorExceptions = 0
         lastVectorEntry = .max
@@ -213,16 +247,27 @@ public final class CPU {
     /// Drops every pre-decoded instruction (shared by all CPUs): for a debugger that wrote code.
     public func invalidateDecodedCode() { monitor.decoded.invalidateAll() }
 
+    /// Drops every stage-2 translation (and so every combined one).
     public func invalidateStage2TLB() {
         fetchPage = .max
-        for i in 0..<CPU.tlbSize { tlbTag[i] = .max }
+        for i in 0..<CPU.s2tlbSize { s2tlbTag[i] = .max }
+        invalidateTLB()
     }
 
+    /// Drops the stage-2 translation of the page holding `ipa`, and every combined translation
+    /// whose output went through it.
     public func invalidateStage2TLB(ipa: UInt64) {
         fetchPage = .max
         let page = ipa >> 12
-        let slot = Int(truncatingIfNeeded: page) & (CPU.tlbSize - 1)
-        if tlbTag[slot] == page { tlbTag[slot] = .max }
+        let slot = Int(truncatingIfNeeded: page) & (CPU.s2tlbSize - 1)
+        if s2tlbTag[slot] == page { s2tlbTag[slot] = .max }
+        if !stage1Enabled {
+            // VA = IPA: only the entry of that page can hold it.
+            let e = tlb + (Int(truncatingIfNeeded: page) & (CPU.tlbSize - 1))
+            if e.pointee.ipaPage == page { e.pointee.tag = .max }
+            return
+        }
+        for i in 0..<CPU.tlbSize where tlb[i].ipaPage == page { tlb[i].tag = .max }
     }
 
     /// Runs until a limit or an exit to EL2.

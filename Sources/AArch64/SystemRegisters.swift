@@ -102,7 +102,11 @@ extension CPU {
         case SysReg.idAA64PFR1, SysReg.idAA64DFR1, SysReg.idAA64ISAR1, SysReg.idAA64MMFR1,
             SysReg.idAA64MMFR2:
             return 0
-        case SysReg.idAA64MMFR0: return 0x0000_0000_0000_0005  // 48-bit PA, 4 KiB granule
+        // PARange 0b0101 (48 bits), ASIDBits 0b0010 (16), BigEnd/SNSMem/BigEndEL0 0, TGran16 0b0000
+        // (16 KiB not implemented), TGran64 0b1111 (not implemented), TGran4 0b0000 (implemented).
+        // ID_AA64MMFR1_EL1 = 0: no hardware Access flag or dirty state update (HAFDBS), 8-bit
+        // VMIDs, no VHE, HPDS, LOR, PAN; ID_AA64MMFR2_EL1 = 0: no UAO, CnP, TTCNP, 52-bit VAs.
+        case SysReg.idAA64MMFR0: return 0x0000_0000_0F00_0025
         case SysReg.currentEL: return UInt64(currentEL) << 2
         case SysReg.fpcr: return UInt64(simd.fpcr)
         case SysReg.fpsr: return UInt64(simd.fpsr)
@@ -170,7 +174,7 @@ extension CPU {
             }
             guard SysReg.storage.contains(key) else { return false }
             sysregs[key] = value
-            if key == SysReg.sctlrEL1 { strictAlignment = value & 1 == 0 || value & 2 != 0 }
+            translationRegisterWritten(key)
         }
         return true
     }

@@ -134,28 +134,4 @@ struct AlignmentTests {
         #expect(m.cpu.readSystemRegister("ESR_EL1") == (0x25 << 26) | (1 << 25) | 0x21)
         #expect(m.cpu.readSystemRegister("FAR_EL1") == 0x4010_0001)
     }
-
-    @Test func unalignedAccessCrossingAPageFaultsEvenWithChecksOff() throws {
-        let m = try TestMachine("""
-            adr x1, vectors
-            msr vbar_el1, x1
-            mov x3, #1
-            msr sctlr_el1, x3
-            ldr x1, =0x40100ffc
-            ldr x2, [x1]
-            ldr x1, =0x40100ff1
-            ldr w4, [x1]
-            hvc #0
-            .ltorg
-            .balign 2048
-            vectors:
-            .skip 0x200
-            hvc #7
-            """)
-        #expect(m.run() == .hypervisorCall(imm: 7))
-        #expect(m.cpu.readSystemRegister("FAR_EL1") == 0x4010_0FFC)
-        // With the MMU bit set and A clear, an unaligned access inside one page is allowed.
-        m.cpu.pc = TestMachine.codeBase + 24
-        #expect(m.cpu.run(cycleLimit: .max, instructionLimit: 10) == .hypervisorCall(imm: 0))
-    }
 }

@@ -25,7 +25,7 @@ extension CPU {
             switch (w >> 10) & 3 {
             case 1: mode = 2
             case 3: mode = 1
-            default: mode = 0  // unscaled, unprivileged (no stage 1: the same access)
+            default: mode = 0  // unscaled; unprivileged (11:10 = 10) is stepped, see below
             }
         } else {
             guard (w >> 10) & 3 == 2 else { return }  // atomics, pointer authentication
@@ -59,6 +59,8 @@ extension CPU {
         d.op = .ldst
         d.ra = mode
         d.aux = UInt8(bytes) | (signed ? 0x10 : 0) | (to64 ? 0x20 : 0) | (isStore ? 0x40 : 0)
+        // LDTR/STTR and kin: stepped (`unprivilegedLoadStore`), so the fast path has no EL0 check.
+        if (w >> 24) & 1 == 0 && (w >> 21) & 1 == 0 && (w >> 10) & 3 == 2 { d.op = .generic }
     }
 
     /// LDP/STP/LDPSW/LDNP/STNP (general registers); `.generic` when UNDEFINED.
@@ -91,6 +93,7 @@ extension CPU {
         } else {
             predecodeLoadStore(w, &d)
         }
+        if d.op == .generic && d.aux != 0 { return withUnsafeMutablePointer(to: &d) { unprivilegedLoadStore($0) } }
         switch d.op {
         case .ldr1: return loadUnsignedOffset(&d, UInt8.self)
         case .ldr2: return loadUnsignedOffset(&d, UInt16.self)

@@ -167,15 +167,19 @@ public final class Debugger: @unchecked Sendable {
     }
 
     /// The physical address the CPU's view of `address` reaches, without faulting the guest:
-    /// the host stage-2 (NPT) leaf when one maps the page, else the identity when the host owns
-    /// the page (what `map_page_host` maps on the first access); nil for a page the host cannot
-    /// reach. The guest runs with its MMU off in every sample, so stage 1 is not walked yet.
+    /// the CPU's stage 1 (when its MMU is on; `CPU.debugTranslate`), then for the IPA the host
+    /// stage-2 (NPT) leaf when one maps the page, else the identity when the host owns the page
+    /// (what `map_page_host` maps on the first access); nil for a page the host cannot reach.
     public func translate(cpu: Int, address: UInt64) -> UInt64? {
         let kcore = machine.kcore
-        let npt = kcore.drivingNPT
-        let e = npt.entry(address / 4096)
-        if e.pte & 1 == 1 { return KC.phys_page(e.pte) | (address & 0xFFF) }
-        return kcore.page(pfn: address / 4096).owner == KC.HOSTVISOR ? address : nil
+        // One NPT walk per page asked about (not an abstraction of the whole table).
+        let stage2 = { (ipa: UInt64) -> UInt64? in
+            let pte = kcore.hostNPTEntry(gfn: ipa / 4096)
+            if pte & 1 == 1 { return KC.phys_page(pte) | (ipa & 0xFFF) }
+            return kcore.page(pfn: ipa / 4096).owner == KC.HOSTVISOR ? ipa : nil
+        }
+        guard machine.cpus.indices.contains(cpu) else { return stage2(address) }
+        return machine.cpus[cpu].debugTranslate(va: address, ipaToPA: stage2)
     }
 
     /// Reads `count` bytes at `address`: physical when `physical`, else through CPU `cpu`'s view.

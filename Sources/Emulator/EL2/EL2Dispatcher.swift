@@ -104,6 +104,19 @@ extension Machine {
         } else {
             repeatedFaults[cpu.index] = f
         }
+        // An instruction fetch (not a stage-1 walk: S1PTW = 0) that stage 2 refuses with a
+        // permission fault, from an address with nothing behind it (no RAM, no device): the
+        // host's page is mapped (execute-never, as every non-RAM page), so the fetch itself is
+        // what fails. EL2 gives EL1 the synchronous external abort hardware gives a fetch from
+        // nowhere, as a data access already gets, instead of replaying the fetch forever.
+        let esr = cpu.el2.esr
+        if esr >> 26 == 0x20 && esr & (1 << 7) == 0 && esr & 0x3C == 0x0C {
+            let ipa = ((cpu.el2.hpfar >> 4) << 12) | (cpu.el2.far & 0xFFF)
+            if case .none = bus.target(of: ipa) {
+                cpu.injectExternalInstructionAbort()
+                return nil
+            }
+        }
         return withHostContext(cpu) { h in
             let start = cpu.cycles
             let outcome = kcore.handleHostStage2Fault(&h)

@@ -22,7 +22,7 @@ public enum CostModelFile {
         "alu": \.alu, "multiply": \.multiply, "divide": \.divide, "branch": \.branch, "load": \.load,
         "store": \.store, "atomic": \.atomic, "barrier": \.barrier, "system": \.system,
         "exceptionEntry": \.exceptionEntry, "exceptionReturn": \.exceptionReturn,
-        "stage2WalkPerLevel": \.stage2WalkPerLevel, "mmio": \.mmio,
+        "stage2WalkPerLevel": \.stage2WalkPerLevel, "stage1WalkPerLevel": \.stage1WalkPerLevel, "mmio": \.mmio,
     ]
     static let el2Keys: [String: WritableKeyPath<KCoreCostModel, UInt64>] = [
         "trapEntry": \.trapEntry, "primitiveStep": \.primitiveStep, "tableAccess": \.tableAccess,
