@@ -83,13 +83,20 @@ public final class GlobalMonitor {
     /// Pre-decoded instructions, shared by the CPUs like the memory they come from.
     let decoded = DecodeCache()
     /// The CPUs sharing this monitor: the Inner Shareable domain a broadcast TLBI reaches.
-    private var members: [WeakCPU] = []
+    /// Held without a reference count (a CPU holds its monitor, so a strong reference would be
+    /// a cycle) and not `weak`: a weakly referenced object keeps its counts in a side table,
+    /// which made every retain and release of a CPU (four per trip to EL2) take the slow path.
+    /// A CPU leaves the list in its `deinit`, so no member is ever a dangling reference.
+    private var members: [Unmanaged<CPU>] = []
     public init() {}
 
-    private struct WeakCPU { weak var cpu: CPU? }
-    func register(_ cpu: CPU) { members.append(WeakCPU(cpu: cpu)) }
+    func register(_ cpu: CPU) { members.append(.passUnretained(cpu)) }
+    func unregister(_ cpu: CPU) {
+        let me = Unmanaged.passUnretained(cpu).toOpaque()
+        members.removeAll { $0.toOpaque() == me }
+    }
     /// Every live CPU of the Inner Shareable domain (for TLBI ...IS).
-    var shareableDomain: [CPU] { members.compactMap(\.cpu) }
+    var shareableDomain: [CPU] { members.map { $0.takeUnretainedValue() } }
 
     @inline(__always) func reserve(cpu: Int, pa: UInt64) {
         if reservations[cpu] == nil { live += 1 }

@@ -160,6 +160,7 @@ public final class CPU {
     }
 
     deinit {
+        monitor.unregister(self)
         regs.deallocate()
         tlb.deallocate()
         s2tlbTag.deallocate()
