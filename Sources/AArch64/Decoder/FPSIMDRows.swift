@@ -3,8 +3,8 @@
 ///
 /// This is the place to add FP/SIMD rows, one per encoding class, as they are implemented: put
 /// the more specific rows above the catch-all rows below and shrink those when a group is
-/// complete. Scalar floating point and the SIMD&FP register loads and stores are executed
-/// (`Sources/AArch64/FPSIMD`); the rest traps as CPACR_EL1.FPEN says (EC 0x07) and is otherwise
+/// complete. Scalar floating point, the SIMD&FP register loads and stores and the Advanced SIMD
+/// groups with their own rows are executed (`Sources/AArch64/FPSIMD`); the rest traps as CPACR_EL1.FPEN says (EC 0x07) and is otherwise
 /// UNDEFINED.
 extension A64EncodingTable {
     static let fpsimdRows: [A64EncodingClass] = [
@@ -20,7 +20,28 @@ extension A64EncodingTable {
               "-- 011 1 01 ------------------------", .fpsimdNotImplemented),
         .init("Data processing -- scalar floating-point (half-precision arithmetic UNDEFINED: no FEAT_FP16)", "C4.1.96",
               "- 0 - 1 111 -------------------------", .implemented),
-        .init("Data processing -- Advanced SIMD and cryptography", "C4.1",
+        .init("Advanced SIMD copy (DUP, INS, SMOV, UMOV)", "C4.1.95", "0 Q o 01110000 iiiii 0 iiii 1 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD permute (UZP, TRN, ZIP)", "C4.1.95", "0 Q 001110 ss 0 mmmmm 0 ooo 10 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD extract (EXT)", "C4.1.95", "0 Q 101110 oo 0 mmmmm 0 iiii 0 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD table lookup (TBL, TBX)", "C4.1.95", "0 Q 001110 oo 0 mmmmm 0 ll o 00 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD three same (integer, single and double precision; FRECPS, FRSQRTS UNDEFINED)", "C4.1.95",
+              "0 Q U 01110 ss 1 mmmmm ooooo 1 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD three different (PMULL of doublewords UNDEFINED: no cryptography)", "C4.1.95",
+              "0 Q U 01110 ss 1 mmmmm oooo 00 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD two-register miscellaneous (estimates and FCVTXN UNDEFINED)", "C4.1.95",
+              "0 Q U 01110 ss 10000 ooooo 10 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD across lanes", "C4.1.95", "0 Q U 01110 ss 11000 ooooo 10 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD modified immediate (MOVI, MVNI, ORR, BIC, FMOV)", "C4.1.95",
+              "0 Q o 0111100000 iii cccc o 1 iiiii ddddd", .implemented),
+        .init("Advanced SIMD shift by immediate (immh != 0)", "C4.1.95", "0 Q U 011110 hhhh bbb ooooo 1 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD scalar copy (DUP element)", "C4.1.95", "01 o 11110000 iiiii 0 iiii 1 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD scalar pairwise (ADDP, FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP)", "C4.1.95",
+              "01 U 11110 ss 11000 ooooo 10 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD scalar three same (FRECPS, FRSQRTS UNDEFINED)", "C4.1.95",
+              "01 U 11110 ss 1 mmmmm ooooo 1 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD scalar shift by immediate (immh != 0)", "C4.1.95", "01 U 111110 hhhh bbb ooooo 1 nnnnn ddddd", .implemented),
+        .init("Data processing -- Advanced SIMD: by element, scalar three different, scalar two-register miscellaneous, "
+              + "three same (extra), FEAT_FP16 forms; cryptography", "C4.1",
               "--- - 111 -------------------------", .fpsimdNotImplemented),
     ]
 }

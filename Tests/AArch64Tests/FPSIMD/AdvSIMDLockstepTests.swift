@@ -1,0 +1,127 @@
+import Testing
+@testable import AArch64
+
+/// Random encodings of each AdvSIMD group against Unicorn (harness: `AdvSIMDLockstep`). The
+/// generators draw every field at random, including reserved sizes and unallocated opcodes
+/// (which must be UNDEFINED on both sides); they leave out only the allocated encodings this
+/// model does not implement, which the encoding table lists.
+@Suite(.enabled(if: UnicornEngine.available, "libunicorn not available"))
+struct AdvSIMDLockstepTests {
+    static func reg(_ g: inout FPOperandGenerator) -> UInt32 { UInt32(g.below(8)) }
+    static func bits(_ g: inout FPOperandGenerator, _ n: Int) -> UInt32 { UInt32(truncatingIfNeeded: g.next()) & ((1 << UInt32(n)) - 1) }
+
+    @Test func copy() throws {
+        try AdvSIMDLockstep.run(defaultSeed: 0xC09) { g in
+            let imm4: UInt32 = [0, 1, 3, 5, 7, 0, 5, 7, UInt32(g.below(16))][Int(g.below(9))]
+            let op: UInt32 = g.below(4) == 0 ? 1 : 0
+            let imm5 = g.below(16) == 0 ? 0 : Self.bits(&g, 5)
+            return Self.bits(&g, 1) << 30 | op << 29 | 0x0E00_0400 | imm5 << 16 | (op == 1 ? Self.bits(&g, 4) : imm4) << 11
+                | Self.reg(&g) << 5 | Self.reg(&g)
+        }
+    }
+
+    @Test func modifiedImmediate() throws {
+        try AdvSIMDLockstep.run(defaultSeed: 0x30D1) { g in
+            let op = Self.bits(&g, 1), cmode = Self.bits(&g, 4)
+            // o2 = 1 is unallocated except FMOV (vector, half precision): FEAT_FP16, not advertised.
+            // Unicorn also executes o2 = 1 with op = 1, cmode = 1111 (the ARM ARM leaves it
+            // unallocated; this model makes it UNDEFINED), so cmode 1111 keeps o2 = 0.
+            let o2: UInt32 = g.below(16) == 0 && cmode != 0b1111 ? 1 : 0
+            return Self.bits(&g, 1) << 30 | op << 29 | 0x0F00_0400 | Self.bits(&g, 3) << 16 | cmode << 12 | o2 << 11
+                | Self.bits(&g, 5) << 5 | Self.reg(&g)
+        }
+    }
+
+    @Test func threeSameInteger() throws {
+        try AdvSIMDLockstep.run(defaultSeed: 0x3541) { g in
+            Self.bits(&g, 2) << 29 | 0x0E20_0400 | Self.bits(&g, 2) << 22 | Self.reg(&g) << 16 | UInt32(g.below(24)) << 11
+                | Self.reg(&g) << 5 | Self.reg(&g)
+        }
+    }
+
+    @Test func threeSameFloatingPoint() throws {
+        try AdvSIMDLockstep.run(defaultSeed: 0x35F9) { g in
+            var opcode: UInt32
+            repeat { opcode = 0b11000 | Self.bits(&g, 3) } while opcode == 0b11111  // FRECPS, FRSQRTS, FDIV: see below
+            let u = Self.bits(&g, 1), a = Self.bits(&g, 1)
+            if g.below(8) == 0 && u == 1 && a == 0 { opcode = 0b11111 }  // FDIV
+            if (opcode == 0b11101 && u == 0) || (opcode == 0b11001 && u == 1) { opcode = 0b11010 }  // FMLAL: FEAT_FHM
+            return Self.bits(&g, 1) << 30 | u << 29 | 0x0E20_0400 | a << 23 | Self.bits(&g, 1) << 22 | Self.reg(&g) << 16
+                | opcode << 11 | Self.reg(&g) << 5 | Self.reg(&g)
+        }
+    }
+
+    @Test func threeDifferent() throws {
+        try AdvSIMDLockstep.run(defaultSeed: 0x3D1F) { g in
+            var size = Self.bits(&g, 2), opcode = Self.bits(&g, 4)
+            let u = Self.bits(&g, 1)
+            if opcode == 0b1110 && u == 0 && size == 3 { size = 0 }  // PMULL.1Q: cryptography extension
+            if opcode == 0b1111 { opcode = 0b1100 }
+            return Self.bits(&g, 1) << 30 | u << 29 | 0x0E20_0000 | size << 22 | Self.reg(&g) << 16 | opcode << 12
+                | Self.reg(&g) << 5 | Self.reg(&g)
+        }
+    }
+
+    @Test func twoRegisterMisc() throws {
+        try AdvSIMDLockstep.run(defaultSeed: 0x2E91) { g in
+            var u: UInt32, size: UInt32, opcode: UInt32
+            repeat {
+                (u, size, opcode) = (Self.bits(&g, 1), Self.bits(&g, 2), Self.bits(&g, 5))
+                // Not implemented: URECPE, URSQRTE, FRECPE, FRSQRTE (11100/11101 with size<1> = 1), FCVTXN.
+                // Not advertised (Unicorn executes them anyway): FRINT32*/FRINT64* (FEAT_FRINTTS).
+            } while (size >> 1 == 1 && (opcode == 0b11100 || opcode == 0b11101)) || (u == 1 && opcode == 0b10110 && size >> 1 == 0)
+                || (size >> 1 == 0 && opcode >> 1 == 0b1111)
+            return Self.bits(&g, 1) << 30 | u << 29 | 0x0E20_0800 | size << 22 | opcode << 12 | Self.reg(&g) << 5 | Self.reg(&g)
+        }
+    }
+
+    @Test func acrossLanes() throws {
+        try AdvSIMDLockstep.run(defaultSeed: 0xAC05, minimumExecuted: 0.3) { g in
+            let opcode: UInt32 = [0b00011, 0b01010, 0b11010, 0b11011, 0b01100, 0b01111, Self.bits(&g, 5)][Int(g.below(7))]
+            var u = Self.bits(&g, 1)
+            if opcode == 0b01100 || opcode == 0b01111 { u = 1 }  // U = 0: half precision (FEAT_FP16, not advertised)
+            return Self.bits(&g, 1) << 30 | u << 29 | 0x0E30_0800 | Self.bits(&g, 2) << 22 | opcode << 12 | Self.reg(&g) << 5 | Self.reg(&g)
+        }
+    }
+
+    @Test func permuteExtractTable() throws {
+        try AdvSIMDLockstep.run(defaultSeed: 0x9E27) { g in
+            let q = Self.bits(&g, 1) << 30, rm = Self.reg(&g) << 16, rn = Self.reg(&g) << 5, rd = Self.reg(&g)
+            let op2 = g.below(8) == 0 ? Self.bits(&g, 2) << 22 : 0
+            switch g.below(3) {
+            case 0: return q | 0x0E00_0800 | Self.bits(&g, 2) << 22 | rm | Self.bits(&g, 3) << 12 | rn | rd
+            case 1: return q | 0x2E00_0000 | op2 | rm | Self.bits(&g, 4) << 11 | rn | rd
+            default: return q | 0x0E00_0000 | op2 | rm | Self.bits(&g, 2) << 13 | Self.bits(&g, 1) << 12 | UInt32(g.below(32)) << 5 | rd
+            }
+        }
+    }
+
+    @Test func shiftByImmediate() throws {
+        try AdvSIMDLockstep.run(defaultSeed: 0x5417, minimumExecuted: 0.25) { g in
+            var immh = 1 + UInt32(g.below(15))
+            let opcode = Self.bits(&g, 5)
+            if (opcode == 0b11100 || opcode == 0b11111) && immh < 4 { immh |= 4 }  // half precision: FEAT_FP16
+            return Self.bits(&g, 2) << 29 | 0x0F00_0400 | immh << 19 | Self.bits(&g, 3) << 16 | opcode << 11
+                | Self.reg(&g) << 5 | Self.reg(&g)
+        }
+    }
+
+    @Test func scalarGroups() throws {
+        try AdvSIMDLockstep.run(defaultSeed: 0x5CA1, minimumExecuted: 0.3) { g in
+            let u = Self.bits(&g, 1) << 29, rm = Self.reg(&g) << 16, rn = Self.reg(&g) << 5, rd = Self.reg(&g)
+            switch g.below(4) {
+            case 0: return 0x5E00_0400 | Self.bits(&g, 5) << 16 | rn | rd  // DUP (element), scalar
+            case 1:  // three same (FRECPS and FRSQRTS left out)
+                var opcode: UInt32
+                repeat { opcode = Self.bits(&g, 5) } while opcode == 0b11111
+                return 0x5E20_0400 | u | Self.bits(&g, 2) << 22 | rm | opcode << 11 | rn | rd
+            case 2: return 0x5E30_0800 | u | (u == 0 ? 3 : Self.bits(&g, 2)) << 22  // U = 0: ADDP or FEAT_FP16 | [0b11011, 0b01100, 0b01101, 0b01111][Int(g.below(4))] << 12 | rn | rd
+            default:
+                var immh = 1 + UInt32(g.below(15))
+                let opcode = Self.bits(&g, 5)
+                if (opcode == 0b11100 || opcode == 0b11111) && immh < 4 { immh |= 4 }
+                return 0x5F00_0400 | u | immh << 19 | Self.bits(&g, 3) << 16 | opcode << 11 | rn | rd
+            }
+        }
+    }
+}
