@@ -8,8 +8,10 @@
 /// UNDEFINED.
 extension A64EncodingTable {
     static let fpsimdRows: [A64EncodingClass] = [
-        .init("Advanced SIMD load/store multiple and single structures (LD1-LD4, ST1-ST4, LD1R-LD4R)", "C4.1.88",
-              "0 - 001 1 0 -------------------------", .fpsimdNotImplemented),
+        .init("Advanced SIMD load/store multiple structures (LD1-LD4, ST1-ST4), post-indexed or not", "C4.1.88",
+              "0 Q 001100 p L ------ oooo ss nnnnn ttttt", .implemented),
+        .init("Advanced SIMD load/store single structure (LD1-LD4, ST1-ST4 to a lane, LD1R-LD4R), post-indexed or not", "C4.1.88",
+              "0 Q 001101 p L R ----- ooo S ss nnnnn ttttt", .implemented),
         .init("Load register (literal), SIMD&FP", "C4.1.88", "-- 011 1 00 ------------------------", .implemented),
         .init("Load/store pair, SIMD&FP (LDP, STP, LDNP, STNP)", "C4.1.88", "-- 101 1 0 -------------------------", .implemented),
         .init("Load/store register, SIMD&FP (unscaled, pre/post-index, unsigned offset, register offset)", "C4.1.88",

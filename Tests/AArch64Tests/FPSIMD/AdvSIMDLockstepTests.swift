@@ -106,6 +106,30 @@ struct AdvSIMDLockstepTests {
         }
     }
 
+    /// LD1–LD4/ST1–ST4 (multiple and single structure) and LD1R–LD4R at X28, post-indexed by
+    /// the transfer size or X27. The base stays 8-byte aligned so that no element access is
+    /// unaligned (with the MMU off every access is to Device memory, where one faults; Unicorn
+    /// does not check).
+    @Test func structureLoadsAndStores() throws {
+        try AdvSIMDLockstep.run(defaultSeed: 0x57C7, minimumExecuted: 0.4) { g in
+            let q = Self.bits(&g, 1), load = Self.bits(&g, 1), post = Self.bits(&g, 1), rt = UInt32(g.below(32))
+            if g.below(2) == 0 {
+                let opcode: UInt32 = [0b0000, 0b0010, 0b0100, 0b0110, 0b0111, 0b1000, 0b1010, Self.bits(&g, 4)][Int(g.below(8))]
+                let size = Self.bits(&g, 2)
+                let registers: UInt32 = [4, 4, 3, 3, 1, 2, 2][Int(min(opcode >> 1, 6))]
+                let total = registers * (q == 1 ? 16 : 8)
+                let rm: UInt32 = post == 0 ? 0 : (total % 8 == 0 && g.below(4) != 0 ? 31 : 27)
+                return q << 30 | 0x0C00_0000 | post << 23 | load << 22 | rm << 16 | opcode << 12 | size << 10 | 28 << 5 | rt
+            }
+            let opcode = Self.bits(&g, 3), r = Self.bits(&g, 1), s = Self.bits(&g, 1), size = Self.bits(&g, 2)
+            let selem = (opcode & 1) << 1 | r + 1
+            let scale = opcode >> 1 == 3 ? size : opcode >> 1 == 2 && size & 1 == 1 ? 3 : opcode >> 1
+            let total = selem << scale
+            let rm: UInt32 = post == 0 ? 0 : (total % 8 == 0 && g.below(4) != 0 ? 31 : 27)
+            return q << 30 | 0x0D00_0000 | post << 23 | load << 22 | r << 21 | rm << 16 | opcode << 13 | s << 12 | size << 10 | 28 << 5 | rt
+        }
+    }
+
     @Test func scalarGroups() throws {
         try AdvSIMDLockstep.run(defaultSeed: 0x5CA1, minimumExecuted: 0.3) { g in
             let u = Self.bits(&g, 1) << 29, rm = Self.reg(&g) << 16, rn = Self.reg(&g) << 5, rd = Self.reg(&g)
