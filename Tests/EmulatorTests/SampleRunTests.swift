@@ -178,6 +178,18 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(try qemuOutput("selftest", cpus: 1) == ours)
     }
 
+    /// gcc -O3 output with FP/SIMD (the sample turns CPACR_EL1.FPEN on itself): SIMD memcpy,
+    /// memset and strlen, auto-vectorised integer and floating-point loops, scalar FP maths and
+    /// the FPSR flags they leave: every line as QEMU prints it.
+    @Test(.enabled(if: SamplePaths.has("fpsimd") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"))
+    func fpsimdMatchesQEMU() throws {
+        let (ours, r) = try runSample("fpsimd")
+        #expect(r.exitStatus == 0, "\(r.reason)")
+        #expect(ours.hasSuffix("fpsimd done\n"))
+        #expect(ours.split(separator: "\n").count == 12)
+        #expect(try qemuOutput("fpsimd", cpus: 1) == ours)
+    }
+
     /// The bench loop (bitwise CRC-32: byte loads, shifts, masks, branches) prints QEMU's checksum.
     /// bench-short.elf is bench.elf's code with 20 rounds instead of 16,000, so a debug build
     /// runs it in about a second; `SAMPLES_FULL_BENCH=1` also compares the full bench.elf (3·10^9

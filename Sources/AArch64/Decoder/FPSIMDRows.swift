@@ -41,8 +41,10 @@ extension A64EncodingTable {
               "01 U 11110 ss 11000 ooooo 10 nnnnn ddddd", .implemented),
         .init("Advanced SIMD scalar three same (FRECPS, FRSQRTS UNDEFINED)", "C4.1.95",
               "01 U 11110 ss 1 mmmmm ooooo 1 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD scalar two-register miscellaneous (estimates and FCVTXN UNDEFINED)", "C4.1.95",
+              "01 U 11110 ss 10000 ooooo 10 nnnnn ddddd", .implemented),
         .init("Advanced SIMD scalar shift by immediate (immh != 0)", "C4.1.95", "01 U 111110 hhhh bbb ooooo 1 nnnnn ddddd", .implemented),
-        .init("Data processing -- Advanced SIMD: by element, scalar three different, scalar two-register miscellaneous, "
+        .init("Data processing -- Advanced SIMD: by element, scalar three different, "
               + "three same (extra), FEAT_FP16 forms; cryptography", "C4.1",
               "--- - 111 -------------------------", .fpsimdNotImplemented),
     ]

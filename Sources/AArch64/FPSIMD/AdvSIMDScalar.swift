@@ -1,7 +1,7 @@
 /// Advanced SIMD scalar groups (ARM ARM C4.1.95, op0 = 01x1): copy (DUP to a scalar), pairwise
-/// (ADDP, FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP), three same (integer and floating point) and
-/// shift by immediate, each on element 0 with the rest of the register cleared. Not
-/// implemented (UNDEFINED): scalar three different, two-register misc and by element.
+/// (ADDP, FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP), three same (integer and floating point),
+/// two-register miscellaneous and shift by immediate, each on element 0 with the rest of the
+/// register cleared. Not implemented (UNDEFINED): scalar three different and by element.
 extension CPU {
     func executeAdvSIMDScalar(_ w: UInt32) -> Bool {
         guard w >> 30 == 0b01 else { return false }
@@ -12,8 +12,12 @@ extension CPU {
         }
         if bit21 == 1 {
             if bit10 == 1 { return advSIMDScalarThreeSame(w) }
-            if (w >> 10) & 3 == 0b10 && (w >> 17) & 0xF == 0b1000 { return advSIMDScalarPairwise(w) }
-            return false
+            guard (w >> 10) & 3 == 0b10 else { return false }
+            switch (w >> 17) & 0xF {
+            case 0b0000: return advSIMDTwoRegisterMisc(w, scalar: true)
+            case 0b1000: return advSIMDScalarPairwise(w)
+            default: return false
+            }
         }
         guard (w >> 22) & 3 == 0, (w >> 15) & 1 == 0, bit10 == 1 else { return false }
         return advSIMDScalarCopy(w)

@@ -2,11 +2,21 @@
 /// Not implemented (UNDEFINED): the estimates URECPE, URSQRTE, FRECPE, FRSQRTE, FCVTXN
 /// (round to odd), and the FEAT_FP16 and FEAT_FRINTTS forms.
 extension CPU {
-    func advSIMDTwoRegisterMisc(_ w: UInt32) -> Bool {
-        let q = (w >> 30) & 1 == 1, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3), opcode = (w >> 12) & 0x1F
-        if opcode >= 0b10110 || (opcode >= 0b01100 && opcode <= 0b01111) { return fpTwoRegisterMisc(w) }
+    /// `scalar`: the AdvSIMD scalar two-register miscellaneous group (element 0 only): SUQADD,
+    /// USQADD, SQABS, SQNEG, SQXTN, UQXTN, SQXTUN at every size, the compares with zero, ABS
+    /// and NEG of D, and the floating-point conversions and compares.
+    func advSIMDTwoRegisterMisc(_ w: UInt32, scalar: Bool = false) -> Bool {
+        let q = (w >> 30) & 1 == 1 || scalar, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3), opcode = (w >> 12) & 0x1F
+        if opcode >= 0b10110 || (opcode >= 0b01100 && opcode <= 0b01111) { return fpTwoRegisterMisc(w, scalar: scalar) }
+        if scalar {
+            switch (u, opcode) {
+            case (_, 0b00011), (_, 0b00111), (true, 0b10010), (_, 0b10100): break
+            case (_, 0b01000), (_, 0b01001), (false, 0b01010), (_, 0b01011): guard size == 3 else { return false }
+            default: return false
+            }
+        }
         let rd = w & 31, n = vreg((w >> 5) & 31), d = vreg(rd)
-        let esize = 8 << size, elements = (q ? 128 : 64) / esize
+        let esize = 8 << size, elements = scalar ? 1 : (q ? 128 : 64) / esize
         var r = V128.zero
         var saturated = false
         switch (u, opcode) {
@@ -79,7 +89,7 @@ extension CPU {
             guard size < 3 else { return false }
             r = q ? d : .zero
             let half = 64 / esize
-            for e in 0..<half {
+            for e in 0..<(scalar ? 1 : half) {
                 let wide = Int128(n.signedLane(e, 2 * esize))
                 let value: UInt64
                 switch (u, opcode) {
@@ -93,10 +103,10 @@ extension CPU {
                     saturated = saturated || s
                     value = v
                 }
-                r.setLane(e + (q ? half : 0), esize, value)
+                r.setLane(e + (q && !scalar ? half : 0), esize, value)
             }
             if saturated { setQC() }
-            setVreg(rd, r)
+            if scalar { simd.setScalar(rd, r.lo, width: esize) } else { setVreg(rd, r) }
             return retireFP()
         case (true, 0b10011):  // SHLL: the half Q selects, widened and shifted by esize
             guard size < 3 else { return false }
@@ -107,7 +117,7 @@ extension CPU {
         default: return false
         }
         if saturated { setQC() }
-        setVreg(rd, r, q: q)
+        if scalar { simd.setScalar(rd, r.lo, width: esize) } else { setVreg(rd, r, q: q) }
         return retireFP()
     }
 

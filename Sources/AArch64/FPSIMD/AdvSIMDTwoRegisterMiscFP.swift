@@ -2,14 +2,14 @@
 /// FABS, FNEG, FSQRT, FRINT[NPMZAXI], FCVT[NPMZA][SU], [SU]CVTF, the compares with zero
 /// FCMGT, FCMGE, FCMEQ, FCMLE, FCMLT, and the precision changes FCVTN(2) and FCVTL(2).
 extension CPU {
-    func fpTwoRegisterMisc(_ w: UInt32) -> Bool {
-        let q = (w >> 30) & 1 == 1, u = (w >> 29) & 1 == 1, opcode = (w >> 12) & 0x1F
+    func fpTwoRegisterMisc(_ w: UInt32, scalar: Bool = false) -> Bool {
+        let q = (w >> 30) & 1 == 1 || scalar, u = (w >> 29) & 1 == 1, opcode = (w >> 12) & 0x1F
         let a = (w >> 23) & 1 == 1, sz = (w >> 22) & 1
         let rd = w & 31, n = vreg((w >> 5) & 31)
-        if opcode == 0b10110 || opcode == 0b10111 { return fpConvertPrecision(w) }
+        if opcode == 0b10110 || opcode == 0b10111 { return !scalar && fpConvertPrecision(w) }
         guard sz == 0 || q else { return false }
         let fmt: FPFormat = sz == 1 ? .double : .single
-        let esize = fmt.n, elements = (q ? 128 : 64) / esize
+        let esize = fmt.n, elements = scalar ? 1 : (q ? 128 : 64) / esize
         enum Op { case abs, neg, sqrt, round(FPRounding?, exact: Bool), toInt(FPRounding), fromInt, compare(UInt32) }
         let op: Op
         switch (u, a, opcode) {
@@ -31,6 +31,12 @@ extension CPU {
         case (_, false, 0b11101): op = .fromInt
         case (_, true, 0b01100), (_, true, 0b01101), (false, true, 0b01110): op = .compare(opcode << 1 | (u ? 1 : 0))
         default: return false
+        }
+        if scalar {  // FABS, FNEG, FSQRT and FRINT* have no AdvSIMD scalar form
+            switch op {
+            case .abs, .neg, .sqrt, .round: return false
+            default: break
+            }
         }
         var r = V128.zero
         withFPEnvironment { env in
@@ -59,7 +65,7 @@ extension CPU {
                 r.setLane(e, esize, result)
             }
         }
-        setVreg(rd, r, q: q)
+        if scalar { simd.setScalar(rd, r.lo, width: esize) } else { setVreg(rd, r, q: q) }
         return retireFP()
     }
 

@@ -133,7 +133,13 @@ struct AdvSIMDLockstepTests {
     @Test func scalarGroups() throws {
         try AdvSIMDLockstep.run(defaultSeed: 0x5CA1, minimumExecuted: 0.3) { g in
             let u = Self.bits(&g, 1) << 29, rm = Self.reg(&g) << 16, rn = Self.reg(&g) << 5, rd = Self.reg(&g)
-            switch g.below(4) {
+            switch g.below(5) {
+            case 4:  // two-register misc, the estimates (FRECPE, FRECPX, FRSQRTE) and FCVTXN left out
+                var size: UInt32, opcode: UInt32
+                repeat {
+                    (size, opcode) = (Self.bits(&g, 2), Self.bits(&g, 5))
+                } while (size >> 1 == 1 && (opcode == 0b11101 || opcode == 0b11111)) || (u != 0 && opcode == 0b10110)
+                return 0x5E20_0800 | u | size << 22 | opcode << 12 | rn | rd
             case 0: return 0x5E00_0400 | Self.bits(&g, 5) << 16 | rn | rd  // DUP (element), scalar
             case 1:  // three same (FRECPS and FRSQRTS left out)
                 var opcode: UInt32
