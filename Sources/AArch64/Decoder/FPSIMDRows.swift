@@ -36,6 +36,10 @@ extension A64EncodingTable {
         .init("Advanced SIMD modified immediate (MOVI, MVNI, ORR, BIC, FMOV)", "C4.1.95",
               "0 Q o 0111100000 iii cccc o 1 iiiii ddddd", .implemented),
         .init("Advanced SIMD shift by immediate (immh != 0)", "C4.1.95", "0 Q U 011110 hhhh bbb ooooo 1 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD vector x indexed element (dot products, FMLAL, FCMLA, SQRDMLAH, FEAT_FP16 UNDEFINED)", "C4.1.95",
+              "0 Q U 01111 ss L M mmmm oooo H 0 nnnnn ddddd", .implemented),
+        .init("Advanced SIMD scalar x indexed element (SQRDMLAH, FEAT_FP16 UNDEFINED)", "C4.1.95",
+              "01 U 11111 ss L M mmmm oooo H 0 nnnnn ddddd", .implemented),
         .init("Advanced SIMD scalar copy (DUP element)", "C4.1.95", "01 o 11110000 iiiii 0 iiii 1 nnnnn ddddd", .implemented),
         .init("Advanced SIMD scalar pairwise (ADDP, FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP)", "C4.1.95",
               "01 U 11110 ss 11000 ooooo 10 nnnnn ddddd", .implemented),
@@ -44,7 +48,7 @@ extension A64EncodingTable {
         .init("Advanced SIMD scalar two-register miscellaneous (estimates and FCVTXN UNDEFINED)", "C4.1.95",
               "01 U 11110 ss 10000 ooooo 10 nnnnn ddddd", .implemented),
         .init("Advanced SIMD scalar shift by immediate (immh != 0)", "C4.1.95", "01 U 111110 hhhh bbb ooooo 1 nnnnn ddddd", .implemented),
-        .init("Data processing -- Advanced SIMD: by element, scalar three different, "
+        .init("Data processing -- Advanced SIMD: scalar three different, "
               + "three same (extra), FEAT_FP16 forms; cryptography", "C4.1",
               "--- - 111 -------------------------", .fpsimdNotImplemented),
     ]

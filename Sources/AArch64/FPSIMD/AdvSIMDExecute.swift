@@ -7,7 +7,8 @@ extension CPU {
         guard w >> 31 == 0 else { return false }
         let bit10 = (w >> 10) & 1, bit15 = (w >> 15) & 1, bit21 = (w >> 21) & 1
         if (w >> 24) & 1 == 1 {  // op1 = 1x
-            guard (w >> 23) & 3 == 0b10, bit10 == 1 else { return false }  // by element: not implemented
+            if bit10 == 0 { return advSIMDByElement(w) }
+            guard (w >> 23) & 3 == 0b10 else { return false }
             return (w >> 19) & 0xF == 0 ? advSIMDModifiedImmediate(w) : advSIMDShiftImmediate(w)
         }
         if bit21 == 1 {

@@ -7,7 +7,8 @@ extension CPU {
         guard w >> 30 == 0b01 else { return false }
         let bit10 = (w >> 10) & 1, bit21 = (w >> 21) & 1
         if (w >> 24) & 1 == 1 {
-            guard (w >> 23) & 3 == 0b10, bit10 == 1, (w >> 19) & 0xF != 0 else { return false }
+            if bit10 == 0 { return advSIMDByElement(w, scalar: true) }
+            guard (w >> 23) & 3 == 0b10, (w >> 19) & 0xF != 0 else { return false }
             return advSIMDShiftImmediate(w, scalar: true)
         }
         if bit21 == 1 {
