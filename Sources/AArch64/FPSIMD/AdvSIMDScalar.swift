@@ -1,7 +1,7 @@
 /// Advanced SIMD scalar groups (ARM ARM C4.1.95, op0 = 01x1): copy (DUP to a scalar), pairwise
 /// (ADDP, FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP), three same (integer and floating point),
-/// two-register miscellaneous and shift by immediate, each on element 0 with the rest of the
-/// register cleared. Not implemented (UNDEFINED): scalar three different and by element.
+/// two-register miscellaneous, three different, x indexed element and shift by immediate, each
+/// on element 0 with the rest of the register cleared.
 extension CPU {
     func executeAdvSIMDScalar(_ w: UInt32) -> Bool {
         guard w >> 30 == 0b01 else { return false }
@@ -13,6 +13,7 @@ extension CPU {
         }
         if bit21 == 1 {
             if bit10 == 1 { return advSIMDScalarThreeSame(w) }
+            if (w >> 10) & 3 == 0 { return advSIMDThreeDifferent(w, scalar: true) }
             guard (w >> 10) & 3 == 0b10 else { return false }
             switch (w >> 17) & 0xF {
             case 0b0000: return advSIMDTwoRegisterMisc(w, scalar: true)

@@ -4,16 +4,18 @@
 /// narrowing high-half forms (ADDHN, RADDHN, SUBHN, RSUBHN). The "2" forms (Q = 1) take the
 /// upper halves of the narrow sources, or write the upper half of the narrow result.
 /// PMULL of doublewords belongs to the cryptography extension (not advertised): UNDEFINED.
+/// The scalar group (`scalar`) has SQDMLAL, SQDMLSL and SQDMULL on element 0.
 extension CPU {
-    func advSIMDThreeDifferent(_ w: UInt32) -> Bool {
-        let q = (w >> 30) & 1 == 1, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3), opcode = (w >> 12) & 0xF
+    func advSIMDThreeDifferent(_ w: UInt32, scalar: Bool = false) -> Bool {
+        let q = (w >> 30) & 1 == 1 && !scalar, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3), opcode = (w >> 12) & 0xF
         guard size < 3, opcode != 0b1111 else { return false }
         switch opcode {
         case 0b1001, 0b1011, 0b1101: guard !u, size == 1 || size == 2 else { return false }  // SQDMLAL, SQDMLSL, SQDMULL
         case 0b1110: guard !u, size == 0 else { return false }  // PMULL (bytes)
         default: break
         }
-        let esize = 8 << size, half = 64 / esize, part = q ? half : 0
+        if scalar && opcode != 0b1001 && opcode != 0b1011 && opcode != 0b1101 { return false }
+        let esize = 8 << size, half = scalar ? 1 : 64 / esize, part = q ? 64 / esize : 0
         let rd = w & 31, n = vreg((w >> 5) & 31), m = vreg((w >> 16) & 31), d = vreg(rd)
         func narrow(_ v: V128, _ e: Int) -> Int128 { u ? Int128(v.lane(e + part, esize)) : Int128(v.signedLane(e + part, esize)) }
         func wide(_ v: V128, _ e: Int) -> Int128 { u ? Int128(v.lane(e, 2 * esize)) : Int128(v.signedLane(e, 2 * esize)) }
@@ -60,7 +62,7 @@ extension CPU {
             r.setLane(e, 2 * esize, UInt64(truncatingIfNeeded: x))
         }
         if saturated { setQC() }
-        setVreg(rd, r)
+        if scalar { simd.setScalar(rd, r.lo, width: 2 * esize) } else { setVreg(rd, r) }
         return retireFP()
     }
 }

@@ -1,12 +1,12 @@
 /// Advanced SIMD three same, floating point (single and double precision), vector and scalar:
 /// FADD, FSUB, FMUL, FDIV, FMULX, FMAX, FMIN, FMAXNM, FMINNM, FMLA, FMLS, FABD, the pairwise
 /// FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP, and the compares FCMEQ, FCMGE, FCMGT, FACGE, FACGT
-/// (all ones or zero per element). FRECPS and FRSQRTS are not implemented (UNDEFINED).
+/// (all ones or zero per element), and the Newton-Raphson steps FRECPS and FRSQRTS.
 extension CPU {
     /// The operations, named by U:size<1>:opcode<2:0> of the encoding.
     enum FPBinary: UInt32 {
-        case maxNum = 0b0_0_000, mla = 0b0_0_001, add = 0b0_0_010, mulX = 0b0_0_011, cmeq = 0b0_0_100, max = 0b0_0_110
-        case minNum = 0b0_1_000, mls = 0b0_1_001, sub = 0b0_1_010, min = 0b0_1_110
+        case maxNum = 0b0_0_000, mla = 0b0_0_001, add = 0b0_0_010, mulX = 0b0_0_011, cmeq = 0b0_0_100, max = 0b0_0_110, recpS = 0b0_0_111
+        case minNum = 0b0_1_000, mls = 0b0_1_001, sub = 0b0_1_010, min = 0b0_1_110, rsqrtS = 0b0_1_111
         case maxNumP = 0b1_0_000, addP = 0b1_0_010, mul = 0b1_0_011, cmge = 0b1_0_100, acge = 0b1_0_101, maxP = 0b1_0_110, div = 0b1_0_111
         case minNumP = 0b1_1_000, abd = 0b1_1_010, cmgt = 0b1_1_100, acgt = 0b1_1_101, minP = 0b1_1_110
 
@@ -18,7 +18,7 @@ extension CPU {
         guard let op = FPBinary(rawValue: ((w >> 29) & 1) << 4 | ((w >> 23) & 1) << 3 | (w >> 11) & 7) else { return false }
         if scalar {
             switch op {
-            case .mulX, .cmeq, .cmge, .cmgt, .acge, .acgt, .abd: break
+            case .mulX, .cmeq, .cmge, .cmgt, .acge, .acgt, .abd, .recpS, .rsqrtS: break
             default: return false
             }
         } else if sz == 1 && !q {
@@ -54,6 +54,8 @@ extension CPU {
         case .mul: return SoftFP.mul(a, b, fmt, &env)
         case .div: return SoftFP.div(a, b, fmt, &env)
         case .mulX: return SoftFP.mulX(a, b, fmt, &env)
+        case .recpS: return SoftFP.stepFused(a, b, rsqrt: false, fmt, &env)
+        case .rsqrtS: return SoftFP.stepFused(a, b, rsqrt: true, fmt, &env)
         case .max, .maxP: return SoftFP.minMax(a, b, max: true, fmt, &env)
         case .min, .minP: return SoftFP.minMax(a, b, max: false, fmt, &env)
         case .maxNum, .maxNumP: return SoftFP.minMaxNum(a, b, max: true, fmt, &env)

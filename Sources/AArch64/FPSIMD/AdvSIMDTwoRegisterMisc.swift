@@ -1,6 +1,5 @@
 /// Advanced SIMD two-register miscellaneous (ARM ARM C4.1.95), integer and floating point.
-/// Not implemented (UNDEFINED): the estimates URECPE, URSQRTE, FRECPE, FRSQRTE, FCVTXN
-/// (round to odd), and the FEAT_FP16 and FEAT_FRINTTS forms.
+/// The FEAT_FP16 and FEAT_FRINTTS forms are UNDEFINED (not advertised).
 extension CPU {
     /// `scalar`: the AdvSIMD scalar two-register miscellaneous group (element 0 only): SUQADD,
     /// USQADD, SQABS, SQNEG, SQXTN, UQXTN, SQXTUN at every size, the compares with zero, ABS

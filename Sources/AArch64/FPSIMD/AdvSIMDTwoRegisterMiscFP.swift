@@ -1,16 +1,20 @@
 /// Advanced SIMD two-register miscellaneous, floating point (single and double precision):
 /// FABS, FNEG, FSQRT, FRINT[NPMZAXI], FCVT[NPMZA][SU], [SU]CVTF, the compares with zero
-/// FCMGT, FCMGE, FCMEQ, FCMLE, FCMLT, and the precision changes FCVTN(2) and FCVTL(2).
+/// FCMGT, FCMGE, FCMEQ, FCMLE, FCMLT, the precision changes FCVTN(2), FCVTXN(2), FCVTL(2),
+/// and the estimates FRECPE, FRSQRTE, URECPE, URSQRTE, FRECPX (scalar).
 extension CPU {
     func fpTwoRegisterMisc(_ w: UInt32, scalar: Bool = false) -> Bool {
         let q = (w >> 30) & 1 == 1 || scalar, u = (w >> 29) & 1 == 1, opcode = (w >> 12) & 0x1F
         let a = (w >> 23) & 1 == 1, sz = (w >> 22) & 1
         let rd = w & 31, n = vreg((w >> 5) & 31)
-        if opcode == 0b10110 || opcode == 0b10111 { return !scalar && fpConvertPrecision(w) }
+        if opcode == 0b10110 || opcode == 0b10111 { return fpConvertPrecision(w, scalar: scalar) }
         guard sz == 0 || q else { return false }
         let fmt: FPFormat = sz == 1 ? .double : .single
         let esize = fmt.n, elements = scalar ? 1 : (q ? 128 : 64) / esize
-        enum Op { case abs, neg, sqrt, round(FPRounding?, exact: Bool), toInt(FPRounding), fromInt, compare(UInt32) }
+        enum Op {
+            case abs, neg, sqrt, round(FPRounding?, exact: Bool), toInt(FPRounding), fromInt, compare(UInt32)
+            case recipEstimate, rsqrtEstimate, unsignedRecipEstimate, unsignedRSqrtEstimate, recpX
+        }
         let op: Op
         switch (u, a, opcode) {
         case (false, true, 0b01111): op = .abs
@@ -30,7 +34,17 @@ extension CPU {
         case (_, false, 0b11100): op = .toInt(.tieAway)
         case (_, false, 0b11101): op = .fromInt
         case (_, true, 0b01100), (_, true, 0b01101), (false, true, 0b01110): op = .compare(opcode << 1 | (u ? 1 : 0))
+        case (false, true, 0b11101): op = .recipEstimate
+        case (true, true, 0b11101): op = .rsqrtEstimate
+        case (false, true, 0b11100): op = .unsignedRecipEstimate
+        case (true, true, 0b11100): op = .unsignedRSqrtEstimate
+        case (false, true, 0b11111): op = .recpX
         default: return false
+        }
+        switch op {
+        case .unsignedRecipEstimate, .unsignedRSqrtEstimate: guard sz == 0, !scalar else { return false }
+        case .recpX: guard scalar else { return false }
+        default: break
         }
         if scalar {  // FABS, FNEG, FSQRT and FRINT* have no AdvSIMD scalar form
             switch op {
@@ -50,6 +64,11 @@ extension CPU {
                 case .round(let mode, let exact): result = SoftFP.roundInt(x, fmt, mode ?? env.rounding, exact: exact, &env)
                 case .toInt(let mode): result = SoftFP.toFixed(x, fmt, fbits: 0, unsigned: u, bits: esize, mode, &env)
                 case .fromInt: result = SoftFP.fromFixed(x, bits: esize, fbits: 0, unsigned: u, fmt, env.rounding, &env)
+                case .recipEstimate: result = SoftFP.recipEstimate(x, fmt, &env)
+                case .rsqrtEstimate: result = SoftFP.rsqrtEstimate(x, fmt, &env)
+                case .unsignedRecipEstimate: result = SoftFP.unsignedRecipEstimate(x)
+                case .unsignedRSqrtEstimate: result = SoftFP.unsignedRSqrtEstimate(x)
+                case .recpX: result = SoftFP.recpX(x, fmt, &env)
                 case .compare(let which):
                     let zero: UInt64 = 0
                     let holds: Bool
@@ -70,20 +89,24 @@ extension CPU {
     }
 
     /// FCVTN(2) (opcode 10110): narrowed into the half Q selects, the other half kept for FCVTN2;
-    /// FCVTL(2) (10111): widened from the half Q selects. sz: 0 half/single, 1 single/double.
-    func fpConvertPrecision(_ w: UInt32) -> Bool {
-        let q = (w >> 30) & 1 == 1, u = (w >> 29) & 1 == 1, sz = (w >> 22) & 1
-        guard !u, (w >> 23) & 1 == 0 else { return false }  // FCVTXN (round to odd) not implemented
+    /// FCVTXN(2) (U = 1) the same from double to single rounding to odd; FCVTL(2) (10111):
+    /// widened from the half Q selects. sz: 0 half/single, 1 single/double. The scalar group
+    /// has only FCVTXN.
+    func fpConvertPrecision(_ w: UInt32, scalar: Bool) -> Bool {
+        let q = (w >> 30) & 1 == 1 && !scalar, u = (w >> 29) & 1 == 1, sz = (w >> 22) & 1
+        let widen = (w >> 12) & 1 == 1
+        guard (w >> 23) & 1 == 0, !u || (sz == 1 && !widen), !scalar || (u && !widen) else { return false }
         let rd = w & 31, n = vreg((w >> 5) & 31)
         let narrow: FPFormat = sz == 1 ? .single : .half, wide: FPFormat = sz == 1 ? .double : .single
-        let count = 128 / wide.n
+        let count = scalar ? 1 : 128 / wide.n
         var r: V128
-        if (w >> 12) & 1 == 0 {
+        if !widen {
             r = q ? vreg(rd) : .zero
             withFPEnvironment { env in
+                let rounding = u ? FPRounding.odd : env.rounding
                 for e in 0..<count {
                     r.setLane(e + (q ? count : 0), narrow.n,
-                              SoftFP.convert(n.lane(e, wide.n), from: wide, to: narrow, env.rounding, &env))
+                              SoftFP.convert(n.lane(e, wide.n), from: wide, to: narrow, rounding, &env))
                 }
             }
         } else {
@@ -94,7 +117,7 @@ extension CPU {
                 }
             }
         }
-        setVreg(rd, r)
+        if scalar { simd.setScalar(rd, r.lo, width: 32) } else { setVreg(rd, r) }
         return retireFP()
     }
 }
