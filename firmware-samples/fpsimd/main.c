@@ -1,6 +1,7 @@
 /* FP and Advanced SIMD as gcc -O3 emits them (built without -mgeneral-regs-only): SIMD memcpy,
  * memset and strlen written with NEON intrinsics (LD1/ST1, LD4/ST4, LD1R, CMEQ, UMAXV...),
- * auto-vectorised integer and floating-point loops, and scalar FP maths. Each result is printed
+ * auto-vectorised integer and floating-point loops, scalar FP maths, -ffast-math reductions and
+ * estimate steps, and integer intrinsics. Each result is printed
  * as a hash of its bytes so that the output can be compared with QEMU's byte for byte. */
 #include <arm_neon.h>
 #include <stdint.h>
@@ -107,6 +108,49 @@ __attribute__((noinline)) static uint64_t scalar_fp(void) {
     return h;
 }
 
+/* Reductions gcc vectorises only with -ffast-math (reassociation): FADDP/FMAXNMV/FMINNMV, and
+ * a reciprocal square root through FRSQRTE and FRSQRTS steps. */
+__attribute__((noinline, optimize("fast-math"))) static uint64_t fast_math(void) {
+    float sum = 0.0f, mx = -1e30f, mn = 1e30f;
+    for (int i = 0; i < N; i++) {
+        sum += fa[i] * fb[i];
+        mx = fa[i] > mx ? fa[i] : mx;
+        mn = fb[i] < mn ? fb[i] : mn;
+    }
+    float32x4_t x = vld1q_f32(&fb[8]);
+    float32x4_t e = vrsqrteq_f32(x);
+    e = vmulq_f32(e, vrsqrtsq_f32(vmulq_f32(x, e), e));
+    float32x4_t r = vrecpeq_f32(x);
+    r = vmulq_f32(r, vrecpsq_f32(x, r));
+    union { float f[3]; uint32_t u[3]; } bits = { { sum, mx, mn } };
+    return hash(bits.u, sizeof bits.u) ^ hash(&e, sizeof e) ^ hash(&r, sizeof r);
+}
+
+/* Integer AdvSIMD through intrinsics: population counts, byte reversal, absolute differences,
+ * saturation, table lookup, interleaving, widening multiplies, narrowing shifts, pairwise adds. */
+__attribute__((noinline)) static uint64_t intrinsics(void) {
+    uint64_t h = 0;
+    for (int i = 0; i + 16 <= N; i += 16) {
+        uint8x16_t a = vld1q_u8(&src[i]), b = vld1q_u8(&dst[i]);
+        uint8x16_t sat = vqaddq_u8(a, b);
+        uint8x16_t idx = vandq_u8(b, vdupq_n_u8(31));
+        uint8x16x2_t table = { { a, sat } };
+        uint8x16_t looked = vqtbl2q_u8(table, idx);
+        uint8x16x2_t zipped = vzipq_u8(looked, vrev64q_u8(a));
+        uint16x8_t absdiff = vabdl_u8(vget_low_u8(a), vget_high_u8(b));
+        absdiff = vabal_u8(absdiff, vget_high_u8(a), vget_low_u8(b));
+        int16x8_t products = vreinterpretq_s16_u16(vmull_u8(vget_low_u8(zipped.val[0]), vget_low_u8(zipped.val[1])));
+        int8x8_t narrowed = vqrshrn_n_s16(products, 5);
+        uint32x4_t pairs = vpaddlq_u16(absdiff);
+        uint8x16_t counts = vcntq_u8(veorq_u8(a, b));
+        h = h * 1099511628211ull + vaddvq_u8(counts);
+        h ^= vgetq_lane_u64(vreinterpretq_u64_u32(pairs), 1) + (uint64_t)vget_lane_s64(vreinterpret_s64_s8(narrowed), 0);
+        h += vgetq_lane_u64(vreinterpretq_u64_u8(zipped.val[1]), 0) ^ (uint64_t)vmaxvq_s16(products);
+        h ^= (uint64_t)__builtin_popcountll(h) << 7;
+    }
+    return h;
+}
+
 static void enable_fp(void) {
     __asm__ volatile("mrs x0, cpacr_el1\n orr x0, x0, #(3 << 20)\n msr cpacr_el1, x0\n isb" ::: "x0");
 }
@@ -139,6 +183,8 @@ __attribute__((noinline)) static void run(void) {
     float_loops(2.5f);
     report("float-loops", hash(fc, sizeof fc) ^ hash(ic, sizeof ic) ^ hash(fa, sizeof fa) ^ hash(da, sizeof da) ^ hash(fb, sizeof fb));
     report("scalar-fp", scalar_fp());
+    report("fast-math", fast_math());
+    report("intrinsics", intrinsics());
     uint32_t fpsr;
     __asm__ volatile("mrs %x0, fpsr" : "=r"(fpsr));
     report("fpsr", fpsr);
