@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Stage2
 import Testing
@@ -35,7 +36,7 @@ import Testing
         // A word of each class is classified as that class (a row is not shadowed by an earlier
         // one): the pattern's own value, or, for a catch-all row whose value a more specific row
         // above takes, one of a few thousand seeded random words of it.
-        var rng = HostileGuestTests.SplitMix(state: A64EncodingTableTests.seed)
+        var rng = SplitMix64(state: A64EncodingTableTests.seed)
         for row in A64EncodingTable.rows {
             var reached = A64EncodingTable.encodingClass(of: row.value)?.name == row.name
             for _ in 0..<4096 where !reached {
@@ -47,7 +48,7 @@ import Testing
     }
 
     @Test func notImplementedRowsAreUndefined() {
-        var rng = HostileGuestTests.SplitMix(state: A64EncodingTableTests.seed)
+        var rng = SplitMix64(state: A64EncodingTableTests.seed)
         let cpu = A64EncodingTableTests.makeCPU()
         for row in A64EncodingTable.notImplemented {
             var tried = 0
@@ -65,7 +66,7 @@ import Testing
     }
 
     @Test func enabledFPSIMDIsUndefined() {
-        var rng = HostileGuestTests.SplitMix(state: A64EncodingTableTests.seed)
+        var rng = SplitMix64(state: A64EncodingTableTests.seed)
         let cpu = A64EncodingTableTests.makeCPU()
         for row in A64EncodingTable.rows where row.status == .fpsimdNotImplemented {
             var tried = 0
@@ -83,7 +84,7 @@ import Testing
     }
 
     @Test func wordsNoRowClaimsAreUndefined() {
-        var rng = HostileGuestTests.SplitMix(state: A64EncodingTableTests.seed &+ 1)
+        var rng = SplitMix64(state: A64EncodingTableTests.seed &+ 1)
         let cpu = A64EncodingTableTests.makeCPU()
         var tried = 0
         for _ in 0..<200_000 where tried < 5_000 {

@@ -2,6 +2,7 @@ import CUnicorn
 import Foundation
 import Stage2
 import Testing
+import TestSupport
 @testable import AArch64
 
 /// The lockstep harness of the AdvSIMD tests: streams of random encodings from a group's
@@ -31,7 +32,7 @@ enum AdvSIMDLockstep {
     static func run(defaultSeed: UInt64, defaultStreams: Int = 1500, length: Int = 16, minimumExecuted: Double = 0.5,
                     _ instruction: (inout FPOperandGenerator) -> UInt32) throws {
         let env = ProcessInfo.processInfo.environment
-        let seed = env["LOCKSTEP_SEED"].flatMap { UInt64($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } ?? defaultSeed
+        let seed = seedFromEnvironment("LOCKSTEP_SEED", default: defaultSeed)
         let streams = Int(env["LOCKSTEP_STREAMS"] ?? "") ?? defaultStreams
         let uc = try #require(UnicornEngine())
         uc.setSysreg(3, 0, 1, 0, 2, 3 << 20)
