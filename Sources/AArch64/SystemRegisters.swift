@@ -92,10 +92,10 @@ extension CPU {
         case SysReg.midrEL1: return 0x410F_D034  // Cortex-A53 r0p4 style ID
         case SysReg.mpidrEL1: return 0x8000_0000 | UInt64(index)
         case SysReg.revidrEL1: return 0
-        // EL0/EL1 AArch64 only; FP (19:16) and AdvSIMD (23:20) = 0xF: not implemented. Scalar FP
-        // and FP loads/stores execute, but AdvSIMD and the structure loads/stores are still
-        // UNDEFINED, so compiled FP code could not run: advertise them only once those exist.
-        case SysReg.idAA64PFR0: return 0x0000_0000_00FF_0011
+        // EL0/EL1 AArch64 only; FP (19:16) and AdvSIMD (23:20) = 0: implemented, without
+        // half-precision arithmetic (FEAT_FP16). ISAR0/ISAR1 advertise no cryptography, dot
+        // product, FHM, RDM, FCMA, JSCVT or FRINTTS: those encodings are UNDEFINED.
+        case SysReg.idAA64PFR0: return 0x0000_0000_0000_0011
         case SysReg.idAA64ISAR0: return 0x0000_0000_0021_0000  // CRC32 (bits 19:16 = 1), atomics LSE (23:20 = 2)
         case SysReg.idAA64DFR0: return SysReg.idAA64DFR0Value
         // ID_AA64DFR1_EL1: no ARMv8.0 field; all zero.

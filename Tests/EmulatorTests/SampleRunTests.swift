@@ -209,6 +209,20 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(ours == "esr 0x0000000086000010 far 0x0000000020000000\n")
     }
 
+    /// gcc -O3 output with FP/SIMD (the sample turns CPACR_EL1.FPEN on itself): SIMD memcpy,
+    /// memset and strlen, auto-vectorised integer and floating-point loops, scalar FP maths,
+    /// -ffast-math reductions and estimates, integer intrinsics (TBL, ZIP, UABAL, UMULL,
+    /// SQRSHRN, CNT, ADDV…) and the FPSR flags they leave (QC included): every line as QEMU
+    /// prints it.
+    @Test(.enabled(if: SamplePaths.has("fpsimd") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"))
+    func fpsimdMatchesQEMU() throws {
+        let (ours, r) = try runSample("fpsimd")
+        #expect(r.exitStatus == 0, "\(r.reason)")
+        #expect(ours.hasSuffix("fpsimd done\n"))
+        #expect(ours.split(separator: "\n").count == 14)
+        #expect(try qemuOutput("fpsimd", cpus: 1) == ours)
+    }
+
     /// The bench loop (bitwise CRC-32: byte loads, shifts, masks, branches) prints QEMU's checksum.
     /// bench-short.elf is bench.elf's code with 20 rounds instead of 16,000, so a debug build
     /// runs it in about a second; `SAMPLES_FULL_BENCH=1` also compares the full bench.elf (3·10^9

@@ -12,6 +12,7 @@ extension CPU {
     /// nil: UNDEFINED; false: an exception was taken or an exit to EL2 is pending.
     func fpLoadStore(_ w: UInt32) -> Bool? {
         switch (w >> 27) & 7 {
+        case 0b001: return advSIMDStructureLoadStore(w)
         case 0b011:
             guard (w >> 24) & 3 == 0 else { return nil }
             return fpLoadLiteral(w)

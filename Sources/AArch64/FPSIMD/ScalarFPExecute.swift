@@ -4,6 +4,8 @@
 extension CPU {
     /// Executes an FP/SIMD instruction word (FPEN already checked). False: UNDEFINED.
     func executeFPSIMD(_ w: UInt32) -> Bool {
+        if (w >> 28) & 1 == 0 { return executeAdvSIMDVector(w) }
+        if (w >> 30) & 1 == 1 { return executeAdvSIMDScalar(w) }
         if w & 0xFF00_0000 == 0x1F00_0000 { return fpDataProcessing3(w) }
         if w & 0x7F20_0000 == 0x1E00_0000 { return fpFixedConversion(w) }
         if w & 0x7F20_FC00 == 0x1E20_0000 { return fpIntegerConversion(w) }

@@ -29,6 +29,22 @@ struct FPSIMDStateTests {
         #expect(m.cpu.simd.q(0) == (0x3FF0_0000_0000_0000, 0), "FMOV d0, #1.0")
     }
 
+    /// FP and AdvSIMD are advertised (0: implemented, no FEAT_FP16); nothing AdvSIMD-adjacent
+    /// that is not implemented is: AES, SHA1/2/3, SM3/4, RDM, dot product, FHM (ISAR0),
+    /// JSCVT, FCMA, FRINTTS, BF16, I8MM (ISAR1) all read as zero.
+    @Test func idRegistersAdvertiseFPAndAdvSIMDWithoutExtensions() throws {
+        let m = try TestMachine("""
+                mrs x1, id_aa64pfr0_el1
+                mrs x2, id_aa64isar0_el1
+                mrs x3, id_aa64isar1_el1
+                hvc #0
+            """)
+        #expect(m.run() == .hypervisorCall(imm: 0))
+        #expect((m.cpu.x(1) >> 16) & 0xFF == 0, "FP and AdvSIMD implemented, without half-precision arithmetic")
+        #expect(m.cpu.x(2) == 0x0021_0000, "CRC32 and LSE atomics only")
+        #expect(m.cpu.x(3) == 0)
+    }
+
     @Test func flagsAccumulateUntilCleared() throws {
         let m = try TestMachine("""
                 mov x0, #(3 << 20)
