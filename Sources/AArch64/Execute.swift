@@ -16,9 +16,13 @@ extension CPU {
 
     /// FP/SIMD: trapped as CPACR_EL1.FPEN says (EC 0x07), else executed by `executeFPSIMD`;
     /// what it does not implement is UNDEFINED (Documentation/Interpreter.md lists what is).
+    /// An encoding of a class this model does not implement is unallocated here, so UNDEFINED
+    /// even when FP/SIMD is trapped (the trap is part of an allocated instruction's execution;
+    /// reserved fields inside an implemented class still take the trap first).
     @inline(never)
     func simdAndFP(_ w: UInt32) -> Bool {
         if fpAccessTrapped() {
+            guard A64EncodingTable.encodingClass(of: w)?.status == .implemented else { return undefined() }
             takeExceptionToEL1(.fpAccess, iss: 0)
             return false
         }

@@ -4,8 +4,8 @@
 /// This is the place to add FP/SIMD rows, one per encoding class, as they are implemented: put
 /// the more specific rows above the catch-all rows below and shrink those when a group is
 /// complete. Scalar floating point, the SIMD&FP register loads and stores and the Advanced SIMD
-/// groups with their own rows are executed (`Sources/AArch64/FPSIMD`); the rest traps as CPACR_EL1.FPEN says (EC 0x07) and is otherwise
-/// UNDEFINED.
+/// groups with their own rows are executed (`Sources/AArch64/FPSIMD`); the rest is UNDEFINED, whatever
+/// CPACR_EL1.FPEN says.
 extension A64EncodingTable {
     static let fpsimdRows: [A64EncodingClass] = [
         .init("Advanced SIMD load/store multiple structures (LD1-LD4, ST1-ST4), post-indexed or not", "C4.1.88",
@@ -16,10 +16,10 @@ extension A64EncodingTable {
         .init("Load/store pair, SIMD&FP (LDP, STP, LDNP, STNP)", "C4.1.88", "-- 101 1 0 -------------------------", .implemented),
         .init("Load/store register, SIMD&FP (unscaled, pre/post-index, unsigned offset, register offset)", "C4.1.88",
               "-- 111 1 -- ------------------------", .implemented),
-        .init("Loads and stores, SIMD&FP: unallocated (bit 31 = 1, op 001; trapped like the FP/SIMD space)", "C4.1.88",
-              "1 - 001 1 0 -------------------------", .fpsimdNotImplemented),
-        .init("Loads and stores, SIMD&FP: unallocated (op 011, bit 24 = 1; trapped like the FP/SIMD space)", "C4.1.88",
-              "-- 011 1 01 ------------------------", .fpsimdNotImplemented),
+        .init("Loads and stores, SIMD&FP: unallocated (bit 31 = 1, op 001)", "C4.1.88",
+              "1 - 001 1 0 -------------------------", .notImplemented),
+        .init("Loads and stores, SIMD&FP: unallocated (op 011, bit 24 = 1)", "C4.1.88",
+              "-- 011 1 01 ------------------------", .notImplemented),
         .init("Data processing -- scalar floating-point (half-precision arithmetic UNDEFINED: no FEAT_FP16)", "C4.1.96",
               "- 0 - 1 111 -------------------------", .implemented),
         .init("Advanced SIMD copy (DUP, INS, SMOV, UMOV)", "C4.1.95", "0 Q o 01110000 iiiii 0 iiii 1 nnnnn ddddd", .implemented),
@@ -52,6 +52,6 @@ extension A64EncodingTable {
         .init("Advanced SIMD scalar shift by immediate (immh != 0)", "C4.1.95", "01 U 111110 hhhh bbb ooooo 1 nnnnn ddddd", .implemented),
         .init("Data processing -- Advanced SIMD: "
               + "three same (extra), FEAT_FP16 forms; cryptography", "C4.1",
-              "--- - 111 -------------------------", .fpsimdNotImplemented),
+              "--- - 111 -------------------------", .notImplemented),
     ]
 }
