@@ -37,7 +37,7 @@ public struct InvariantViolation: Equatable, Hashable, Sendable, CustomStringCon
     public var kind: Kind
     /// Which page / table / slot / field, and the values found.
     public var detail: String
-    public init(_ kind: Kind, _ detail: String) {
+    init(_ kind: Kind, _ detail: String) {
         self.kind = kind
         self.detail = detail
     }

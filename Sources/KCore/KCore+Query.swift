@@ -15,13 +15,13 @@ extension KCore {
     }
 
     /// A VM's information (state, vCPUs, loads); nil outside 0–16.
-    public func vm(_ vmid: UInt32) -> VMInfo? {
+    func vm(_ vmid: UInt32) -> VMInfo? {
         let d = data
         return vmid < d.vminfos.count ? d.vminfos[Int(vmid)] : nil
     }
 
     /// Whether bank `cb` of SMMU `smmu` exists in the configuration EL2 was given (`smmu_conf`).
-    public func hasBank(smmu: Int, cb: Int) -> Bool {
+    func hasBank(smmu: Int, cb: Int) -> Bool {
         smmu >= 0 && smmu < configuration.smmuConf.num && cb >= 0 && cb < configuration.smmuConf.banks(smmu) && cb < 8
     }
 
@@ -51,6 +51,10 @@ extension KCore {
     /// The driving level's shadow tables in the spec's terms (every bank; costs a read of all
     /// of them at the implementation level).
     public var drivingSPT: AbstractSPT { configuration.handlers == .spec ? spec.spt : impl.abstractSPT() }
+
+    /// The driving level's host NPT in the spec's terms (a read of every table at the
+    /// implementation level).
+    public var drivingNPT: AbstractNPT { configuration.handlers == .spec ? spec.npt : impl.abstractNPT() }
 
     /// The pte the driving level's host NPT holds for `gfn` (0: none), read from the tables
     /// alone, without building an abstraction.

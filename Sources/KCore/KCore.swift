@@ -16,8 +16,8 @@ public final class KCore {
         public var handlers: HandlerLevel = .impl
         public var checkRefinement = false
         /// Known divergences a run may continue past.
-        public var allowList: Set<KnownDivergence> = Set(KnownDivergence.allCases)
-        public var nptLayout: NPTPoolLayout? = nil
+        var allowList: Set<KnownDivergence> = Set(KnownDivergence.allCases)
+        var nptLayout: NPTPoolLayout? = nil
         public var costModel = KCoreCostModel()
         public init() {}
     }
@@ -26,11 +26,12 @@ public final class KCore {
     public let carveOut: CarveOutLayout
     /// The implementation-level state. With `.spec` its EL2 data is not kept in step (a copy
     /// sharing the spec's storage would make every spec call copy it): only its tables in RAM
-    /// are, materialized from the spec's. Settable inside the module (and by `@testable` tests,
-    /// which seed states no hypercall sequence reaches, e.g. a counted host page).
-    public internal(set) var impl: ImplState
+    /// are, materialized from the spec's. Internal: tools read EL2's state through the query
+    /// API (KCore+Query.swift); `@testable` tests seed states no hypercall sequence reaches
+    /// (e.g. a counted host page).
+    var impl: ImplState
     /// The spec-level state: authoritative with `.spec`, the reference with `checkRefinement`.
-    public internal(set) var spec: SpecState
+    var spec: SpecState
     public internal(set) var refinementReports: [RefinementReport] = []
     /// The implementation's host NPT in the spec's terms, kept current from the words each
     /// call stores once something has asked for it (the refinement check, `abstractState`);
@@ -104,7 +105,7 @@ public final class KCore {
 
     /// PSCI SYSTEM_OFF from VM `vmid` (`set_vm_poweroff`): the only way to POWEROFF, which
     /// `el2_free_smmu_pgd` requires.
-    public func powerOffVM(_ vmid: UInt32, cpu: Int = 0) {
+    func powerOffVM(_ vmid: UInt32, cpu: Int = 0) {
         guard vmid < 17 else { return }
         var ctx = makeContext(HostContext(cpu: cpu))
         VMBoot.set_vm_poweroff(&impl.data, &ctx, vmid: vmid)

@@ -172,11 +172,11 @@ public final class Debugger: @unchecked Sendable {
     /// (what `map_page_host` maps on the first access); nil for a page the host cannot reach.
     public func translate(cpu: Int, address: UInt64) -> UInt64? {
         let kcore = machine.kcore
-        let npt = kcore.configuration.handlers == .spec ? kcore.spec.npt : kcore.impl.abstractNPT()
+        let npt = kcore.drivingNPT
         let stage2 = { (ipa: UInt64) -> UInt64? in
             let e = npt.entry(ipa / 4096)
             if e.pte & 1 == 1 { return KC.phys_page(e.pte) | (ipa & 0xFFF) }
-            return kcore.data.s2page[ipa / 4096].owner == KC.HOSTVISOR ? ipa : nil
+            return kcore.page(pfn: ipa / 4096).owner == KC.HOSTVISOR ? ipa : nil
         }
         guard machine.cpus.indices.contains(cpu) else { return stage2(address) }
         return machine.cpus[cpu].debugTranslate(va: address, ipaToPA: stage2)
