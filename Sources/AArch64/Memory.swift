@@ -198,7 +198,9 @@ extension CPU {
             alignmentFault(va, write: write)
             return nil
         }
-        return stage2(va, perm: write ? CPU.permWrite : CPU.permRead, syndrome: syndrome, isFetch: false)
+        let pa = stage2(va, perm: write ? CPU.permWrite : CPU.permRead, syndrome: syndrome, isFetch: false)
+        if watching, pa != nil { noteDataAccess(va, size: size, read: !write, write: write) }
+        return pa
     }
 
     /// Translates the address of an atomic read-modify-write (CAS, CASP, LDADD and the other
@@ -209,7 +211,9 @@ extension CPU {
             alignmentFault(va, write: true)
             return nil
         }
-        return stage2(va, perm: CPU.permRead | CPU.permWrite, syndrome: .none, isFetch: false)
+        let pa = stage2(va, perm: CPU.permRead | CPU.permWrite, syndrome: .none, isFetch: false)
+        if watching, pa != nil { noteDataAccess(va, size: size, read: true, write: true) }
+        return pa
     }
 
     /// Physical read of `size` bytes; device or RAM. Nil (and an external abort) when nothing is there.

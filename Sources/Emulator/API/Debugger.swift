@@ -8,6 +8,8 @@ public enum DebugStop: Equatable, Sendable {
     case breakpoint(cpu: Int, pc: UInt64)
     /// The CPU completed the single step it was asked for.
     case step(cpu: Int)
+    /// The CPU's last instruction accessed the data watchpoint (the access completed).
+    case watchpoint(cpu: Int, DataWatchpoint)
     /// `Debugger.interrupt()` (gdb's Ctrl-C) or the hold at reset (`--gdb-wait`).
     case interrupted(cpu: Int)
     /// The run ended (power-off, limit, panic) with this result.
@@ -16,7 +18,7 @@ public enum DebugStop: Equatable, Sendable {
     /// The CPU the stop concerns, if the machine is still alive.
     public var cpu: Int? {
         switch self {
-        case .breakpoint(let c, _), .step(let c), .interrupted(let c): c
+        case .breakpoint(let c, _), .step(let c), .interrupted(let c), .watchpoint(let c, _): c
         case .exited: nil
         }
     }
@@ -122,6 +124,10 @@ public final class Debugger: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         breakpoints.removeAll()
+        for cpu in machine.cpus {
+            cpu.dataWatchpoints.removeAll()
+            cpu.watchpointHit = nil
+        }
         haltRequested = false
         stepCPU = nil
         if stopped?.cpu != nil { stopped = nil }
@@ -142,6 +148,21 @@ public final class Debugger: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Adds a data watchpoint (all CPUs); only while stopped. The machine stops before the next
+    /// instruction of a CPU whose data access overlapped it.
+    public func insertWatchpoint(_ w: DataWatchpoint) {
+        condition.lock()
+        for cpu in machine.cpus where !cpu.dataWatchpoints.contains(w) { cpu.dataWatchpoints.append(w) }
+        condition.unlock()
+    }
+
+    /// Removes a data watchpoint; only while stopped.
+    public func removeWatchpoint(_ w: DataWatchpoint) {
+        condition.lock()
+        for cpu in machine.cpus { cpu.dataWatchpoints.removeAll { $0 == w } }
+        condition.unlock()
+    }
+
     /// Called by a CPU before each instruction while debugged; parks the machine thread at a stop.
     private func beforeInstruction(cpu: Int, pc: UInt64) {
         condition.lock()
@@ -150,7 +171,10 @@ public final class Debugger: @unchecked Sendable {
         let leaving = resumedCPU.map {
             $0.index == cpu && $0.pc == pc && $0.attempted == machine.cpus[cpu].instructionsAttempted
         } ?? false
-        if let s = stepCPU, s == cpu, !leaving {
+        if let w = machine.cpus[cpu].watchpointHit {
+            machine.cpus[cpu].watchpointHit = nil
+            reason = .watchpoint(cpu: cpu, w)
+        } else if let s = stepCPU, s == cpu, !leaving {
             reason = .step(cpu: cpu)
         } else if breakpoints.contains(pc), !leaving {
             reason = .breakpoint(cpu: cpu, pc: pc)
