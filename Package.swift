@@ -54,19 +54,21 @@ let package = Package(
             dependencies: ["Emulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Fuzz targets (make fuzz): the functions, and a program that is a libFuzzer target when
         // built with -sanitize=fuzzer -DFUZZING and a replayer of saved inputs otherwise.
-        .target(name: "FuzzTargets", dependencies: ["Emulator", "KCore", "Platform", "SMMUDevice", "Stage2"]),
+        .target(name: "FuzzTargets", dependencies: ["Emulator", "KCore", "Platform", "SMMUDevice", "Stage2", "TestSupport"]),
         .executableTarget(name: "smmu-fuzz", dependencies: ["FuzzTargets"]),
+        // What the tests (and the fuzz soak) share: the seeded random generator.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "Stage2Tests", dependencies: ["Stage2"]),
-        .testTarget(name: "AArch64Tests", dependencies: ["AArch64", "Stage2", "CUnicorn"]),
-        .testTarget(name: "SMMUDeviceTests", dependencies: ["SMMUDevice", "Stage2"]),
+        .testTarget(name: "AArch64Tests", dependencies: ["AArch64", "Stage2", "CUnicorn", "TestSupport"]),
+        .testTarget(name: "SMMUDeviceTests", dependencies: ["SMMUDevice", "Stage2", "TestSupport"]),
         .testTarget(name: "PlatformTests", dependencies: ["Platform"]),
         .testTarget(name: "DevicesTests", dependencies: ["Devices", "Stage2"]),
         .testTarget(
             name: "KCoreTests",
-            dependencies: ["KCore", "SMMUDevice", "Stage2", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["KCore", "SMMUDevice", "Stage2", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "EmulatorTests",
-            dependencies: ["Emulator", "AArch64", "KCore", "SMMUDevice", "Stage2", "FuzzTargets", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["Emulator", "AArch64", "KCore", "SMMUDevice", "Stage2", "FuzzTargets", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
     ],
     swiftLanguageModes: [.v5]
 )

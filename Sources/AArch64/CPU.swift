@@ -61,9 +61,9 @@ public struct CPUCostModel: Equatable {
 /// Counters the CPU keeps for `--stats`.
 public struct CPUStats: Equatable {
     /// Exceptions taken to EL1, by exception class (ESR_EL1.EC).
-    public var exceptionsToEL1: [UInt32: UInt64] = [:]
+    public var exceptionsToEL1 = ExceptionCounts()
     /// Exits to EL2, by exception class (ESR_EL2.EC).
-    public var exceptionsToEL2: [UInt32: UInt64] = [:]
+    public var exceptionsToEL2 = ExceptionCounts()
     public var stage2Walks: UInt64 = 0
     public var loads: UInt64 = 0
     public var stores: UInt64 = 0
@@ -96,4 +96,18 @@ public final class GlobalMonitor {
         let g = pa & ~63
         for i in 0..<reservations.count where i != cpu && reservations[i] == g { clear(cpu: i) }
     }
+}
+
+/// A counter per exception class (ESR.EC, 6 bits), read and written like a dictionary keyed by
+/// class. Every exception and every exit to EL2 counts one: an array, not a hashed dictionary.
+public struct ExceptionCounts: Equatable, Sendable {
+    private var counts = [UInt64](repeating: 0, count: 64)
+    public init() {}
+    /// The count for class `ec` (classes beyond 6 bits count nothing and read as `d`).
+    public subscript(ec: UInt32, default d: UInt64) -> UInt64 {
+        get { ec < 64 ? counts[Int(ec)] : d }
+        set { if ec < 64 { counts[Int(ec)] = newValue } }
+    }
+    /// The non-zero counts, by class.
+    public var values: [UInt64] { counts.filter { $0 != 0 } }
 }

@@ -144,9 +144,16 @@ public final class CPU {
     public func x(_ n: Int) -> UInt64 { (0..<31).contains(n) ? regs[n] : 0 }
     /// X0–X30 at once (an EL2 trap saves the whole register file).
     public var generalRegisters: [UInt64] { Array(UnsafeBufferPointer(start: regs, count: 31)) }
-    /// Sets X0–X30 from `values` (its first 31), writing only those that differ.
+    /// Copies X0–X30 into the first 31 elements of `values` (as many as it has), reusing its
+    /// storage: the EL2 trap path fills one array per trap instead of allocating one.
+    public func copyGeneralRegisters(into values: inout [UInt64]) {
+        let n = min(31, values.count)
+        values.withUnsafeMutableBufferPointer { $0.baseAddress?.update(from: regs, count: n) }
+    }
+    /// Sets X0–X30 from `values` (its first 31).
     public func setGeneralRegisters(_ values: [UInt64]) {
-        for i in 0..<min(31, values.count) where regs[i] != values[i] { regs[i] = values[i] }
+        let n = min(31, values.count)
+        values.withUnsafeBufferPointer { if let v = $0.baseAddress { regs.update(from: v, count: n) } }
     }
     /// Writes Xn (n in 0...30; anything else is ignored).
     public func setX(_ n: Int, _ value: UInt64) { if (0..<31).contains(n) { regs[n] = value } }

@@ -7,28 +7,52 @@ import Stage2
 final class BusSMMUHardware: SMMUHardware {
     let bus: PhysicalBus
     let bases: [UInt64]
+    /// The window last found for each SMMU: windows are only ever added to a bus, so one that
+    /// holds an address keeps holding it, and every trapped access skips the bus search.
+    private var windows: [MMIORegion?]
     init(bus: PhysicalBus, bases: [UInt64]) {
         self.bus = bus
         self.bases = bases
+        windows = Array(repeating: nil, count: bases.count)
+    }
+    private func window(_ smmu: Int, _ pa: UInt64) -> MMIORegion? {
+        if let w = windows[smmu], w.contains(pa) { return w }
+        let w = bus.region(at: pa)
+        if w != nil { windows[smmu] = w }
+        return w
     }
     func readRegister(smmu: Int, offset: UInt64, size: Int) -> UInt64 {
-        guard bases.indices.contains(smmu), let r = bus.region(at: bases[smmu] &+ offset) else { return 0 }
-        return r.device.read(offset: bases[smmu] &+ offset &- r.base, size: size)
+        guard bases.indices.contains(smmu) else { return 0 }
+        let pa = bases[smmu] &+ offset
+        guard let r = window(smmu, pa) else { return 0 }
+        return r.device.read(offset: pa &- r.base, size: size)
     }
     func writeRegister(smmu: Int, offset: UInt64, size: Int, value: UInt64) {
-        guard bases.indices.contains(smmu), let r = bus.region(at: bases[smmu] &+ offset) else { return }
-        _ = r.device.write(offset: bases[smmu] &+ offset &- r.base, size: size, value: value)
+        guard bases.indices.contains(smmu) else { return }
+        let pa = bases[smmu] &+ offset
+        guard let r = window(smmu, pa) else { return }
+        _ = r.device.write(offset: pa &- r.base, size: size, value: value)
     }
 }
 
 /// The EL2 trap dispatcher: stage-2 aborts go to KCore's `handle_host_stage2_fault`, HVC/SMC with
 /// a PSCI function id to the machine's PSCI, every other id to KCore's hypercall dispatcher.
 extension Machine {
-    /// Copies the trapped CPU's registers into KCore's view of the host context.
-    func hostContext(_ cpu: CPU) -> HostContext {
-        HostContext(
-            cpu: cpu.index, x: cpu.generalRegisters, elr: cpu.el2.elr, esr: cpu.el2.esr, far: cpu.el2.far,
-            hpfar: cpu.el2.hpfar, cycle: cpu.cycles)
+    /// Runs `body` on KCore's view of the trapped CPU's context: its registers copied into the
+    /// machine's one `trapContext` (moved out for the call, so its array is uniquely held and
+    /// is written in place, never reallocated).
+    func withHostContext<R>(_ cpu: CPU, _ body: (inout HostContext) -> R) -> R {
+        var h = HostContext.placeholder
+        swap(&h, &trapContext)
+        defer { swap(&h, &trapContext) }
+        h.cpu = cpu.index
+        cpu.copyGeneralRegisters(into: &h.x)
+        h.elr = cpu.el2.elr
+        h.esr = cpu.el2.esr
+        h.far = cpu.el2.far
+        h.hpfar = cpu.el2.hpfar
+        h.cycle = cpu.cycles
+        return body(&h)
     }
 
     /// Applies a KCore handler's effects to the machine; returns a run result on a hypervisor panic.
@@ -80,13 +104,14 @@ extension Machine {
         } else {
             repeatedFaults[cpu.index] = f
         }
-        var h = hostContext(cpu)
-        let start = cpu.cycles
-        let outcome = kcore.handleHostStage2Fault(&h)
-        let kind: TraceKind = outcome.decision.handler == .emulate_mmio ? .mmio : .s2
-        if configuration.trace.contains(kind) { traceAbort(cpu, outcome, at: start, kind: kind) }
-        if perfetto != nil { recordHandler(cpu, outcome, name: outcome.decision.handler.rawValue, at: start) }
-        return apply(outcome, h, to: cpu)
+        return withHostContext(cpu) { h in
+            let start = cpu.cycles
+            let outcome = kcore.handleHostStage2Fault(&h)
+            let kind: TraceKind = outcome.decision.handler == .emulate_mmio ? .mmio : .s2
+            if configuration.trace.contains(kind) { traceAbort(cpu, outcome, at: start, kind: kind) }
+            if perfetto != nil { recordHandler(cpu, outcome, name: outcome.decision.handler.rawValue, at: start) }
+            return apply(outcome, h, to: cpu)
+        }
     }
 
     /// Opens the handler's span on the CPU's timeline (it ends when the CPU is back in the guest)
@@ -149,7 +174,11 @@ extension Machine {
             el2Statistics.record(.psci, cycles: kcore.configuration.costModel.trapEntry)
             return psci(cpu)
         }
-        var h = hostContext(cpu)
+        return withHostContext(cpu) { h in hypercall(cpu, fn: fn, &h) }
+    }
+
+    /// A hypercall for KCore's dispatcher, with its trace and timeline records.
+    private func hypercall(_ cpu: CPU, fn: UInt64, _ h: inout HostContext) -> RunResult? {
         let start = cpu.cycles
         let outcome = kcore.handleHVC(&h)
         if configuration.trace.contains(.hvc) {

@@ -58,8 +58,9 @@ public struct EL2Statistics: Equatable, Sendable {
     }
 
     mutating func record(_ key: Key, cycles: UInt64) {
-        entries[key.slot].calls &+= 1
-        entries[key.slot].cycles &+= cycles
+        let slot = key.slot
+        entries[slot].calls &+= 1
+        entries[slot].cycles &+= cycles
     }
 
     /// One line per handler, most expensive first (ties by name, so the output is stable).

@@ -33,14 +33,16 @@ extension Machine {
     /// index), which is what makes ticket locks serve CPUs in arrival order (KCore's
     /// TicketLocks). Meanwhile no other CPU runs past the cycle of a pending trap.
     func runCPUs() -> RunResult {
-        var waiting = Set<Int>()
-        var pending: [Int: CPUExit] = [:]
+        // Per CPU, indexed by `CPU.index`: plain arrays, as every exit to EL2 passes through
+        // here (a set and a dictionary cost a third of a trapped SMMU read's round trip).
+        var waiting = [Bool](repeating: false, count: cpus.count)
+        var pending = [CPUExit?](repeating: nil, count: cpus.count)
         while true {
-            let live = cpus.filter { $0.isPoweredOn && !waiting.contains($0.index) }
-            guard let cpu = live.min(by: { ($0.cycles, $0.index) < ($1.cycles, $1.index) }) else {
+            guard let cpu = nextCPU(waiting: waiting) else {
                 return RunResult(exitStatus: 5, reason: "every CPU is off or waiting for an interrupt that cannot come")
             }
-            if let exit = pending.removeValue(forKey: cpu.index) {
+            if let exit = pending[cpu.index] {
+                pending[cpu.index] = nil
                 lockLog?.flush(before: cpu.cycles)
                 runningCPU = cpu
                 switch exit {
@@ -60,12 +62,14 @@ extension Machine {
             }
             // The limit counts attempted instructions (retired, or faulted into an exception), so
             // a guest that only takes exceptions still reaches it.
-            let done = cpus.reduce(0) { $0 &+ $1.instructionsAttempted }
+            var done: UInt64 = 0
+            for c in cpus { done &+= c.instructionsAttempted }
             if done >= configuration.maxInstructions {
                 return RunResult(exitStatus: 4, reason: "instruction limit \(configuration.maxInstructions) reached")
             }
             var limit = min(configuration.maxCycles, cpu.cycles &+ Machine.quantum)
-            if let trap = pending.keys.map({ cpus[$0].cycles }).min() { limit = min(limit, max(trap, cpu.cycles &+ 1)) }
+            // No CPU runs past the cycle of another's pending trap.
+            for (i, p) in pending.enumerated() where p != nil { limit = min(limit, max(cpus[i].cycles, cpu.cycles &+ 1)) }
             runningCPU = cpu
             perfetto?.enter(cpu: cpu.index, .guest, at: cpu.cycles, instructions: cpu.instructionsRetired)
             let exit = cpu.run(cycleLimit: limit, instructionLimit: configuration.maxInstructions - done)
@@ -80,7 +84,7 @@ extension Machine {
                 wake(&waiting, at: cpu.cycles)
             case .waitForInterrupt:
                 perfetto?.enter(cpu: cpu.index, nil, at: cpu.cycles, instructions: cpu.instructionsRetired)
-                waiting.insert(cpu.index)
+                waiting[cpu.index] = true
             case .exceptionLivelock:
                 return RunResult(exitStatus: 5, reason: "cpu\(cpu.index) makes no progress: \(CPU.exceptionLivelockBound) EL1 exceptions in a row at the first instruction of the vector, none retired (ELR_EL1 \(hex(cpu.readSystemRegister("ELR_EL1") ?? 0)), ESR_EL1 \(hex(cpu.readSystemRegister("ESR_EL1") ?? 0)), VBAR_EL1 \(hex(cpu.readSystemRegister("VBAR_EL1") ?? 0)))")
             case .hypervisorCall, .secureMonitorCall, .stage2Abort:
@@ -89,11 +93,23 @@ extension Machine {
         }
     }
 
+    /// The powered-on CPU, not waiting, with the lowest cycle count (ties: the lowest index).
+    private func nextCPU(waiting: [Bool]) -> CPU? {
+        var best: CPU?
+        for c in cpus where c.isPoweredOn && !waiting[c.index] {
+            if let b = best, (b.cycles, b.index) <= (c.cycles, c.index) { continue }
+            best = c
+        }
+        return best
+    }
+
     /// CPUs in WFI wake up (a hypercall or an event may have given them work) at the cycle of
     /// the waking event: they idled until then, so their next trap cannot come before traps
     /// already handled (EL2 stays in cycle order).
-    func wake(_ waiting: inout Set<Int>, at cycle: UInt64) {
-        for i in waiting { cpus[i].cycles = max(cpus[i].cycles, cycle) }
-        waiting.removeAll()
+    func wake(_ waiting: inout [Bool], at cycle: UInt64) {
+        for i in waiting.indices where waiting[i] {
+            cpus[i].cycles = max(cpus[i].cycles, cycle)
+            waiting[i] = false
+        }
     }
 }

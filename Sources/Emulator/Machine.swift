@@ -40,6 +40,9 @@ public final class Machine {
     /// Per CPU: the last stage-2 fault and how often it came back with no instruction retired
     /// in between (a guest can livelock EL2, e.g. fetching from a device page it maps XN).
     var repeatedFaults: [RepeatedFault]
+    /// The host context of the trap being handled, kept between traps so that its register
+    /// array is filled in place rather than allocated per trap (`withHostContext`).
+    var trapContext = HostContext(cpu: 0)
     /// Identical stage-2 faults in a row, no instruction retired, after which the run stops.
     static let livelockBound = 10_000
     /// Whether `SMMUReachability` has run once (later runs only follow handlers that can change it).

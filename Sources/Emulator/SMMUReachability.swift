@@ -16,11 +16,11 @@ struct SMMUReachability {
 
     func findings() -> [String] {
         var out: [String] = []
-        let carve = kcore.carveOut
+        let el2 = kcore.el2Memory
         for (index, smmu) in smmus.enumerated() {
             let name = "SMMU\(index)"
             if smmu.scr0 & 1 != 0 {
-                out.append("\(name): sCR0.CLIENTPD = 1, every stream bypasses translation and can reach EL2 memory at 0x\(String(carve.base, radix: 16))")
+                out.append("\(name): sCR0.CLIENTPD = 1, every stream bypasses translation and can reach EL2 memory at 0x\(String(el2.lowerBound, radix: 16))")
                 continue
             }
             if smmu.scr0 & (1 << 10) == 0 {
@@ -33,8 +33,7 @@ struct SMMUReachability {
                 case .bypass:
                     out.append("\(route) → CB\(smmu.s2cr[n] & 0xFF): SCTLR.M = 0, bypass, reaches EL2 memory")
                 case .contextBank(let cb):
-                    let slot = index * 8 + cb
-                    let owner = slot < kcore.data.smmuVmid.count ? kcore.data.smmuVmid[slot] : UInt32.max
+                    let owner = kcore.bankOwner(smmu: index, cb: cb) ?? UInt32.max
                     out += bankFindings(route: "\(route) → CB\(cb)", bank: smmu.contextBanks[cb], owner: owner)
                 case .globalFault: continue
                 }
@@ -56,14 +55,13 @@ struct SMMUReachability {
         collect(table: regime.root & Stage2Descriptor.addressMask, level: regime.startLevel, entries: startEntries, into: &ranges, budget: &budget)
         var out: [String] = []
         if budget <= 0 { out.append("\(route): tables too large to analyse (over \(SMMUReachability.leafBudget) leaves)") }
-        let carve = kcore.carveOut
-        for (pa, size) in ranges where pa < carve.base + carve.size && carve.base < pa &+ size {
-            out.append("\(route): maps EL2 memory at 0x\(String(max(pa, carve.base), radix: 16)) (TTBR0 0x\(String(bank.ttbr0, radix: 16)))")
+        let el2 = kcore.el2Memory
+        for (pa, size) in ranges where pa < el2.upperBound && el2.lowerBound < pa &+ size {
+            out.append("\(route): maps EL2 memory at 0x\(String(max(pa, el2.lowerBound), radix: 16)) (TTBR0 0x\(String(bank.ttbr0, radix: 16)))")
             break
         }
-        for (pfn, page) in kcore.data.s2page.changed.sorted(by: { $0.key < $1.key })
-        where page.owner >= 1 && page.owner <= 15 && page.owner != owner {
-            let pa = pfn << 12
+        for page in kcore.vmOwnedPages() where page.owner != owner {
+            let pa = page.pfn << 12
             if ranges.contains(where: { pa >= $0.0 && pa &- $0.0 < $0.1 }) {
                 out.append("\(route): bank of \(owner == 0 ? "the host" : "VM \(owner)") reaches VM \(page.owner)'s page 0x\(String(pa, radix: 16))")
             }

@@ -35,13 +35,11 @@ public struct StateQuery: Equatable, Sendable {
     }
 }
 
-/// The state a query reads, computed once per run at the driving level.
+/// The state a query reads, through KCore's query API (at the driving level).
 final class MachineStateView {
     let machine: Machine
     let reason: String
     let level: KCore.HandlerLevel
-    private lazy var spt: AbstractSPT = level == .spec ? machine.kcore.spec.spt : machine.kcore.impl.abstractSPT()
-    private lazy var npt: AbstractNPT = level == .spec ? machine.kcore.spec.npt : machine.kcore.impl.abstractNPT()
 
     init(machine: Machine, reason: String) {
         self.machine = machine
@@ -60,7 +58,7 @@ final class MachineStateView {
         let hex = MachineStateView.hex
         switch q.kind {
         case .page(let pfn, let owner, let count, let gfn):
-            let p = machine.kcore.data.s2page[pfn]
+            let p = machine.kcore.page(pfn: pfn)
             let what = "pfn \(hex(pfn))"
             if let owner, owner != p.owner {
                 return "\(what): owner \(MachineStateView.owner(p.owner)), expected \(MachineStateView.owner(owner))"
@@ -70,18 +68,18 @@ final class MachineStateView {
             }
             if let gfn, gfn != p.gfn { return "\(what): gfn \(hex(p.gfn)), expected \(hex(gfn))" }
         case .shadow(let smmu, let cb, let iova, let mapsTo, let unmapped, let pte):
-            let e = spt.entry(KC.SMMU_TTBR(smmu, cb), iova / 4096)
+            let e = machine.kcore.shadowEntry(smmu: smmu, cb: cb, iova: iova)
             let what = "SMMU\(smmu) CB\(cb) IOVA \(hex(iova)) (\(level) level)"
-            let actual = e.pte == 0 ? "unmapped" : "maps to \(hex(KC.phys_page(e.pte) | (iova & 0xFFF)))"
-            if unmapped && e.pte != 0 { return "\(what): \(actual) (pte \(hex(e.pte))), expected unmapped" }
-            if let mapsTo, e.pte == 0 || KC.phys_page(e.pte) | (iova & 0xFFF) != mapsTo {
+            let actual = e == 0 ? "unmapped" : "maps to \(hex(KC.phys_page(e) | (iova & 0xFFF)))"
+            if unmapped && e != 0 { return "\(what): \(actual) (pte \(hex(e))), expected unmapped" }
+            if let mapsTo, e == 0 || KC.phys_page(e) | (iova & 0xFFF) != mapsTo {
                 return "\(what): \(actual), expected maps to \(hex(mapsTo))"
             }
-            if let pte, pte != e.pte { return "\(what): pte \(hex(e.pte)), expected \(hex(pte))" }
+            if let pte, pte != e { return "\(what): pte \(hex(e)), expected \(hex(pte))" }
         case .bank(let smmu, let cb, let vmid, let cbarVMID, let ttbr0):
             let what = "SMMU\(smmu) CB\(cb)"
             if let vmid {
-                let v = machine.kcore.data.smmuVmid[KC.smmu_id(smmu, cb)]
+                let v = machine.kcore.bankOwner(smmu: smmu, cb: cb) ?? KC.INVALID
                 if v != vmid {
                     return "\(what): EL2 config vmid \(v == KC.INVALID ? "none" : String(v)), expected \(vmid == KC.INVALID ? "none" : String(vmid))"
                 }
@@ -97,7 +95,7 @@ final class MachineStateView {
             if let ttbr0 {
                 let want: UInt64
                 switch ttbr0 {
-                case .shadowRoot: want = machine.kcore.carveOut.sptPA(KC.SMMU_TTBR(smmu, cb))
+                case .shadowRoot: want = machine.kcore.shadowRoot(smmu: smmu, cb: cb) ?? 0
                 case .value(let v): want = v
                 }
                 let v = exists ? device.contextBanks[cb].ttbr0 : 0
@@ -107,23 +105,23 @@ final class MachineStateView {
                 }
             }
         case .npt(let ipa, let mapsTo, let unmapped, let perms, let memory, let pte):
-            let e = npt.entry(ipa / 4096)
-            let valid = e.pte & 1 == 1
+            let entry = machine.kcore.hostNPTEntry(gfn: ipa / 4096)
+            let valid = entry & 1 == 1
             let what = "host NPT IPA \(hex(ipa)) (\(level) level)"
-            let actual = valid ? "maps to \(hex(KC.phys_page(e.pte) | (ipa & 0xFFF)))" : (e.pte == 0 ? "unmapped" : "invalid entry \(hex(e.pte))")
-            if unmapped && valid { return "\(what): \(actual) (pte \(hex(e.pte))), expected unmapped" }
-            if let mapsTo, !valid || KC.phys_page(e.pte) | (ipa & 0xFFF) != mapsTo {
+            let actual = valid ? "maps to \(hex(KC.phys_page(entry) | (ipa & 0xFFF)))" : (entry == 0 ? "unmapped" : "invalid entry \(hex(entry))")
+            if unmapped && valid { return "\(what): \(actual) (pte \(hex(entry))), expected unmapped" }
+            if let mapsTo, !valid || KC.phys_page(entry) | (ipa & 0xFFF) != mapsTo {
                 return "\(what): \(actual), expected maps to \(hex(mapsTo))"
             }
             if let perms {
-                let p = valid ? MachineStateView.perms(e.pte) : "none"
+                let p = valid ? MachineStateView.perms(entry) : "none"
                 if p != perms { return "\(what): perms \(p), expected \(perms)" }
             }
             if let memory {
-                let m = !valid ? "none" : (e.pte >> 2) & 0xF == 0xF ? "normal" : (e.pte >> 4) & 3 == 0 ? "device" : "normal-other"
+                let m = !valid ? "none" : (entry >> 2) & 0xF == 0xF ? "normal" : (entry >> 4) & 3 == 0 ? "device" : "normal-other"
                 if m != memory { return "\(what): memory \(m), expected \(memory)" }
             }
-            if let pte, pte != e.pte { return "\(what): pte \(hex(e.pte)), expected \(hex(pte))" }
+            if let pte, pte != entry { return "\(what): pte \(hex(entry)), expected \(hex(pte))" }
         case .panicked(let want, let text):
             let halted = machine.kcore.halted
             if halted != want { return "panicked \(halted) (\(reason)), expected \(want)" }

@@ -1,3 +1,4 @@
+import TestSupport
 import Emulator
 import Foundation
 import Stage2
@@ -41,18 +42,6 @@ public struct Soak {
         }
     }
 
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
-    }
-
     var configuration: MachineConfiguration {
         var c = MachineConfiguration()
         c.maxInstructions = maxInstructions
@@ -77,7 +66,7 @@ public struct Soak {
             if report.runs % 500 == 0 { progress(report) }
         }
         for i in 0..<images where !originals.isEmpty {
-            var rng = SplitMix(state: seed &+ UInt64(i) &* 0x1_0000_0001)
+            var rng = SplitMix64(state: seed &+ UInt64(i) &* 0x1_0000_0001)
             var bytes = originals[rng.below(originals.count)].1
             let flips = 1 + rng.below(16)
             for _ in 0..<flips {
@@ -101,7 +90,7 @@ public struct Soak {
             record("image \(i) (seed 0x\(String(seed, radix: 16)))", start, r)
         }
         for i in 0..<scenarios {
-            var rng = SplitMix(state: ~seed &+ UInt64(i) &* 0x1_0000_0001)
+            var rng = SplitMix64(state: ~seed &+ UInt64(i) &* 0x1_0000_0001)
             let text = Soak.randomScenario(&rng, maxInstructions: maxInstructions)
             let start = Date()
             let r: RunResult
@@ -128,8 +117,8 @@ public struct Soak {
 
     /// A host-action scenario of 1–24 random hypercalls (by name, arguments biased to valid
     /// ranges) and SMMU register accesses, with handlers at either level.
-    static func randomScenario(_ rng: inout SplitMix, maxInstructions: UInt64) -> String {
-        func value(_ rng: inout SplitMix) -> String {
+    static func randomScenario(_ rng: inout SplitMix64, maxInstructions: UInt64) -> String {
+        func value(_ rng: inout SplitMix64) -> String {
             switch rng.below(6) {
             case 0, 1: return String(rng.below(16))
             case 2: return "0x" + String(0x4010_0000 + UInt64(rng.below(256)) << 12, radix: 16)

@@ -2,27 +2,27 @@
 /// allocation flags, and the two bump pointers (model addresses).
 public struct AbstractSPT: Equatable, Sendable {
     public struct Entry: Equatable, Sendable {
-        public var pfn: UInt64
+        var pfn: UInt64
         public var pte: UInt64
-        public init(pfn: UInt64, pte: UInt64) {
+        init(pfn: UInt64, pte: UInt64) {
             self.pfn = pfn
             self.pte = pte
         }
     }
     /// `spt_pt`: ttbr → gfn → (pfn, pte). Entries equal to (0, 0) are not stored.
-    public var pt: [UInt64: [UInt64: Entry]] = [:]
+    var pt: [UInt64: [UInt64: Entry]] = [:]
     /// `spt_pgd_t`: ttbr → top-level indices whose pgd-pool page is charged.
-    public var pgdT: [UInt64: Set<Int>] = [:]
+    var pgdT: [UInt64: Set<Int>] = [:]
     /// `spt_pmd_t`: ttbr → (top index << 9 | pmd index) whose pmd-pool page is charged.
-    public var pmdT: [UInt64: Set<Int>] = [:]
-    public var pgdNext = KC.SMMU_PGD_START
-    public var pmdNext = KC.SMMU_PMD_START
-    public init() {}
+    var pmdT: [UInt64: Set<Int>] = [:]
+    var pgdNext = KC.SMMU_PGD_START
+    var pmdNext = KC.SMMU_PMD_START
+    init() {}
 
     public func entry(_ ttbr: UInt64, _ gfn: UInt64) -> Entry {
         pt[ttbr]?[gfn] ?? Entry(pfn: 0, pte: 0)
     }
-    public mutating func setEntry(_ ttbr: UInt64, _ gfn: UInt64, _ e: Entry) {
+    mutating func setEntry(_ ttbr: UInt64, _ gfn: UInt64, _ e: Entry) {
         if e == Entry(pfn: 0, pte: 0) {
             pt[ttbr]?[gfn] = nil
             if pt[ttbr]?.isEmpty == true { pt[ttbr] = nil }
@@ -31,7 +31,7 @@ public struct AbstractSPT: Equatable, Sendable {
         }
     }
     /// Resets one bank (`clear_smmu_pt` / `init_spt`): entries and flags, not the pointers.
-    public mutating func clearBank(_ ttbr: UInt64) {
+    mutating func clearBank(_ ttbr: UInt64) {
         pt[ttbr] = nil
         pgdT[ttbr] = nil
         pmdT[ttbr] = nil
@@ -42,26 +42,26 @@ public struct AbstractSPT: Equatable, Sendable {
 /// allocation flags per level and the three pool pointers (model addresses).
 public struct AbstractNPT: Equatable, Sendable {
     public struct Entry: Equatable, Sendable {
-        public var pfn: UInt64
+        var pfn: UInt64
         public var level: Int
         public var pte: UInt64
-        public init(pfn: UInt64, level: Int, pte: UInt64) {
+        init(pfn: UInt64, level: Int, pte: UInt64) {
             self.pfn = pfn
             self.level = level
             self.pte = pte
         }
     }
     /// Entries with pte == 0 are not stored.
-    public var pt: [UInt64: Entry] = [:]
-    public var pgdT: Set<Int> = []
-    public var pudT: Set<Int> = []
-    public var pmdT: Set<Int> = []
-    public var pgdNext: UInt64
-    public var pudNext: UInt64
-    public var pmdNext: UInt64
+    var pt: [UInt64: Entry] = [:]
+    var pgdT: Set<Int> = []
+    var pudT: Set<Int> = []
+    var pmdT: Set<Int> = []
+    var pgdNext: UInt64
+    var pudNext: UInt64
+    var pmdNext: UInt64
     /// The pool bounds `local_mmap` checks against.
-    public let layout: NPTPoolLayout
-    public init(layout: NPTPoolLayout) {
+    let layout: NPTPoolLayout
+    init(layout: NPTPoolLayout) {
         self.layout = layout
         pgdNext = layout.pgdStart
         pudNext = layout.pudStart
@@ -75,10 +75,10 @@ public struct AbstractNPT: Equatable, Sendable {
 /// tables). Coq sizes them 256 / 2048 / 5887 pages (32 MiB); the default here sizes them for
 /// the machine (REFERENCE: the pool lives in the carve-out), keeping Coq's order and rules.
 public struct NPTPoolLayout: Equatable, Sendable {
-    public var pgdPages: UInt64
-    public var pudPages: UInt64
-    public var pmdPages: UInt64
-    public init(pgdPages: UInt64, pudPages: UInt64, pmdPages: UInt64) {
+    var pgdPages: UInt64
+    var pudPages: UInt64
+    var pmdPages: UInt64
+    init(pgdPages: UInt64, pudPages: UInt64, pmdPages: UInt64) {
         self.pgdPages = pgdPages
         self.pudPages = pudPages
         self.pmdPages = pmdPages
@@ -89,20 +89,20 @@ public struct NPTPoolLayout: Equatable, Sendable {
     /// where Coq runs out (5887 distinct 2 MiB regions). Sparse RAM: pages never used cost
     /// no host memory.
     public static let coq = NPTPoolLayout(pgdPages: 256, pudPages: 2048, pmdPages: 5887)
-    public var poolStart: UInt64 { 0x10000 }
-    public var pgdStart: UInt64 { poolStart + 0x1000 }
-    public var pudStart: UInt64 { pgdStart + pgdPages * 4096 }
-    public var pmdStart: UInt64 { pudStart + pudPages * 4096 }
-    public var poolEnd: UInt64 { pmdStart + pmdPages * 4096 }
-    public var bytes: UInt64 { poolEnd - poolStart }
+    var poolStart: UInt64 { 0x10000 }
+    var pgdStart: UInt64 { poolStart + 0x1000 }
+    var pudStart: UInt64 { pgdStart + pgdPages * 4096 }
+    var pmdStart: UInt64 { pudStart + pudPages * 4096 }
+    var poolEnd: UInt64 { pmdStart + pmdPages * 4096 }
+    var bytes: UInt64 { poolEnd - poolStart }
 }
 
 /// The spec level's whole state: EL2 data plus the abstract tables.
 public struct SpecState: Equatable, Sendable {
     public var data: EL2Data
-    public var spt: AbstractSPT
-    public var npt: AbstractNPT
-    public init(data: EL2Data, spt: AbstractSPT, npt: AbstractNPT) {
+    var spt: AbstractSPT
+    var npt: AbstractNPT
+    init(data: EL2Data, spt: AbstractSPT, npt: AbstractNPT) {
         self.data = data
         self.spt = spt
         self.npt = npt

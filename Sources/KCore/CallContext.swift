@@ -1,8 +1,8 @@
 /// Why the hypervisor panicked (the spec's `halt`): the handler and the condition.
 public struct PanicReason: Equatable, Sendable, CustomStringConvertible {
     public var function: String
-    public var condition: String
-    public init(function: String, condition: String) {
+    var condition: String
+    init(function: String, condition: String) {
         self.function = function
         self.condition = condition
     }
@@ -14,8 +14,8 @@ public struct PanicReason: Equatable, Sendable, CustomStringConvertible {
 public struct SMMUConf: Equatable, Sendable {
     public var physBase: [UInt64]
     public var size: [UInt64]
-    public var contextBanks: [Int]
-    public init(physBase: [UInt64], size: [UInt64], contextBanks: [Int]) {
+    var contextBanks: [Int]
+    init(physBase: [UInt64], size: [UInt64], contextBanks: [Int]) {
         self.physBase = physBase
         self.size = size
         self.contextBanks = contextBanks
@@ -24,39 +24,39 @@ public struct SMMUConf: Equatable, Sendable {
     public static let hardwareDefault = SMMUConf(
         physBase: [0x0905_0000, 0x0906_0000], size: [0x10000, 0x10000], contextBanks: [8, 4])
     public var num: Int { physBase.count }
-    public func banks(_ index: Int) -> Int { index >= 0 && index < contextBanks.count ? contextBanks[index] : 0 }
+    func banks(_ index: Int) -> Int { index >= 0 && index < contextBanks.count ? contextBanks[index] : 0 }
 }
 
 /// The host registers an EL2 handler reads and writes (the `ctxt_regs`/shadow context fields
 /// that the seed touches).
-public struct HostRegisters: Equatable, Sendable {
+struct HostRegisters: Equatable, Sendable {
     /// x0…x30.
     public var x: [UInt64]
     public var elr: UInt64
     public var far: UInt64
     /// The PC the host resumes at when the handler skipped the faulting instruction. The spec
     /// stores `ELR_EL2 + 4` into a field named `esr_el2` (quirk Q1); this is that value.
-    public var skipTo: UInt64?
-    public init(x: [UInt64], elr: UInt64, far: UInt64) {
+    var skipTo: UInt64?
+    init(x: [UInt64], elr: UInt64, far: UInt64) {
         self.x = x
         self.elr = elr
         self.far = far
     }
     /// Register `rt` as a load/store sees it: 31 is XZR (reads 0, ignores writes; quirk Q10).
-    public func get(_ rt: Int) -> UInt64 { rt >= 0 && rt < 31 && rt < x.count ? x[rt] : 0 }
-    public mutating func set(_ rt: Int, _ v: UInt64) { if rt >= 0 && rt < 31 && rt < x.count { x[rt] = v } }
+    func get(_ rt: Int) -> UInt64 { rt >= 0 && rt < 31 && rt < x.count ? x[rt] : 0 }
+    mutating func set(_ rt: Int, _ v: UInt64) { if rt >= 0 && rt < 31 && rt < x.count { x[rt] = v } }
 }
 
 /// One access that reaches an SMMU register frame.
-public struct DeviceAccess: Equatable, Sendable, CustomStringConvertible {
-    public var smmu: Int
+struct DeviceAccess: Equatable, Sendable, CustomStringConvertible {
+    var smmu: Int
     /// Offset inside the SMMU's 64 KiB frame.
-    public var offset: UInt64
+    var offset: UInt64
     public var size: Int
-    public var isWrite: Bool
+    var isWrite: Bool
     /// Written value, or the value the device returned for a read.
     public var value: UInt64
-    public init(smmu: Int, offset: UInt64, size: Int, isWrite: Bool, value: UInt64) {
+    init(smmu: Int, offset: UInt64, size: Int, isWrite: Bool, value: UInt64) {
         self.smmu = smmu
         self.offset = offset
         self.size = size
@@ -76,47 +76,50 @@ public struct DeviceAccess: Equatable, Sendable, CustomStringConvertible {
 /// A class: one is made per call and handed down by reference. As a struct of some fifteen
 /// reference-counted fields it was copied and destroyed field by field on its way through the
 /// level runner, a third of a trap round trip.
-public final class CallContext {
+final class CallContext {
     public var cpu: Int
-    public var conf: SMMUConf
-    public var regs: HostRegisters
+    var conf: SMMUConf
+    var regs: HostRegisters
     /// The device-read oracle (`doracle(0, n)`): the value the SMMU returns for a read.
-    public var readDevice: (_ smmu: Int, _ offset: UInt64, _ size: Int) -> UInt64
+    var readDevice: (_ smmu: Int, _ offset: UInt64, _ size: Int) -> UInt64 { didSet { oraclesReplaced = true } }
     /// The page-content oracle (`doracle(vmid, n)`) used by the seed's assign (D3).
-    public var pageContents: (_ pfn: UInt64) -> UInt64
+    var pageContents: (_ pfn: UInt64) -> UInt64 { didSet { oraclesReplaced = true } }
     /// `get_smmu_cfg_hw_ttbr` as the hardware sees it: the real address of a bank's shadow root.
-    public var hwTTBR: (_ index: Int, _ cbndx: Int) -> UInt64
+    var hwTTBR: (_ index: Int, _ cbndx: Int) -> UInt64 { didSet { oraclesReplaced = true } }
+    /// Whether an oracle was replaced since `init` or `reset` (the refinement check's spec run
+    /// replays the implementation's device reads): `reset` then puts the given ones back.
+    private var oraclesReplaced = false
 
     public var panic: PanicReason?
     /// Set when a guest-reachable `rely` failed: the spec does not define the case, and the
     /// handler did what SeKVM's C does.
-    public var undefined: String?
-    public var deviceAccesses: [DeviceAccess] = []
+    var undefined: String?
+    var deviceAccesses: [DeviceAccess] = []
     /// Primitive steps and table-entry accesses, charged by `KCoreCostModel`.
-    public var steps = 0
-    public var tableAccesses = 0
+    var steps = 0
+    var tableAccesses = 0
     /// Whether the implementation level wrote the shadow tables / the host NPT in memory: the
     /// refinement check re-reads (abstracts) a table region only after a call wrote it.
-    public var sptWritten = false
+    var sptWritten = false
     /// Physical addresses of the host-NPT words the implementation stored: the refinement
     /// check and the invariant view update their NPT abstraction from just these.
-    public var nptWrites: [UInt64] = []
-    public var nptWritten: Bool { !nptWrites.isEmpty }
+    var nptWrites: [UInt64] = []
+    var nptWritten: Bool { !nptWrites.isEmpty }
     /// Host IPAs whose NPT entry changed (the machine invalidates its TLBs for them).
-    public var hostTLBInvalidations: [UInt64] = []
+    var hostTLBInvalidations: [UInt64] = []
     /// Lock operations and the cycles spent waiting for locks, charged by `KCoreCostModel`.
-    public var lockAcquires = 0
-    public var lockReleases = 0
-    public var lockWaitCycles: UInt64 = 0
+    var lockAcquires = 0
+    var lockReleases = 0
+    var lockWaitCycles: UInt64 = 0
     /// The prices of the work above (for `now`, the cycle a lock operation happens at).
-    public var costs = KCoreCostModel()
+    var costs = KCoreCostModel()
     /// Lock timing (HandlerClock.swift); nil when the call is untimed: the shadow run of a
     /// refinement check, or a caller that gave no cycle.
-    public var clock: HandlerClock?
+    var clock: HandlerClock?
     /// Branch counters and this call's level (`--coverage`); nil when coverage is off.
     public var coverage: CoverageProbe?
 
-    public init(
+    init(
         cpu: Int, conf: SMMUConf, regs: HostRegisters,
         readDevice: @escaping (Int, UInt64, Int) -> UInt64 = { _, _, _ in 0 },
         pageContents: @escaping (UInt64) -> UInt64 = { _ in 0 },
@@ -131,6 +134,52 @@ public final class CallContext {
     }
 
     func flagUndefined(_ why: String) { if undefined == nil { undefined = why } }
+
+    /// Makes this context what `init` would have made for a new call, keeping the storage of its
+    /// arrays. Contexts are reused (`KCore.makeContext`): allocating and tearing one down, with
+    /// its register array and lists, cost more than the handler of a trapped SMMU read. Every
+    /// stored property is set here; `CallContextReuseTests` holds a reused context to a new one.
+    /// The oracles are assigned only if one was replaced: a context from the pool was made with
+    /// the same ones (`KCore.oracles`), and reassigning three closures costs six reference-count
+    /// operations per call.
+    func reset(
+        cpu: Int, conf: SMMUConf, x: [UInt64], elr: UInt64, far: UInt64, costs: KCoreCostModel,
+        readDevice: @escaping (Int, UInt64, Int) -> UInt64, pageContents: @escaping (UInt64) -> UInt64,
+        hwTTBR: @escaping (Int, Int) -> UInt64
+    ) {
+        self.cpu = cpu
+        if self.conf != conf { self.conf = conf }
+        regs.elr = elr
+        regs.far = far
+        regs.skipTo = nil
+        if regs.x.count == x.count {
+            // Copied into the array this context owns, so a handler's register write does not
+            // copy it.
+            copyRegisters(x, into: &regs.x)
+        } else {
+            regs.x = x
+        }
+        if oraclesReplaced {
+            self.readDevice = readDevice
+            self.pageContents = pageContents
+            self.hwTTBR = hwTTBR
+            oraclesReplaced = false
+        }
+        panic = nil
+        undefined = nil
+        if !deviceAccesses.isEmpty { deviceAccesses.removeAll(keepingCapacity: true) }
+        steps = 0
+        tableAccesses = 0
+        sptWritten = false
+        if !nptWrites.isEmpty { nptWrites.removeAll(keepingCapacity: true) }
+        if !hostTLBInvalidations.isEmpty { hostTLBInvalidations.removeAll(keepingCapacity: true) }
+        lockAcquires = 0
+        lockReleases = 0
+        lockWaitCycles = 0
+        self.costs = costs
+        clock = nil
+        coverage = nil
+    }
 }
 
 /// Which SMMU window holds `addr` (`is_smmu_range`): the last match wins (quirk Q14).
@@ -197,4 +246,15 @@ func smmuWriteCheck(offset off: UInt64, data: UInt64, index: Int, smmuVmid: [UIn
     if cbOff == KC.ARM_SMMU_CB_CONTEXTIDR { ctx.hit(.emulateCONTEXTIDR); return .reject("CONTEXTIDR write") }
     ctx.hit(.emulateCBOther)
     return .allow
+}
+
+/// Copies the registers of `src` into `dst` (both 31 long), keeping `dst`'s storage.
+@inline(__always)
+func copyRegisters(_ src: [UInt64], into dst: inout [UInt64]) {
+    let n = min(src.count, dst.count)
+    src.withUnsafeBufferPointer { s in
+        dst.withUnsafeMutableBufferPointer { d in
+            if let sb = s.baseAddress, let db = d.baseAddress { db.update(from: sb, count: n) }
+        }
+    }
 }

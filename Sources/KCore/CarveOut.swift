@@ -15,9 +15,9 @@ import Stage2
 public struct CarveOutLayout: Equatable, Sendable {
     public let base: UInt64
     public let size: UInt64
-    public let nptLayout: NPTPoolLayout
-    public var sptBase: UInt64 { base }
-    public var nptBase: UInt64 { base + (KC.SMMU_POOL_END - KC.SMMU_POOL_START) }
+    let nptLayout: NPTPoolLayout
+    var sptBase: UInt64 { base }
+    var nptBase: UInt64 { base + (KC.SMMU_POOL_END - KC.SMMU_POOL_START) }
 
     /// Places the carve-out at the top of RAM, rounded to 2 MiB.
     public init(ramBase: UInt64, ramSize: UInt64, nptLayout: NPTPoolLayout) {
@@ -29,10 +29,10 @@ public struct CarveOutLayout: Equatable, Sendable {
     }
 
     @inline(__always) public func sptPA(_ model: UInt64) -> UInt64 { sptBase &+ (model &- KC.SMMU_POOL_START) }
-    @inline(__always) public func sptModel(_ pa: UInt64) -> UInt64 { (pa &- sptBase) &+ KC.SMMU_POOL_START }
-    @inline(__always) public func nptPA(_ model: UInt64) -> UInt64 { nptBase &+ (model &- nptLayout.poolStart) }
-    @inline(__always) public func nptModel(_ pa: UInt64) -> UInt64 { (pa &- nptBase) &+ nptLayout.poolStart }
-    public func contains(_ pa: UInt64) -> Bool { pa >= base && pa &- base < size }
+    @inline(__always) func sptModel(_ pa: UInt64) -> UInt64 { (pa &- sptBase) &+ KC.SMMU_POOL_START }
+    @inline(__always) func nptPA(_ model: UInt64) -> UInt64 { nptBase &+ (model &- nptLayout.poolStart) }
+    @inline(__always) func nptModel(_ pa: UInt64) -> UInt64 { (pa &- nptBase) &+ nptLayout.poolStart }
+    func contains(_ pa: UInt64) -> Bool { pa >= base && pa &- base < size }
 }
 
 /// The SMMU register frames as EL2 reaches them (the machine adapts its SMMU device models).

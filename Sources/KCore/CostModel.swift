@@ -24,14 +24,14 @@ public struct KCoreCostModel: Equatable, Sendable {
 
     /// Cycles of a call's body, from its start to where it is now: everything but trap entry
     /// and ERET, lock waits included. `HandlerClock` stamps lock events with it.
-    public func body(_ ctx: CallContext) -> UInt64 {
+    func body(_ ctx: CallContext) -> UInt64 {
         primitiveStep &* UInt64(ctx.steps) &+ tableAccess &* UInt64(ctx.tableAccesses)
             &+ deviceAccess &* UInt64(ctx.deviceAccesses.count)
             &+ lockAcquire &* UInt64(ctx.lockAcquires) &+ lockRelease &* UInt64(ctx.lockReleases) &+ ctx.lockWaitCycles
     }
 
     /// Cycles of a whole trap made of this one call.
-    public func cycles(_ ctx: CallContext) -> UInt64 {
+    func cycles(_ ctx: CallContext) -> UInt64 {
         trapEntry &+ body(ctx) &+ eret
     }
 }

@@ -18,21 +18,21 @@ public struct S2Page: Equatable, Sendable, CustomStringConvertible {
 /// pages host-owned, the EL2 carve-out COREVISOR, everything else INVALID). Only changed pages
 /// are stored, and an entry equal to its default is never stored, so `==` is pointwise equality.
 public struct S2PageTable: Equatable, Sendable {
-    public let ramFirstPFN: UInt64
-    public let ramEndPFN: UInt64
-    public let carveFirstPFN: UInt64
-    public private(set) var changed: [UInt64: S2Page] = [:]
+    let ramFirstPFN: UInt64
+    let ramEndPFN: UInt64
+    let carveFirstPFN: UInt64
+    private(set) var changed: [UInt64: S2Page] = [:]
     /// The pfns whose record was written: readers compare or check just those (not part of
     /// `==`, which is about the records).
     public private(set) var journal = WriteJournal()
 
-    public init(ramBase: UInt64, ramSize: UInt64, carveOutBase: UInt64) {
+    init(ramBase: UInt64, ramSize: UInt64, carveOutBase: UInt64) {
         ramFirstPFN = ramBase >> 12
         ramEndPFN = (ramBase &+ ramSize) >> 12
         carveFirstPFN = carveOutBase >> 12
     }
 
-    public func initial(_ pfn: UInt64) -> S2Page {
+    func initial(_ pfn: UInt64) -> S2Page {
         if pfn == 0 || pfn < ramFirstPFN || pfn >= ramEndPFN { return S2Page(owner: KC.INVALID, count: 0, gfn: 0) }
         if pfn >= carveFirstPFN { return S2Page(owner: KC.COREVISOR, count: 0, gfn: 0) }
         return S2Page(owner: KC.HOSTVISOR, count: 0, gfn: pfn &+ KC.SMMU_HOST_OFFSET)
@@ -59,8 +59,8 @@ public struct LoadInfo: Equatable, Sendable {
     /// Host pfns remapped into EL2 for this load, in order.
     public var remappedPFNs: [UInt64] = []
     /// `vm_remap_addr`: where in EL2's remap window this load's pages are mapped.
-    public var remapAddress: UInt64 = 0
-    public var pageCount: UInt64 { (size &+ 4095) / 4096 }
+    var remapAddress: UInt64 = 0
+    var pageCount: UInt64 { (size &+ 4095) / 4096 }
 }
 
 /// `VMInfo` of `sekvm/RData.v`: the parts the handlers use.
@@ -69,7 +69,7 @@ public struct VMInfo: Equatable, Sendable {
     /// `vm_vcpu_state`: READY vcpus, as a bit set over 0..7.
     public var registeredVCPUs: UInt8 = 0
     public var loads: [LoadInfo] = []
-    public init() {}
+    init() {}
 }
 
 /// The lock-protected shared objects other than the page tables, plus the machine-wide flags.
@@ -79,7 +79,7 @@ public struct EL2Data: Equatable, Sendable {
     public var halt = false
     /// The transactional-table state (`tstate`): 0 after an acquire, 1 after a release or a leaf
     /// write.
-    public var tstate = 0
+    var tstate = 0
     public var locks = LockTable()
     /// `smmu_vmid`: owner of each config slot `index·8 + cbndx`, or INVALID.
     public var smmuVmid = [UInt32](repeating: KC.INVALID, count: 16)
@@ -87,15 +87,15 @@ public struct EL2Data: Equatable, Sendable {
     /// `vminfos[0...16]`.
     public var vminfos = [VMInfo](repeating: VMInfo(), count: 17)
     /// `core_data.next_vmid`.
-    public var nextVmid: UInt32 = 1
+    var nextVmid: UInt32 = 1
     /// `core_data.next_remap_ptr`: the next free address of EL2's image remap window
     /// (`REMAP_START`..`REMAP_END`, Constants.v), handed out by `set_boot_info` and never
     /// given back.
-    public var nextRemapPtr: UInt64 = KC.REMAP_START
+    var nextRemapPtr: UInt64 = KC.REMAP_START
     /// `flatmem`: abstract page contents (only the seed's assign writes it: divergence D3).
-    public var flatmem: [UInt64: UInt64] = [:]
+    var flatmem: [UInt64: UInt64] = [:]
     /// `data_log[vmid]`: values consumed from the data oracle.
-    public var dataLog: [UInt32: UInt64] = [:]
+    var dataLog: [UInt32: UInt64] = [:]
 
-    public init(s2page: S2PageTable) { self.s2page = s2page }
+    init(s2page: S2PageTable) { self.s2page = s2page }
 }

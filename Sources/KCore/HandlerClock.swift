@@ -1,13 +1,13 @@
 /// Where a handler is in time, so that its lock operations happen at the right cycle: the cycle
 /// its body started at, and the machine's ticket locks. A call's current cycle is `start` plus
 /// what the cost model charges for the work done so far (`KCoreCostModel.body`), waits included.
-public struct HandlerClock {
+struct HandlerClock {
     /// The cycle this call's body starts at: the trap's cycle, plus trap entry, plus the earlier
     /// calls of the same trap (a stage-2 fault runs `emulate_mmio` then `map_page_host`;
     /// HVC 20 runs `smmu_assign_page` then `smmu_map_page`).
-    public var start: UInt64
+    var start: UInt64
     public let locks: TicketLocks
-    public init(start: UInt64, locks: TicketLocks) {
+    init(start: UInt64, locks: TicketLocks) {
         self.start = start
         self.locks = locks
     }
@@ -15,7 +15,7 @@ public struct HandlerClock {
 
 extension CallContext {
     /// The cycle this call has reached (0-based when untimed).
-    public var now: UInt64 { (clock?.start ?? 0) &+ costs.body(self) }
+    var now: UInt64 { (clock?.start ?? 0) &+ costs.body(self) }
 
     /// Called once `LockTable` has given this CPU lock `id`: charges the acquire, and when the
     /// call is timed takes a ticket, waits, and logs `WAIT_LOCK` and `OPULL`.
@@ -49,21 +49,21 @@ extension CallContext {
 /// the call's cost and timing (`CallContext`).
 extension LockTable {
     /// `acquire_lock`: false (nothing happens) when the lock is already held.
-    public mutating func acquire(_ id: Int, _ ctx: inout CallContext) -> Bool {
+    mutating func acquire(_ id: Int, _ ctx: inout CallContext) -> Bool {
         guard acquire(id, cpu: ctx.cpu) else { return false }
         ctx.lockTaken(id)
         return true
     }
 
     /// `release_lock` pushing `o`: false (nothing happens) when this CPU does not hold the lock.
-    public mutating func release(_ id: Int, _ ctx: inout CallContext, pushing o: SharedObject) -> Bool {
+    mutating func release(_ id: Int, _ ctx: inout CallContext, pushing o: SharedObject) -> Bool {
         guard release(id, cpu: ctx.cpu, pushing: o) else { return false }
         ctx.lockReleased(id, o)
         return true
     }
 
     /// The flatmem snapshot (no lock, no cost of its own).
-    public mutating func pushFlatmem(_ ctx: inout CallContext) {
+    mutating func pushFlatmem(_ ctx: inout CallContext) {
         pushFlatmem(cpu: ctx.cpu)
         ctx.clock?.locks.sink?(TimedLockEvent(cycle: ctx.now, lock: LockID.flatmem, event: LockEvent(cpu: ctx.cpu, kind: .push(.flatmem))))
     }

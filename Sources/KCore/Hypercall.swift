@@ -18,7 +18,7 @@ public enum Hypercall: UInt64, CaseIterable, Sendable {
     /// One argument register: its name and the values the dispatcher accepts.
     public struct Argument: Equatable, Sendable {
         public let name: String
-        public let valid: Range<UInt64>
+        let valid: Range<UInt64>
     }
 
     public var name: String {
@@ -37,7 +37,7 @@ public enum Hypercall: UInt64, CaseIterable, Sendable {
         }
     }
 
-    public static func named(_ name: String) -> Hypercall? { allCases.first { $0.name == name } }
+    static func named(_ name: String) -> Hypercall? { allCases.first { $0.name == name } }
 
     private static let cbndx = Argument(name: "cbndx", valid: 0..<UInt64(KC.SMMU_NUM_CTXT_BANKS))
     private static let index = Argument(name: "index", valid: 0..<UInt64(KC.SMMU_NUM))
@@ -90,7 +90,7 @@ public enum Hypercall: UInt64, CaseIterable, Sendable {
     }
 
     /// The seed / boot functions the call runs, in order (the same names at both levels).
-    public var composes: [String] {
+    var composes: [String] {
         switch self {
         case .enable_s2: []
         case .el2_arm_lpae_map: ["smmu_assign_page", "smmu_map_page"]

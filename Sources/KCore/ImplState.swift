@@ -7,18 +7,18 @@ import Stage2
 
 /// The implementation level's state: EL2 data plus the real machine (tables in RAM, SMMU
 /// registers through `SMMUHardware`). Pool pointers are real addresses.
-public struct ImplState {
+struct ImplState {
     public var data: EL2Data
-    public let memory: PhysicalMemory
-    public let smmu: SMMUHardware
-    public let carve: CarveOutLayout
-    public var sptPgdNext: UInt64
-    public var sptPmdNext: UInt64
-    public var nptPgdNext: UInt64
-    public var nptPudNext: UInt64
-    public var nptPmdNext: UInt64
+    let memory: PhysicalMemory
+    let smmu: SMMUHardware
+    let carve: CarveOutLayout
+    var sptPgdNext: UInt64
+    var sptPmdNext: UInt64
+    var nptPgdNext: UInt64
+    var nptPudNext: UInt64
+    var nptPmdNext: UInt64
 
-    public init(data: EL2Data, memory: PhysicalMemory, smmu: SMMUHardware, carve: CarveOutLayout) {
+    init(data: EL2Data, memory: PhysicalMemory, smmu: SMMUHardware, carve: CarveOutLayout) {
         self.data = data
         self.memory = memory
         self.smmu = smmu
@@ -65,7 +65,7 @@ public struct ImplState {
     private static let zeroBlock = UnsafeRawPointer(UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 8).initializeMemory(as: UInt8.self, repeating: 0, count: 512))
 
     /// Abstraction function: reads the real shadow tables back into the spec's maps.
-    public func abstractSPT() -> AbstractSPT {
+    func abstractSPT() -> AbstractSPT {
         var a = AbstractSPT()
         a.pgdNext = carve.sptModel(sptPgdNext)
         a.pmdNext = carve.sptModel(sptPmdNext)
@@ -92,8 +92,8 @@ public struct ImplState {
     }
 
     /// Abstraction function for the host NPT (4 levels from the root page).
-    public func abstractNPT() -> AbstractNPT { abstractNPTIndexed().0 }
+    func abstractNPT() -> AbstractNPT { abstractNPTIndexed().0 }
 
     /// The spec-level view of this state.
-    public func abstraction() -> SpecState { SpecState(data: data, spt: abstractSPT(), npt: abstractNPT()) }
+    func abstraction() -> SpecState { SpecState(data: data, spt: abstractSPT(), npt: abstractNPT()) }
 }

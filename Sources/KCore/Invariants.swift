@@ -37,7 +37,7 @@ public struct InvariantViolation: Equatable, Hashable, Sendable, CustomStringCon
     public var kind: Kind
     /// Which page / table / slot / field, and the values found.
     public var detail: String
-    public init(_ kind: Kind, _ detail: String) {
+    init(_ kind: Kind, _ detail: String) {
         self.kind = kind
         self.detail = detail
     }
@@ -206,14 +206,5 @@ extension KCore {
         if configuration.handlers == .spec { return spec }
         if implNPT == nil { _ = updateImplNPT(writes: []) }
         return SpecState(data: impl.data, spt: impl.abstractSPT(), npt: implNPT!.npt)
-    }
-
-    /// The driving level's shadow tables in the spec's terms.
-    public var drivingSPT: AbstractSPT { configuration.handlers == .spec ? spec.spt : impl.abstractSPT() }
-
-    /// The pte the driving level's host NPT holds for `gfn` (0: none), read from the tables
-    /// alone, without building an abstraction.
-    public func hostNPTEntry(gfn: UInt64) -> UInt64 {
-        configuration.handlers == .spec ? spec.npt.entry(gfn).pte : impl.nptLeaf(gfn: gfn)
     }
 }

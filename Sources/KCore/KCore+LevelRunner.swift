@@ -95,7 +95,7 @@ extension KCore {
     }
 
     func apply(_ r: HostRegisters, to h: inout HostContext) {
-        for i in 0..<31 { h.x[i] = r.x[i] }
+        copyRegisters(r.x, into: &h.x)
         if let pc = r.skipTo { h.elr = pc }
     }
 

@@ -16,8 +16,8 @@ public final class KCore {
         public var handlers: HandlerLevel = .impl
         public var checkRefinement = false
         /// Known divergences a run may continue past.
-        public var allowList: Set<KnownDivergence> = Set(KnownDivergence.allCases)
-        public var nptLayout: NPTPoolLayout? = nil
+        var allowList: Set<KnownDivergence> = Set(KnownDivergence.allCases)
+        var nptLayout: NPTPoolLayout? = nil
         public var costModel = KCoreCostModel()
         public init() {}
     }
@@ -26,11 +26,12 @@ public final class KCore {
     public let carveOut: CarveOutLayout
     /// The implementation-level state. With `.spec` its EL2 data is not kept in step (a copy
     /// sharing the spec's storage would make every spec call copy it): only its tables in RAM
-    /// are, materialized from the spec's. Settable inside the module (and by `@testable` tests,
-    /// which seed states no hypercall sequence reaches, e.g. a counted host page).
-    public internal(set) var impl: ImplState
+    /// are, materialized from the spec's. Internal: tools read EL2's state through the query
+    /// API (KCore+Query.swift); `@testable` tests seed states no hypercall sequence reaches
+    /// (e.g. a counted host page).
+    var impl: ImplState
     /// The spec-level state: authoritative with `.spec`, the reference with `checkRefinement`.
-    public internal(set) var spec: SpecState
+    var spec: SpecState
     public internal(set) var refinementReports: [RefinementReport] = []
     /// The implementation's host NPT in the spec's terms, kept current from the words each
     /// call stores once something has asked for it (the refinement check, `abstractState`);
@@ -38,12 +39,9 @@ public final class KCore {
     var implNPT: IncrementalNPTAbstraction?
     /// The oracles every call's context uses, made once: a closure made per call costs an
     /// allocation, and a trap round trip makes two contexts.
-    lazy var oracles: (readDevice: (Int, UInt64, Int) -> UInt64, pageContents: (UInt64) -> UInt64, hwTTBR: (Int, Int) -> UInt64) = {
-        let carve = carveOut, mem = impl.memory, smmu = impl.smmu
-        return ({ i, off, size in smmu.readRegister(smmu: i, offset: off, size: size) },
-                { pfn in fnv1a(mem.read(pfn << 12, count: 4096) ?? []) },
-                { carve.sptPA(KC.SMMU_TTBR($0, $1)) })
-    }()
+    let oracles: (readDevice: (Int, UInt64, Int) -> UInt64, pageContents: (UInt64) -> UInt64, hwTTBR: (Int, Int) -> UInt64)
+    /// Call contexts for reuse (`makeContext`).
+    private var contextPool: [CallContext] = []
     /// Counts the calls that wrote the shadow tables: a reader that saw the same value has
     /// seen the same tables (`--check-invariants` re-checks them only after a change).
     public internal(set) var sptGeneration = 0
@@ -65,6 +63,10 @@ public final class KCore {
         let d = EL2Data(s2page: S2PageTable(ramBase: memory.base, ramSize: memory.size, carveOutBase: carveOut.base))
         impl = ImplState(data: d, memory: memory, smmu: smmu, carve: carveOut)
         spec = SpecState(data: d, spt: AbstractSPT(), npt: AbstractNPT(layout: layout))
+        let carve = carveOut
+        oracles = ({ i, off, size in smmu.readRegister(smmu: i, offset: off, size: size) },
+                   { pfn in fnv1a(memory.read(pfn << 12, count: 4096) ?? []) },
+                   { carve.sptPA(KC.SMMU_TTBR($0, $1)) })
         memory.zero(carveOut.base, length: carveOut.size)
     }
 
@@ -72,10 +74,7 @@ public final class KCore {
     /// tickets on `locks` at the trap's cycle (never for the shadow run of a refinement check).
     /// `level` names the level whose branches it counts (`--coverage`; nil: none).
     func makeContext(_ h: HostContext, timed: Bool = false, level: HandlerLevel? = nil) -> CallContext {
-        let ctx = CallContext(
-            cpu: h.cpu, conf: configuration.smmuConf, regs: HostRegisters(x: h.x, elr: h.elr, far: h.far),
-            readDevice: oracles.readDevice, pageContents: oracles.pageContents, hwTTBR: oracles.hwTTBR)
-        ctx.costs = configuration.costModel
+        let ctx = reusableContext(h)
         if timed, let c = h.cycle {
             ctx.clock = HandlerClock(start: c &+ configuration.costModel.trapEntry &+ h.bodyCycles, locks: locks)
         }
@@ -83,9 +82,30 @@ public final class KCore {
         return ctx
     }
 
+    /// A context no caller holds any more, reset for `h`, or a new one. A context is free when
+    /// the pool's is its only reference (`isKnownUniquelyReferenced`), so one a caller still
+    /// holds is never handed out twice; the pool stays as small as the most contexts ever
+    /// alive at once (two per level of a trap, two more with the refinement check).
+    private func reusableContext(_ h: HostContext) -> CallContext {
+        let o = oracles
+        for i in contextPool.indices where isKnownUniquelyReferenced(&contextPool[i]) {
+            let ctx = contextPool[i]
+            ctx.reset(cpu: h.cpu, conf: configuration.smmuConf, x: h.x, elr: h.elr, far: h.far, costs: configuration.costModel,
+                      readDevice: o.readDevice, pageContents: o.pageContents, hwTTBR: o.hwTTBR)
+            return ctx
+        }
+        let ctx = CallContext(
+            cpu: h.cpu, conf: configuration.smmuConf, regs: HostRegisters(x: h.x, elr: h.elr, far: h.far),
+            readDevice: o.readDevice, pageContents: o.pageContents, hwTTBR: o.hwTTBR)
+        ctx.costs = configuration.costModel
+        if contextPool.count < KCore.contextPoolLimit { contextPool.append(ctx) }
+        return ctx
+    }
+    static let contextPoolLimit = 8
+
     /// PSCI SYSTEM_OFF from VM `vmid` (`set_vm_poweroff`): the only way to POWEROFF, which
     /// `el2_free_smmu_pgd` requires.
-    public func powerOffVM(_ vmid: UInt32, cpu: Int = 0) {
+    func powerOffVM(_ vmid: UInt32, cpu: Int = 0) {
         guard vmid < 17 else { return }
         var ctx = makeContext(HostContext(cpu: cpu))
         VMBoot.set_vm_poweroff(&impl.data, &ctx, vmid: vmid)

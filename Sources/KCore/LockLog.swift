@@ -28,7 +28,7 @@ public enum LockEventKind: Equatable, Sendable {
 public struct LockEvent: Equatable, Sendable, CustomStringConvertible {
     public var cpu: Int
     public var kind: LockEventKind
-    public init(cpu: Int, kind: LockEventKind) {
+    init(cpu: Int, kind: LockEventKind) {
         self.cpu = cpu
         self.kind = kind
     }
@@ -51,10 +51,10 @@ public struct TimedLockEvent: Equatable, Sendable, CustomStringConvertible {
     public var lock: Int
     public var event: LockEvent
     /// For `WAIT_LOCK`: the ticket taken (per lock, from 0).
-    public var ticket: UInt64?
+    var ticket: UInt64?
     /// For `WAIT_LOCK`: cycles until the lock was granted (0 when it was free).
     public var waited: UInt64
-    public init(cycle: UInt64, lock: Int, event: LockEvent, ticket: UInt64? = nil, waited: UInt64 = 0) {
+    init(cycle: UInt64, lock: Int, event: LockEvent, ticket: UInt64? = nil, waited: UInt64 = 0) {
         self.cycle = cycle
         self.lock = lock
         self.event = event
@@ -79,13 +79,34 @@ public struct LockTable: Equatable, Sendable {
         var holder: Int?
         var log: [LockEvent] = []
         var dropped = 0
-        var acquisitions = 0
+        public var acquisitions = 0
+
+        /// Appends `e`; beyond `limit` events the oldest half is dropped and counted.
+        mutating func append(_ e: LockEvent, limit: Int) {
+            log.append(e)
+            if log.count > limit {
+                let drop = limit / 2
+                log.removeFirst(drop)
+                dropped += drop
+            }
+        }
+        mutating func acquire(_ id: Int, cpu: Int, limit: Int) {
+            append(LockEvent(cpu: cpu, kind: .waitLock(KC.local_lock_bound)), limit: limit)
+            append(LockEvent(cpu: cpu, kind: .pull(id)), limit: limit)
+            holder = cpu
+            acquisitions += 1
+        }
+        mutating func release(cpu: Int, pushing obj: SharedObject, limit: Int) {
+            append(LockEvent(cpu: cpu, kind: .push(obj)), limit: limit)
+            append(LockEvent(cpu: cpu, kind: .release), limit: limit)
+            holder = nil
+        }
     }
     private var slots = [Slot](repeating: Slot(), count: LockID.count)
     private var others: [Int: Slot] = [:]
-    public var maxEventsPerLock = 1 << 14
+    var maxEventsPerLock = 1 << 14
 
-    public init() {}
+    init() {}
 
     private func slot(_ id: Int) -> Slot? { id >= 0 && id < slots.count ? slots[id] : others[id] }
     private mutating func with<R>(_ id: Int, _ body: (inout Slot) -> R) -> R {
@@ -98,18 +119,18 @@ public struct LockTable: Equatable, Sendable {
     }
 
     /// CPU holding each lock (`LockOwn true` for that CPU); absent = `LockFalse`.
-    public var holder: [Int: Int] {
+    var holder: [Int: Int] {
         var d: [Int: Int] = [:]
         for id in slots.indices { if let h = slots[id].holder { d[id] = h } }
         for (id, s) in others { if let h = s.holder { d[id] = h } }
         return d
     }
     /// Each lock's log (locks that never logged an event are absent).
-    public var log: [Int: [LockEvent]] {
+    var log: [Int: [LockEvent]] {
         ids.reduce(into: [:]) { d, e in if !e.1.log.isEmpty { d[e.0] = e.1.log } }
     }
     /// Events dropped from each lock's log (absent: none).
-    public var droppedEvents: [Int: Int] {
+    var droppedEvents: [Int: Int] {
         ids.reduce(into: [:]) { d, e in if e.1.dropped > 0 { d[e.0] = e.1.dropped } }
     }
     /// Ticket acquisitions per lock (for statistics).
@@ -118,62 +139,61 @@ public struct LockTable: Equatable, Sendable {
     }
 
     /// Per lock: every event its log received, the dropped ones included.
-    public var eventsEver: [Int: Int] {
+    var eventsEver: [Int: Int] {
         var d: [Int: Int] = [:]
         for id in slots.indices where !slots[id].log.isEmpty { d[id] = slots[id].log.count + slots[id].dropped }
         for (id, s) in others where !s.log.isEmpty { d[id] = s.log.count + s.dropped }
         return d
     }
 
-    public func isHeld(_ id: Int) -> Bool { slot(id)?.holder != nil }
+    func isHeld(_ id: Int) -> Bool { slot(id)?.holder != nil }
 
     private mutating func append(_ id: Int, _ e: LockEvent) {
         let limit = maxEventsPerLock
-        with(id) { s in
-            s.log.append(e)
-            if s.log.count > limit {
-                let drop = limit / 2
-                s.log.removeFirst(drop)
-                s.dropped += drop
-            }
-        }
+        with(id) { s in s.append(e, limit: limit) }
     }
 
     /// Acquire (`wait` + `pull`). - Returns: false when the lock is already held (the spec is
     /// undefined there: `LockFalse` is required).
-    public mutating func acquire(_ id: Int, cpu: Int) -> Bool {
-        guard !isHeld(id) else { return false }
-        append(id, LockEvent(cpu: cpu, kind: .waitLock(KC.local_lock_bound)))
-        append(id, LockEvent(cpu: cpu, kind: .pull(id)))
-        with(id) { s in
-            s.holder = cpu
-            s.acquisitions += 1
+    mutating func acquire(_ id: Int, cpu: Int) -> Bool {
+        let limit = maxEventsPerLock
+        // Every handler takes a lock: the slot of a known id is changed in place, in one access.
+        if id >= 0 && id < slots.count {
+            guard slots[id].holder == nil else { return false }
+            slots[id].acquire(id, cpu: cpu, limit: limit)
+            return true
         }
+        guard !isHeld(id) else { return false }
+        with(id) { $0.acquire(id, cpu: cpu, limit: limit) }
         return true
     }
 
     /// Release (`push` + `REL_LOCK`). - Returns: false when this CPU does not hold the lock.
-    public mutating func release(_ id: Int, cpu: Int, pushing obj: SharedObject) -> Bool {
+    mutating func release(_ id: Int, cpu: Int, pushing obj: SharedObject) -> Bool {
+        let limit = maxEventsPerLock
+        if id >= 0 && id < slots.count {
+            guard slots[id].holder == cpu else { return false }
+            slots[id].release(cpu: cpu, pushing: obj, limit: limit)
+            return true
+        }
         guard slot(id)?.holder == cpu else { return false }
-        append(id, LockEvent(cpu: cpu, kind: .push(obj)))
-        append(id, LockEvent(cpu: cpu, kind: .release))
-        with(id) { $0.holder = nil }
+        with(id) { $0.release(cpu: cpu, pushing: obj, limit: limit) }
         return true
     }
 
     /// Flatmem has a log but no lock: the spec only appends the snapshot.
-    public mutating func pushFlatmem(cpu: Int) {
+    mutating func pushFlatmem(cpu: Int) {
         append(LockID.flatmem, LockEvent(cpu: cpu, kind: .push(.flatmem)))
     }
 
     /// The log of lock `id` (empty if it never logged), without building `log`.
-    public func events(_ id: Int) -> [LockEvent] { slot(id)?.log ?? [] }
+    func events(_ id: Int) -> [LockEvent] { slot(id)?.log ?? [] }
     /// The CPU holding lock `id`, or nil.
-    public func heldBy(_ id: Int) -> Int? { slot(id)?.holder }
+    func heldBy(_ id: Int) -> Int? { slot(id)?.holder }
     /// Events dropped from lock `id`'s log.
-    public func dropped(_ id: Int) -> Int { slot(id)?.dropped ?? 0 }
+    func dropped(_ id: Int) -> Int { slot(id)?.dropped ?? 0 }
     /// The ids of locks that are held or have logged, in order.
-    public var usedIDs: [Int] {
+    var usedIDs: [Int] {
         slots.indices.filter { slots[$0].holder != nil || !slots[$0].log.isEmpty } + others.keys.sorted()
     }
 
@@ -185,7 +205,7 @@ public struct LockTable: Equatable, Sendable {
 
     /// `H_CalLock`: replays a log oldest-first; returns the holder at the end (nil = free), or
     /// nil-with-invalid when the log breaks the ticket discipline.
-    public static func validate(_ events: [LockEvent]) -> (valid: Bool, holder: Int?) {
+    static func validate(_ events: [LockEvent]) -> (valid: Bool, holder: Int?) {
         var holder: Int? = nil
         var budget = 0
         for e in events {

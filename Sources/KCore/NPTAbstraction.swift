@@ -4,24 +4,24 @@
 /// Level 0 is the root (`vttbr`), 1–2 the intermediate tables, 3 the leaf tables. An entry of
 /// a level-L table is named by its key `prefix << 9 | index`, the same keys `AbstractNPT`
 /// uses: `pgdT` holds level-0 keys, `pudT` level-1, `pmdT` level-2 and `pt` level-3 (gfns).
-public struct NPTTableIndex: Sendable {
+struct NPTTableIndex: Sendable {
     /// A table (level, prefix), or an entry (level, key) when used as a key.
-    public struct Position: Hashable, Sendable {
+    struct Position: Hashable, Sendable {
         public var level: Int
-        public var prefix: UInt64
+        var prefix: UInt64
     }
     /// Table page → where it is linked (more than one place only in a corrupt tree, which the
     /// full abstraction would also read once per link).
     var tables: [UInt64: [Position]] = [:]
     /// (level, key) of a table entry → the child table page it links.
     var children: [Position: UInt64] = [:]
-    public init() {}
+    init() {}
 }
 
 extension ImplState {
     /// The abstraction function for the host NPT (4 levels from the root page), and the index
     /// `updateAbstractNPT` keeps it current with.
-    public func abstractNPTIndexed() -> (AbstractNPT, NPTTableIndex) {
+    func abstractNPTIndexed() -> (AbstractNPT, NPTTableIndex) {
         var a = AbstractNPT(layout: carve.nptLayout)
         var ix = NPTTableIndex()
         setPoolPointers(&a)
@@ -36,7 +36,7 @@ extension ImplState {
     /// entries written, and the subtrees they link or unlink, are read again: a call costs what
     /// it wrote, not what the NPT maps. Writes are handled root first, so a table linked by
     /// the call is read whole once it is in the tree, whatever order the call wrote in.
-    public func updateAbstractNPT(_ a: inout AbstractNPT, _ ix: inout NPTTableIndex, writes: [UInt64],
+    func updateAbstractNPT(_ a: inout AbstractNPT, _ ix: inout NPTTableIndex, writes: [UInt64],
                                   touched: inout Set<NPTTableIndex.Position>) {
         setPoolPointers(&a)
         guard !writes.isEmpty else { return }

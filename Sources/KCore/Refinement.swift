@@ -1,6 +1,6 @@
 /// One field where the two levels disagree after a call.
 public struct RefinementDifference: Equatable, Sendable, CustomStringConvertible {
-    public var field: String
+    var field: String
     public var spec: String
     public var impl: String
     public var description: String { "\(field): spec \(spec), impl \(impl)" }
@@ -24,7 +24,7 @@ public enum KnownDivergence: String, Sendable, CaseIterable {
 public struct RefinementReport: Equatable, Sendable, CustomStringConvertible {
     public var function: String
     public var arguments: String
-    public var differences: [RefinementDifference]
+    var differences: [RefinementDifference]
     public var known: KnownDivergence?
     public var description: String {
         "refinement: \(function)(\(arguments))" + (known.map { " [known \($0.rawValue)]" } ?? "") + ": "
@@ -34,9 +34,9 @@ public struct RefinementReport: Equatable, Sendable, CustomStringConvertible {
 
 /// The entries a call may have changed, when the checker knows them: only these can differ
 /// between two states that were equal before the call, so only these are compared.
-public struct TouchedEntries: Sendable {
+struct TouchedEntries: Sendable {
     /// Host NPT entries by level and key (level 3: gfns; 0–2: the `pgdT`/`pudT`/`pmdT` keys).
-    public var npt: Set<NPTTableIndex.Position>
+    var npt: Set<NPTTableIndex.Position>
     /// Ownership records written (`S2PageTable.journal` of both levels).
     public var s2page: Set<UInt64>
 }
@@ -53,7 +53,7 @@ public struct TouchedEntries: Sendable {
 ///
 /// `touched`: the NPT entries and ownership records the call wrote at either level (see
 /// `TouchedEntries`); nil compares them all.
-public func compareStates(_ s: SpecState, _ i: SpecState, logsFrom: [Int: Int]? = nil, touched: TouchedEntries? = nil) -> [RefinementDifference] {
+func compareStates(_ s: SpecState, _ i: SpecState, logsFrom: [Int: Int]? = nil, touched: TouchedEntries? = nil) -> [RefinementDifference] {
     var d: [RefinementDifference] = []
     // Names are built only for a difference: this runs after every checked call.
     func cmp<T: Equatable>(_ name: @autoclosure () -> String, _ a: T, _ b: T) {

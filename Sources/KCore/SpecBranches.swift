@@ -42,14 +42,14 @@ public enum SpecBranch: Int, CaseIterable, Sendable {
     public static let primitives = ["map_page_host", "local_mmap", "clear_pfn_host", "local_spt_map"]
 
     /// Which levels have the branch: both, or one (a divergence).
-    public enum Levels: Sendable { case both, specOnly, implOnly }
+    enum Levels: Sendable { case both, specOnly, implOnly }
 
     public struct Info: Sendable {
         /// The Coq function the branch belongs to.
         public let function: String
         /// Short stable name inside the function ("not-smmu").
         public let id: String
-        public let levels: Levels
+        let levels: Levels
         /// What the branch does, in the spec's words.
         public let description: String
     }

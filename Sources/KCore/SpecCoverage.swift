@@ -1,7 +1,7 @@
 /// Branch counters of one run (or the sum of several): a flat array indexed by level and
 /// `SpecBranch`, so counting is one add. Not thread-safe: one per machine; `add` sums them.
 public final class SpecCoverage {
-    public private(set) var counts: [UInt64]
+    private(set) var counts: [UInt64]
     static let width = SpecBranch.allCases.count
 
     public init() { counts = .init(repeating: 0, count: 2 * SpecCoverage.width) }
@@ -31,9 +31,9 @@ public final class SpecCoverage {
 
 /// What a `CallContext` carries to count branches: the counters and the level the call runs at.
 /// nil in the context when coverage is off, so a branch costs one nil check.
-public struct CoverageProbe {
+struct CoverageProbe {
     let counters: SpecCoverage
-    let level: KCore.HandlerLevel
+    public let level: KCore.HandlerLevel
 }
 
 extension CallContext {

@@ -6,7 +6,7 @@ public struct LockContention: Equatable, Sendable {
     public var contended: UInt64 = 0
     /// Cycles CPUs spent waiting for this lock (handoff included).
     public var waitCycles: UInt64 = 0
-    public init() {}
+    init() {}
 }
 
 /// The machine's ticket locks in time: SeKVM's locks are ticket locks (`sekvm/Locks`: a CPU
@@ -43,7 +43,7 @@ public final class TicketLocks {
     /// Receives every lock event with its cycle, in the order the handlers run (`--lock-log`).
     public var sink: ((TimedLockEvent) -> Void)?
 
-    public init() {}
+    init() {}
 
     /// CPU `cpu` takes a ticket for lock `id` at cycle `arrival`. - Returns: the ticket and the
     /// cycle at which the CPU holds the lock (`arrival` when free, else the release + `handoff`).
@@ -74,10 +74,10 @@ public final class TicketLocks {
     }
 
     /// The cycle at which lock `id` was last released (0: never taken).
-    public func lastRelease(_ id: Int) -> UInt64 {
+    func lastRelease(_ id: Int) -> UInt64 {
         id >= 0 && id < LockID.count ? releasedAtByID[id] : otherReleasedAt[id, default: 0]
     }
 
     /// Total cycles all CPUs waited.
-    public var totalWaitCycles: UInt64 { waitByCPU.values.reduce(0, &+) }
+    var totalWaitCycles: UInt64 { waitByCPU.values.reduce(0, &+) }
 }

@@ -15,6 +15,9 @@ public struct HostContext: Equatable, Sendable {
     public var cycle: UInt64?
     /// Cycles the bodies of this trap's earlier calls took (the next call starts after them).
     var bodyCycles: UInt64 = 0
+    /// A context with no registers, to hold a place (`swap`) while the real one is in use.
+    public static let placeholder = HostContext(cpu: 0, x: HostContext.noRegisters)
+    private static let noRegisters = [UInt64](repeating: 0, count: 31)
     public init(
         cpu: Int, x: [UInt64] = .init(repeating: 0, count: 31), elr: UInt64 = 0, esr: UInt64 = 0, far: UInt64 = 0, hpfar: UInt64 = 0,
         cycle: UInt64? = nil
@@ -75,12 +78,12 @@ public struct TrapOutcome: Equatable, Sendable {
     /// Cycles spent in EL2, from `KCoreCostModel`, lock waits included.
     public var cycles: UInt64
     /// The part of `cycles` spent waiting for ticket locks held by other CPUs.
-    public var lockWaitCycles: UInt64 = 0
+    var lockWaitCycles: UInt64 = 0
     /// Host IPAs (page aligned) whose stage-2 entry changed: invalidate the CPUs' TLBs for them.
     public var tlbInvalidations: [UInt64]
     public var decision: TrapDecision
     /// Set when a guest-reachable `rely` failed (the spec does not define the case).
-    public var specUndefined: String?
+    var specUndefined: String?
     /// With `checkRefinement`: the differences found on this call (nil if none).
     public var refinement: RefinementReport?
     /// True when `refinement` holds a difference outside the allow-list: the run should stop.

@@ -4,11 +4,11 @@
 /// `limit` the oldest half is dropped, and a reader that had not seen it gets nil (look at
 /// everything), so a run with no reader keeps bounded memory.
 public struct WriteJournal: Sendable {
-    public private(set) var keys: [UInt64] = []
-    public private(set) var dropped = 0
-    public static let limit = 8192
+    private(set) var keys: [UInt64] = []
+    private(set) var dropped = 0
+    static let limit = 8192
 
-    public init() {}
+    init() {}
 
     /// Keys ever written, the dropped ones included.
     public var ever: Int { dropped + keys.count }

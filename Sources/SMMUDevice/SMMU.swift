@@ -12,7 +12,7 @@ public final class SMMU: MMIODevice {
     let memory: PhysicalMemory
 
     // Global space 0 and 1.
-    public private(set) var scr0: UInt64 = SMMU.reset(SMMURegisterMap.gr0, "sCR0")
+    public private(set) var scr0: UInt64 = SMMU.reset(SMMURegisterMap.gr0, .sCR0)
     public private(set) var scr2: UInt64 = 0
     public private(set) var gfsr: UInt64 = 0
     public private(set) var gfar: UInt64 = 0
@@ -58,16 +58,16 @@ public final class SMMU: MMIODevice {
         self.streamMatchGroups = max(1, min(128, streamMatchGroups))
         self.memory = memory
         self.costs = costs
-        smr = Array(repeating: SMMU.reset(SMMURegisterMap.gr0, "SMR"), count: self.streamMatchGroups)
-        s2cr = Array(repeating: SMMU.reset(SMMURegisterMap.gr0, "S2CR"), count: self.streamMatchGroups)
-        cbar = Array(repeating: SMMU.reset(SMMURegisterMap.gr1, "CBAR"), count: self.contextBankCount)
+        smr = Array(repeating: SMMU.reset(SMMURegisterMap.gr0, .SMR), count: self.streamMatchGroups)
+        s2cr = Array(repeating: SMMU.reset(SMMURegisterMap.gr0, .S2CR), count: self.streamMatchGroups)
+        cbar = Array(repeating: SMMU.reset(SMMURegisterMap.gr1, .CBAR), count: self.contextBankCount)
         cba2r = Array(repeating: 0, count: self.contextBankCount)
         cbfrsynra = Array(repeating: 0, count: self.contextBankCount)
         self.contextBanks = Array(repeating: ContextBank(), count: self.contextBankCount)
     }
 
-    static func reset(_ table: [SMMURegisterMap.Register], _ name: String) -> UInt64 {
-        table.first { $0.name == name }?.reset ?? 0
+    static func reset(_ table: [SMMURegisterMap.Register], _ id: SMMURegisterMap.Name) -> UInt64 {
+        table.first { $0.id == id }?.reset ?? 0
     }
 
     // MARK: ID registers (truthful for this instance)
@@ -136,45 +136,45 @@ public final class SMMU: MMIODevice {
         let i = l.index
         switch l.space {
         case .gr0:
-            switch l.register.name {
-            case "sCR0": return scr0
-            case "sCR2": return scr2
-            case "IDR0": return idr0
-            case "IDR1": return idr1
-            case "IDR2": return idr2
-            case "IDR7": return idr7
-            case "sGFAR": return gfar
-            case "sGFSR": return gfsr
-            case "sGFSYNR0": return gfsynr[0]
-            case "sGFSYNR1": return gfsynr[1]
-            case "sGFSYNR2": return gfsynr[2]
-            case "SMR": return smr[i]
-            case "S2CR": return s2cr[i]
+            switch l.register.id {
+            case .sCR0: return scr0
+            case .sCR2: return scr2
+            case .IDR0: return idr0
+            case .IDR1: return idr1
+            case .IDR2: return idr2
+            case .IDR7: return idr7
+            case .sGFAR: return gfar
+            case .sGFSR: return gfsr
+            case .sGFSYNR0: return gfsynr[0]
+            case .sGFSYNR1: return gfsynr[1]
+            case .sGFSYNR2: return gfsynr[2]
+            case .SMR: return smr[i]
+            case .S2CR: return s2cr[i]
             default: return 0  // IDR3–6 reserved, sTLBGSTATUS.GSACTIVE = 0 (syncs finish at once), commands
             }
         case .gr1:
-            switch l.register.name {
-            case "CBAR": return cbar[i]
-            case "CBFRSYNRA": return cbfrsynra[i]
+            switch l.register.id {
+            case .CBAR: return cbar[i]
+            case .CBFRSYNRA: return cbfrsynra[i]
             default: return cba2r[i]
             }
         case .contextBank(let n):
             let cb = contextBanks[n]
-            switch l.register.name {
-            case "SCTLR": return cb.sctlr
-            case "ACTLR": return cb.actlr
-            case "TCR2": return cb.tcr2
-            case "TTBR0": return cb.ttbr0
-            case "TTBR1": return cb.ttbr1
-            case "TCR": return cb.tcr
-            case "CONTEXTIDR": return cb.contextidr
-            case "MAIR0": return cb.mair0
-            case "MAIR1": return cb.mair1
-            case "PAR": return cb.par
-            case "FSR": return cb.fsr
-            case "FAR": return cb.far
-            case "FSYNR0": return cb.fsynr0
-            case "FSYNR1": return cb.fsynr1
+            switch l.register.id {
+            case .SCTLR: return cb.sctlr
+            case .ACTLR: return cb.actlr
+            case .TCR2: return cb.tcr2
+            case .TTBR0: return cb.ttbr0
+            case .TTBR1: return cb.ttbr1
+            case .TCR: return cb.tcr
+            case .CONTEXTIDR: return cb.contextidr
+            case .MAIR0: return cb.mair0
+            case .MAIR1: return cb.mair1
+            case .PAR: return cb.par
+            case .FSR: return cb.fsr
+            case .FAR: return cb.far
+            case .FSYNR0: return cb.fsynr0
+            case .FSYNR1: return cb.fsynr1
             default: return 0  // TLBSTATUS.SACTIVE = 0, commands read as zero
             }
         }
@@ -185,39 +185,39 @@ public final class SMMU: MMIODevice {
         let i = l.index
         switch l.space {
         case .gr0:
-            switch l.register.name {
-            case "sCR0": scr0 = v
-            case "sCR2": scr2 = v
-            case "sGFAR": gfar = v
-            case "sGFSR": gfsr = v
-            case "sGFSYNR0": gfsynr[0] = v
-            case "sGFSYNR1": gfsynr[1] = v
-            case "sGFSYNR2": gfsynr[2] = v
-            case "SMR": smr[i] = v
-            case "S2CR": s2cr[i] = v
+            switch l.register.id {
+            case .sCR0: scr0 = v
+            case .sCR2: scr2 = v
+            case .sGFAR: gfar = v
+            case .sGFSR: gfsr = v
+            case .sGFSYNR0: gfsynr[0] = v
+            case .sGFSYNR1: gfsynr[1] = v
+            case .sGFSYNR2: gfsynr[2] = v
+            case .SMR: smr[i] = v
+            case .S2CR: s2cr[i] = v
             default: break
             }
         case .gr1:
-            switch l.register.name {
-            case "CBAR": cbar[i] = v
-            case "CBFRSYNRA": cbfrsynra[i] = v
+            switch l.register.id {
+            case .CBAR: cbar[i] = v
+            case .CBFRSYNRA: cbfrsynra[i] = v
             default: cba2r[i] = v
             }
         case .contextBank(let n):
-            switch l.register.name {
-            case "SCTLR": contextBanks[n].sctlr = v
-            case "ACTLR": contextBanks[n].actlr = v
-            case "TCR2": contextBanks[n].tcr2 = v
-            case "TTBR0": contextBanks[n].ttbr0 = v
-            case "TTBR1": contextBanks[n].ttbr1 = v
-            case "TCR": contextBanks[n].tcr = v
-            case "CONTEXTIDR": contextBanks[n].contextidr = v
-            case "MAIR0": contextBanks[n].mair0 = v
-            case "MAIR1": contextBanks[n].mair1 = v
-            case "FSR": contextBanks[n].fsr = v
-            case "FAR": contextBanks[n].far = v
-            case "FSYNR0": contextBanks[n].fsynr0 = v
-            case "FSYNR1": contextBanks[n].fsynr1 = v
+            switch l.register.id {
+            case .SCTLR: contextBanks[n].sctlr = v
+            case .ACTLR: contextBanks[n].actlr = v
+            case .TCR2: contextBanks[n].tcr2 = v
+            case .TTBR0: contextBanks[n].ttbr0 = v
+            case .TTBR1: contextBanks[n].ttbr1 = v
+            case .TCR: contextBanks[n].tcr = v
+            case .CONTEXTIDR: contextBanks[n].contextidr = v
+            case .MAIR0: contextBanks[n].mair0 = v
+            case .MAIR1: contextBanks[n].mair1 = v
+            case .FSR: contextBanks[n].fsr = v
+            case .FAR: contextBanks[n].far = v
+            case .FSYNR0: contextBanks[n].fsynr0 = v
+            case .FSYNR1: contextBanks[n].fsynr1 = v
             default: break
             }
         }
@@ -227,15 +227,15 @@ public final class SMMU: MMIODevice {
     /// and RESUME has nothing to resume (no stalling).
     func command(_ l: SMMURegisterMap.Location, _ v: UInt64) {
         guard live(l) else { return }
-        switch (l.space, l.register.name) {
-        case (.gr0, "sGFSRRESTORE"): gfsr = v & 0x8000_017F
-        case (.gr0, "TLBIVMID"): invalidate(vmid: v & 0xFFFF)
-        case (.gr0, "TLBIALLNSNH"): iotlb.removeAll()
-        case (.contextBank(let n), "FSRRESTORE"): contextBanks[n].fsr = v & 0xC000_07FE
+        switch (l.space, l.register.id) {
+        case (.gr0, .sGFSRRESTORE): gfsr = v & 0x8000_017F
+        case (.gr0, .TLBIVMID): invalidate(vmid: v & 0xFFFF)
+        case (.gr0, .TLBIALLNSNH): iotlb.removeAll()
+        case (.contextBank(let n), .FSRRESTORE): contextBanks[n].fsr = v & 0xC000_07FE
         // CBn_TLBIALL is specified for stage-1 banks; on a stage-2 bank the model treats it as
         // "invalidate this bank's VMID", a superset that never keeps a stale entry alive.
-        case (.contextBank(let n), "TLBIALL"): invalidate(vmid: vmid(ofContextBank: n))
-        case (.contextBank(let n), "TLBIIPAS2"), (.contextBank(let n), "TLBIIPAS2L"):
+        case (.contextBank(let n), .TLBIALL): invalidate(vmid: vmid(ofContextBank: n))
+        case (.contextBank(let n), .TLBIIPAS2), (.contextBank(let n), .TLBIIPAS2L):
             invalidate(vmid: vmid(ofContextBank: n), page: v & 0xF_FFFF_FFFF)  // the value is IPA >> 12
         default: break
         }

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Stage2
 import Testing
@@ -39,7 +40,7 @@ import Testing
     }
 
     @Test func notImplementedRowsAreUndefined() {
-        var rng = HostileGuestTests.SplitMix(state: A64EncodingTableTests.seed)
+        var rng = SplitMix64(state: A64EncodingTableTests.seed)
         let cpu = A64EncodingTableTests.makeCPU()
         for row in A64EncodingTable.notImplemented {
             var tried = 0
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func enabledFPSIMDIsUndefined() {
-        var rng = HostileGuestTests.SplitMix(state: A64EncodingTableTests.seed)
+        var rng = SplitMix64(state: A64EncodingTableTests.seed)
         let cpu = A64EncodingTableTests.makeCPU()
         for row in A64EncodingTable.rows where row.status == .fpsimdNotImplemented {
             var tried = 0
@@ -75,7 +76,7 @@ import Testing
     }
 
     @Test func wordsNoRowClaimsAreUndefined() {
-        var rng = HostileGuestTests.SplitMix(state: A64EncodingTableTests.seed &+ 1)
+        var rng = SplitMix64(state: A64EncodingTableTests.seed &+ 1)
         let cpu = A64EncodingTableTests.makeCPU()
         var tried = 0
         for _ in 0..<200_000 where tried < 5_000 {

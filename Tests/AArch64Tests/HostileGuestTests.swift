@@ -1,3 +1,4 @@
+import TestSupport
 import Stage2
 import Testing
 @testable import AArch64
@@ -5,23 +6,12 @@ import Testing
 /// The guest is hostile: random instruction words, random register values and random system
 /// register writes must never trap the emulator (a Swift trap would kill the test process).
 @Suite struct HostileGuestTests {
-    struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: [false, true])
     func randomInstructionStreamsNeverCrash(stage2: Bool) {
         let ram = PhysicalMemory(base: 0x4000_0000, size: 16 << 20)!
         let bus = PhysicalBus(ram: ram)
         let cpu = CPU(index: 0, bus: bus, monitor: GlobalMonitor())
-        var rng = SplitMix(state: stage2 ? 2 : 1)
+        var rng = SplitMix64(state: stage2 ? 2 : 1)
         let code: UInt64 = 0x4008_0000
         // A stage-2 table mapping only the first 2 MiB block of RAM (the rest faults to EL2).
         if stage2 {

@@ -1,3 +1,4 @@
+import TestSupport
 import CUnicorn
 import Foundation
 import Stage2
@@ -20,7 +21,7 @@ struct UnicornLockstepTests {
         let env = ProcessInfo.processInfo.environment
         let streams = Int(env["LOCKSTEP_STREAMS"] ?? "") ?? 10_000
         // Hex, with or without 0x, as the seed is printed (and as the other lockstep tests read it).
-        let seed = env["LOCKSTEP_SEED"].flatMap { UInt64($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } ?? 0x5EED_2026
+        let seed = seedFromEnvironment("LOCKSTEP_SEED", default: 0x5EED_2026)
         let only = env["LOCKSTEP_STREAM"].flatMap { Int($0) }
         let lockstep = try #require(Lockstep())
         // 24 words: writeback drifts x28 by at most a few KiB, still inside the megabyte both map.

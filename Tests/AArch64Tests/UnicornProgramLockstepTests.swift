@@ -1,3 +1,4 @@
+import TestSupport
 import CUnicorn
 import Foundation
 import Stage2
@@ -27,7 +28,7 @@ struct UnicornProgramLockstepTests {
     @Test func randomProgramsWithControlFlowAndMemoryMatchUnicorn() throws {
         let env = ProcessInfo.processInfo.environment
         let count = Int(env["LOCKSTEP_PROGRAMS"] ?? "") ?? 4_000
-        let seed = env["LOCKSTEP_SEED"].flatMap { UInt64($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } ?? 0xC0DE_2026
+        let seed = seedFromEnvironment("LOCKSTEP_SEED", default: 0xC0DE_2026)
         let only = env["LOCKSTEP_PROGRAM"].flatMap { Int($0) }
         let keepGoing = env["LOCKSTEP_KEEP_GOING"] == "1"  // print every failing program (triage)
         let lockstep = try #require(Lockstep())
@@ -773,7 +774,7 @@ struct UnicornEncodingLockstepTests {
     @Test func randomLoadStoreEncodingsMatchUnicorn() throws {
         let env = ProcessInfo.processInfo.environment
         let count = Int(env["LOCKSTEP_ENCODINGS"] ?? "") ?? 4_000
-        let seed = env["LOCKSTEP_SEED"].flatMap { UInt64($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } ?? 0x15C0_2026
+        let seed = seedFromEnvironment("LOCKSTEP_SEED", default: 0x15C0_2026)
         let lockstep = try #require(Lockstep())
         var failures: [String] = []
         var knownCounts: [String: Int] = [:]
@@ -806,7 +807,7 @@ struct UnicornEncodingLockstepTests {
     @Test func randomBranchEncodingsMatchUnicorn() throws {
         let env = ProcessInfo.processInfo.environment
         let count = Int(env["LOCKSTEP_ENCODINGS"] ?? "") ?? 4_000
-        let seed = env["LOCKSTEP_SEED"].flatMap { UInt64($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } ?? 0xB4C0_2026
+        let seed = seedFromEnvironment("LOCKSTEP_SEED", default: 0xB4C0_2026)
         let lockstep = try #require(Lockstep())
         var failures: [String] = []
         var knownCounts: [String: Int] = [:]
@@ -836,7 +837,7 @@ struct UnicornEncodingLockstepTests {
     @Test func randomHintBarrierPSTATEEncodingsMatchUnicorn() throws {
         let env = ProcessInfo.processInfo.environment
         let count = Int(env["LOCKSTEP_ENCODINGS"] ?? "") ?? 2_000
-        let seed = env["LOCKSTEP_SEED"].flatMap { UInt64($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } ?? 0x4B_2026
+        let seed = seedFromEnvironment("LOCKSTEP_SEED", default: 0x4B_2026)
         let lockstep = try #require(Lockstep())
         var failures: [String] = []
         var knownCounts: [String: Int] = [:]
@@ -864,7 +865,7 @@ struct UnicornEncodingLockstepTests {
     @Test func randomDataProcessingEncodingsMatchUnicorn() throws {
         let env = ProcessInfo.processInfo.environment
         let count = Int(env["LOCKSTEP_ENCODINGS"] ?? "") ?? 4_000
-        let seed = env["LOCKSTEP_SEED"].flatMap { UInt64($0.hasPrefix("0x") ? String($0.dropFirst(2)) : $0, radix: 16) } ?? 0xE4C0_2026
+        let seed = seedFromEnvironment("LOCKSTEP_SEED", default: 0xE4C0_2026)
         let lockstep = try #require(Lockstep())
         var failures: [String] = []
         var knownCounts: [String: Int] = [:]

@@ -1,5 +1,5 @@
 import Foundation
-import KCore
+@testable import KCore
 import Testing
 @testable import Emulator
 

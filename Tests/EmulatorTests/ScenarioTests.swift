@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import Emulator
-import KCore
+@testable import KCore
 
 @Suite struct ScenarioTests {
     static let suite = SamplePaths.root.appendingPathComponent("Tests/Scenarios").path

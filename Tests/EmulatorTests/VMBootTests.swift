@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import KCore
+@testable import KCore
 import Testing
 @testable import Emulator
 

@@ -1,5 +1,6 @@
 import Stage2
 import Testing
+import TestSupport
 @testable import KCore
 
 /// The refinement check and `abstractState` keep the implementation's host-NPT abstraction

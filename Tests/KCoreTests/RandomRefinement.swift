@@ -1,24 +1,7 @@
 import Stage2
 import Testing
+import TestSupport
 @testable import KCore
-
-/// SplitMix64: a tiny, fast generator whose whole state is one number, so a run is replayed
-/// from the seed printed when it fails.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in 0..<n (n > 0; the modulo bias is irrelevant here).
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    mutating func perMille(_ n: Int) -> Bool { below(1000) < n }
-    mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
-}
 
 /// One run of the property: a fresh machine brought to a random valid state, then random calls of
 /// the seven seed functions from CPUs 0–7 at increasing cycles, every call checked by KCore's

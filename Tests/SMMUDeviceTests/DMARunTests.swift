@@ -1,3 +1,4 @@
+import TestSupport
 import Stage2
 import Testing
 @testable import SMMUDevice
@@ -33,30 +34,28 @@ import Testing
                  stats: f.smmu.stats, fsr: f.r(0x9058), far: f.r(0x9060) | f.r(0x9064) << 32)
     }
 
-    func below(_ rng: inout SMMUHostileTests.SplitMix, _ n: Int) -> Int { Int(rng.next() % UInt64(n)) }
-
     @Test func pageRunsChangeNothingTheBeatByBeatCopyShows() {
-        var rng = SMMUHostileTests.SplitMix(s: 0xD4A)
+        var rng = SplitMix64(state: 0xD4A)
         let (fa, a) = machine(), (fb, b) = machine()
         var traced = 0
         a.transactionObserver = { _ in traced += 1 }
         for step in 0..<600 {
-            switch below(&rng, 12) {
+            switch rng.below(12) {
             case 0:
                 // Invalidate, or change a leaf without invalidating (the IOTLB keeps the old one).
-                if below(&rng, 2) == 0 {
+                if rng.below(2) == 0 {
                     for f in [fa, fb] { f.w(0x9618, 0) }  // CB1 TLBIALL
                 } else {
-                    let n = UInt64(below(&rng, 6))
-                    let leaf = Stage2Descriptor.leaf(address: 0x4200_0000 + UInt64(below(&rng, 6)) << 12, level: 3, s2ap: below(&rng, 2) == 0 ? 1 : 3).rawValue
+                    let n = UInt64(rng.below(6))
+                    let leaf = Stage2Descriptor.leaf(address: 0x4200_0000 + UInt64(rng.below(6)) << 12, level: 3, s2ap: rng.below(2) == 0 ? 1 : 3).rawValue
                     for f in [fa, fb] { f.ram.store(0x4100_3000 + n * 8, size: 8, value: leaf) }
                 }
             case 1:
                 for f in [fa, fb] { f.w(0x9058, 0xFFFF_FFFF) }  // clear FSR
             default:
-                let src = 0x1000_0000 + UInt64(below(&rng, 8 * 4096)) & ~UInt64(below(&rng, 2) == 0 ? 0x3F : 0)
-                let dst = 0x1000_0000 + UInt64(below(&rng, 8 * 4096)) & ~UInt64(below(&rng, 2) == 0 ? 0x3F : 0)
-                let len = UInt64(below(&rng, 3 * 4096))
+                let src = 0x1000_0000 + UInt64(rng.below(8 * 4096)) & ~UInt64(rng.below(2) == 0 ? 0x3F : 0)
+                let dst = 0x1000_0000 + UInt64(rng.below(8 * 4096)) & ~UInt64(rng.below(2) == 0 ? 0x3F : 0)
+                let len = UInt64(rng.below(3 * 4096))
                 let ca = start(a, src: src, dst: dst, len: len), cb = start(b, src: src, dst: dst, len: len)
                 #expect(observe(fa, a, ca) == observe(fb, b, cb), "step \(step): copy 0x\(String(src, radix: 16)) → 0x\(String(dst, radix: 16)), \(len) bytes")
             }

@@ -1,3 +1,4 @@
+import TestSupport
 import Stage2
 import Testing
 @testable import SMMUDevice
@@ -6,18 +7,10 @@ import Testing
 /// then random transactions and DMA copies. Nothing may trap, and the same seed gives the same
 /// machine state (determinism).
 @Suite struct SMMUHostileTests {
-    struct SplitMix { var s: UInt64; mutating func next() -> UInt64 {
-        s &+= 0x9E37_79B9_7F4A_7C15
-        var z = s
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    } }
-
     func run(seed: UInt64) -> [UInt64] {
         let f = Fixture(banks: 4)
         let d = DMAEngine(name: "DMA1", smmu: f.smmu, memory: f.ram)
-        var rng = SplitMix(s: seed)
+        var rng = SplitMix64(state: seed)
         var trace: [UInt64] = []
         for _ in 0..<4000 {
             let r = rng.next()

@@ -84,3 +84,36 @@ import Testing
         #expect(SMMURegisterMap.name(offset: 0x2000) == "reserved+0x2000")
     }
 }
+
+/// `SMMURegisterMap.locate` answers from per-page lookup tables; every word of the frame must
+/// decode to the register the lists place there (the first that covers it), and words no
+/// register covers to nil.
+@Suite struct SMMURegisterLocateTests {
+    @Test func everyWordOfTheFrameDecodesToTheRegisterTheListsPlaceThere() {
+        var found = 0
+        for off in stride(from: UInt64(0), to: 0x1_0000, by: 4) {
+            let page = off >> 12, within = off & 0xFFF
+            let table: [SMMURegisterMap.Register]
+            switch page {
+            case 0: table = SMMURegisterMap.gr0
+            case 1: table = SMMURegisterMap.gr1
+            case 8...15: table = SMMURegisterMap.contextBank
+            default: table = []
+            }
+            var expected: (SMMURegisterMap.Name, Int, Bool)?
+            for r in table {
+                let words = UInt64(r.count > 1 ? r.count : r.width / 32)
+                guard within >= r.offset && within < r.offset + words * 4 else { continue }
+                expected = r.count > 1 ? (r.id, Int((within - r.offset) / 4), false) : (r.id, 0, within != r.offset)
+                break
+            }
+            let l = SMMURegisterMap.locate(offset: off)
+            #expect(l?.register.id == expected?.0 && l?.index == expected?.1 && l?.upperHalf == expected?.2,
+                    "offset 0x\(String(off, radix: 16))")
+            // The low two bits select a byte of the same word.
+            #expect(SMMURegisterMap.locate(offset: off | 3)?.register.id == expected?.0)
+            if expected != nil { found += 1 }
+        }
+        #expect(found > 1000)  // SMR, S2CR, CBAR... arrays and eight banks
+    }
+}

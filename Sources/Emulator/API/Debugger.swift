@@ -196,10 +196,10 @@ public final class Debugger: @unchecked Sendable {
     /// reach. The guest runs with its MMU off in every sample, so stage 1 is not walked yet.
     public func translate(cpu: Int, address: UInt64) -> UInt64? {
         let kcore = machine.kcore
-        let npt = kcore.configuration.handlers == .spec ? kcore.spec.npt : kcore.impl.abstractNPT()
+        let npt = kcore.drivingNPT
         let e = npt.entry(address / 4096)
         if e.pte & 1 == 1 { return KC.phys_page(e.pte) | (address & 0xFFF) }
-        return kcore.data.s2page[address / 4096].owner == KC.HOSTVISOR ? address : nil
+        return kcore.page(pfn: address / 4096).owner == KC.HOSTVISOR ? address : nil
     }
 
     /// Reads `count` bytes at `address`: physical when `physical`, else through CPU `cpu`'s view.

@@ -54,13 +54,13 @@ extension Debugger {
     }
 
     func ownerText(pfn: UInt64) -> String {
-        let p = machine.kcore.data.s2page[pfn]
+        let p = machine.kcore.page(pfn: pfn)
         return "pfn \(hex(pfn)): owner \(MachineStateView.owner(p.owner)), count \(MachineStateView.count(p.count)), gfn \(hex(p.gfn))\n"
     }
 
     func nptText(ipa: UInt64) -> String {
         let kcore = machine.kcore
-        let npt = kcore.configuration.handlers == .spec ? kcore.spec.npt : kcore.impl.abstractNPT()
+        let npt = kcore.drivingNPT
         let e = npt.entry(ipa / 4096)
         let what = "host NPT IPA \(hex(ipa))"
         guard e.pte & 1 == 1 else { return e.pte == 0 ? "\(what): unmapped\n" : "\(what): invalid entry \(hex(e.pte))\n" }
@@ -72,7 +72,7 @@ extension Debugger {
         let s = machine.smmus[n]
         var text = "\(s.name): sCR0 \(hex(s.scr0)), context banks \(s.contextBankCount)\n"
         for cb in 0..<s.contextBankCount {
-            let vmid = machine.kcore.data.smmuVmid[KC.smmu_id(n, cb)]
+            let vmid = machine.kcore.bankOwner(smmu: n, cb: cb) ?? KC.INVALID
             text += "  cb\(cb): SCTLR \(hex(s.contextBanks[cb].sctlr)) CBAR \(hex(s.cbar[cb])) TTBR0 \(hex(s.contextBanks[cb].ttbr0)) EL2 vmid \(vmid == KC.INVALID ? "none" : String(vmid))\n"
         }
         return text
@@ -81,14 +81,13 @@ extension Debugger {
     func bankText(_ n: Int, _ cb: Int, iova: UInt64?) -> String {
         let s = machine.smmus[n], b = s.contextBanks[cb]
         let kcore = machine.kcore
-        let vmid = kcore.data.smmuVmid[KC.smmu_id(n, cb)]
-        let root = kcore.carveOut.sptPA(KC.SMMU_TTBR(n, cb))
+        let vmid = kcore.bankOwner(smmu: n, cb: cb) ?? KC.INVALID
+        let root = kcore.shadowRoot(smmu: n, cb: cb) ?? 0
         var text = "\(s.name) cb\(cb): SCTLR \(hex(b.sctlr)) TCR \(hex(b.tcr)) TTBR0 \(hex(b.ttbr0)) TTBR1 \(hex(b.ttbr1)) CONTEXTIDR \(hex(b.contextidr)) MAIR0 \(hex(b.mair0)) FSR \(hex(b.fsr)) FAR \(hex(b.far))\n"
         text += "  CBAR \(hex(s.cbar[cb])) (VMID \(s.cbar[cb] & 0xFF)), EL2 vmid \(vmid == KC.INVALID ? "none" : String(vmid)), shadow root \(hex(root))\(b.ttbr0 == root ? " (TTBR0 points at it)" : "")\n"
         if let iova {
-            let spt = kcore.configuration.handlers == .spec ? kcore.spec.spt : kcore.impl.abstractSPT()
-            let e = spt.entry(KC.SMMU_TTBR(n, cb), iova / 4096)
-            text += "  IOVA \(hex(iova)): " + (e.pte == 0 ? "unmapped\n" : "maps to \(hex(KC.phys_page(e.pte) | (iova & 0xFFF))), pte \(hex(e.pte))\n")
+            let pte = kcore.shadowEntry(smmu: n, cb: cb, iova: iova)
+            text += "  IOVA \(hex(iova)): " + (pte == 0 ? "unmapped\n" : "maps to \(hex(KC.phys_page(pte) | (iova & 0xFFF))), pte \(hex(pte))\n")
         }
         return text
     }

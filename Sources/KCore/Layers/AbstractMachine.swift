@@ -8,7 +8,7 @@ extension ImplState {
         if !data.halt { ctx.hit(b) }
     }
 
-    mutating func panic(_ ctx: inout CallContext, _ f: String, _ why: String) {
+    public mutating func panic(_ ctx: inout CallContext, _ f: String, _ why: String) {
         if data.halt { return }
         data.halt = true
         if ctx.panic == nil { ctx.panic = PanicReason(function: f, condition: why) }
@@ -26,7 +26,7 @@ extension ImplState {
 }
 
 extension MmioOps.Spec {
-    static func panic(_ s: inout SpecState, _ ctx: inout CallContext, _ f: String, _ why: String, tstate: Int = 0) {
+    public static func panic(_ s: inout SpecState, _ ctx: inout CallContext, _ f: String, _ why: String, tstate: Int = 0) {
         s.data.halt = true
         s.data.tstate = tstate
         if ctx.panic == nil { ctx.panic = PanicReason(function: f, condition: why) }

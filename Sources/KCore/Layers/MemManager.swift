@@ -2,7 +2,7 @@
 /// the implementation.
 extension ImplState {
     /// `map_page_host(addr)` (MemManager, C): maps a faulting host page on demand.
-    mutating func map_page_host(_ addr: UInt64, _ ctx: inout CallContext) {
+    public mutating func map_page_host(_ addr: UInt64, _ ctx: inout CallContext) {
         if addr >= KC.KVM_PHYS_SIZE { ctx.flagUndefined("host IPA 0x\(String(addr, radix: 16)) ≥ 2^40 (rely is_paddr)") }
         let pfn = addr / 4096
         acquire(LockID.s2page, &ctx)

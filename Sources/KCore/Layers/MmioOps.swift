@@ -1,20 +1,20 @@
 /// The seven functions of the seed (`MmioOps.v`) at two levels, side by side in the Coq order:
 /// `MmioOps.Spec` (the atomic `X_spec`) over `SpecState`, and `MmioOps.Impl` (the composed
 /// `X_spec0`, SeKVM's C) over the real machine.
-public enum MmioOps {
+enum MmioOps {
     /// The spec level: each function is one atomic step from `SpecState` to `SpecState`, as the
     /// seed's `X_spec` definitions, same branch order. Locks are pulled and released (or kept
     /// on panic) exactly where the spec does. A `None` of the spec that a guest cannot reach is
     /// reported through `ctx.undefined` and leaves the state unchanged.
-    public enum Spec {}
+    enum Spec {}
     /// The implementation level: each function as the seed's `X_spec0`, a composition of the
     /// primitives of the layers below (SeKVM's C), on the real machine.
-    public enum Impl {}
+    enum Impl {}
 }
 
 extension MmioOps.Spec {
     /// Coq: MmioOps.v, emulate_mmio_spec
-    public static func emulate_mmio(_ s: inout SpecState, _ ctx: inout CallContext, addr: UInt64, hsr: UInt32) -> UInt32 {
+    static func emulate_mmio(_ s: inout SpecState, _ ctx: inout CallContext, addr: UInt64, hsr: UInt32) -> UInt32 {
         let faultIPA = addr | (ctx.regs.far & 4095)
         let len = KC.host_dabt_get_as(hsr)
         let isWrite = KC.host_dabt_is_write(hsr)
@@ -42,7 +42,7 @@ extension MmioOps.Spec {
 
 extension MmioOps.Impl {
     /// Coq: MmioOps.v, emulate_mmio_spec0
-    public static func emulate_mmio(_ m: inout ImplState, _ ctx: inout CallContext, addr: UInt64, hsr: UInt32) -> UInt32 {
+    static func emulate_mmio(_ m: inout ImplState, _ ctx: inout CallContext, addr: UInt64, hsr: UInt32) -> UInt32 {
         if m.data.halt { ctx.hit(.emulateHalted) }
         m.acquire(LockID.smmu, &ctx)
         let res = m.data.halt ? KC.INVALID : isSMMURange(ctx.conf, addr)
@@ -60,7 +60,7 @@ extension MmioOps.Impl {
 
 extension MmioOps.Spec {
     /// Coq: MmioOps.v, el2_free_smmu_pgd_spec
-    public static func el2_free_smmu_pgd(_ s: inout SpecState, _ ctx: inout CallContext, cbndx: Int, index: Int) {
+    static func el2_free_smmu_pgd(_ s: inout SpecState, _ ctx: inout CallContext, cbndx: Int, index: Int) {
         if s.data.halt { ctx.hit(.freeHalted); return }
         guard pull(&s, &ctx, LockID.smmu) else { return }
         let vmid = s.data.smmuVmid[KC.smmu_id(index, cbndx)]
@@ -87,7 +87,7 @@ extension MmioOps.Spec {
 
 extension MmioOps.Impl {
     /// Coq: MmioOps.v, el2_free_smmu_pgd_spec0
-    public static func el2_free_smmu_pgd(_ m: inout ImplState, _ ctx: inout CallContext, cbndx: Int, index: Int) {
+    static func el2_free_smmu_pgd(_ m: inout ImplState, _ ctx: inout CallContext, cbndx: Int, index: Int) {
         if m.data.halt { ctx.hit(.freeHalted) }
         m.acquire(LockID.smmu, &ctx)
         let vmid = m.get_smmu_cfg_vmid(cbndx, index)
@@ -110,7 +110,7 @@ extension MmioOps.Impl {
 
 extension MmioOps.Spec {
     /// Coq: MmioOps.v, el2_alloc_smmu_pgd_spec
-    public static func el2_alloc_smmu_pgd(_ s: inout SpecState, _ ctx: inout CallContext, cbndx: Int, vmid: UInt32, index: Int) {
+    static func el2_alloc_smmu_pgd(_ s: inout SpecState, _ ctx: inout CallContext, cbndx: Int, vmid: UInt32, index: Int) {
         if s.data.halt { ctx.hit(.allocHalted); return }
         let num = ctx.conf.banks(index)
         guard pull(&s, &ctx, LockID.smmu) else { return }
@@ -139,7 +139,7 @@ extension MmioOps.Spec {
 
 extension MmioOps.Impl {
     /// Coq: MmioOps.v, el2_alloc_smmu_pgd_spec0
-    public static func el2_alloc_smmu_pgd(_ m: inout ImplState, _ ctx: inout CallContext, cbndx: Int, vmid: UInt32, index: Int) {
+    static func el2_alloc_smmu_pgd(_ m: inout ImplState, _ ctx: inout CallContext, cbndx: Int, vmid: UInt32, index: Int) {
         if m.data.halt { ctx.hit(.allocHalted) }
         m.acquire(LockID.smmu, &ctx)
         let num = m.data.halt ? 0 : ctx.conf.banks(index)
@@ -161,7 +161,7 @@ extension MmioOps.Impl {
 
 extension MmioOps.Spec {
     /// Coq: MmioOps.v, smmu_assign_page_spec
-    public static func smmu_assign_page(_ s: inout SpecState, _ ctx: inout CallContext, cbndx: Int, index: Int, pfn: UInt64, gfn: UInt64) {
+    static func smmu_assign_page(_ s: inout SpecState, _ ctx: inout CallContext, cbndx: Int, index: Int, pfn: UInt64, gfn: UInt64) {
         let f = "smmu_assign_page"
         if s.data.halt { ctx.hit(.assignHalted); return }
         guard pull(&s, &ctx, LockID.smmu) else { return }
@@ -236,7 +236,7 @@ extension MmioOps.Spec {
 
 extension MmioOps.Impl {
     /// Coq: MmioOps.v, smmu_assign_page_spec0
-    public static func smmu_assign_page(_ m: inout ImplState, _ ctx: inout CallContext, cbndx: Int, index: Int, pfn: UInt64, gfn: UInt64) {
+    static func smmu_assign_page(_ m: inout ImplState, _ ctx: inout CallContext, cbndx: Int, index: Int, pfn: UInt64, gfn: UInt64) {
         if m.data.halt { ctx.hit(.assignHalted) }
         m.acquire(LockID.smmu, &ctx)
         let vmid = m.get_smmu_cfg_vmid(cbndx, index)
@@ -252,7 +252,7 @@ extension MmioOps.Impl {
 
 extension MmioOps.Spec {
     /// Coq: MmioOps.v, smmu_map_page_spec
-    public static func smmu_map_page(_ s: inout SpecState, _ ctx: inout CallContext, cbndx: Int, index: Int, iova: UInt64, pte: UInt64) {
+    static func smmu_map_page(_ s: inout SpecState, _ ctx: inout CallContext, cbndx: Int, index: Int, iova: UInt64, pte: UInt64) {
         let f = "smmu_map_page"
         if s.data.halt { ctx.hit(.mapHalted); return }
         guard pull(&s, &ctx, LockID.smmu) else { return }
@@ -302,7 +302,7 @@ extension MmioOps.Spec {
 
 extension MmioOps.Impl {
     /// Coq: MmioOps.v, smmu_map_page_spec0
-    public static func smmu_map_page(_ m: inout ImplState, _ ctx: inout CallContext, cbndx: Int, index: Int, iova: UInt64, pte: UInt64) {
+    static func smmu_map_page(_ m: inout ImplState, _ ctx: inout CallContext, cbndx: Int, index: Int, iova: UInt64, pte: UInt64) {
         if m.data.halt { ctx.hit(.mapHalted) }
         m.acquire(LockID.smmu, &ctx)
         let vmid = m.get_smmu_cfg_vmid(cbndx, index)
@@ -318,7 +318,7 @@ extension MmioOps.Impl {
 
 extension MmioOps.Spec {
     /// Coq: MmioOps.v, el2_arm_lpae_iova_to_phys_spec
-    public static func el2_arm_lpae_iova_to_phys(_ s: inout SpecState, _ ctx: inout CallContext, iova: UInt64, cbndx: Int, index: Int) -> UInt64 {
+    static func el2_arm_lpae_iova_to_phys(_ s: inout SpecState, _ ctx: inout CallContext, iova: UInt64, cbndx: Int, index: Int) -> UInt64 {
         if s.data.halt { ctx.hit(.iovaToPhysHalted); return 0 }
         guard pull(&s, &ctx, LockID.spt) else { return 0 }
         let pte = s.spt.entry(KC.SMMU_TTBR(index, cbndx), iova / 4096).pte
@@ -331,7 +331,7 @@ extension MmioOps.Spec {
 
 extension MmioOps.Impl {
     /// Coq: MmioOps.v, el2_arm_lpae_iova_to_phys_spec0
-    public static func el2_arm_lpae_iova_to_phys(_ m: inout ImplState, _ ctx: inout CallContext, iova: UInt64, cbndx: Int, index: Int) -> UInt64 {
+    static func el2_arm_lpae_iova_to_phys(_ m: inout ImplState, _ ctx: inout CallContext, iova: UInt64, cbndx: Int, index: Int) -> UInt64 {
         if m.data.halt { ctx.hit(.iovaToPhysHalted); return 0 }
         let pte = m.walk_spt(cbndx, index, iova, &ctx)
         m.hit(pte == 0 ? .iovaToPhysUnmapped : .iovaToPhysMapped, &ctx)
@@ -342,7 +342,7 @@ extension MmioOps.Impl {
 
 extension MmioOps.Spec {
     /// Coq: MmioOps.v, el2_arm_lpae_clear_spec
-    public static func el2_arm_lpae_clear(_ s: inout SpecState, _ ctx: inout CallContext, iova: UInt64, cbndx: Int, index: Int) {
+    static func el2_arm_lpae_clear(_ s: inout SpecState, _ ctx: inout CallContext, iova: UInt64, cbndx: Int, index: Int) {
         let f = "el2_arm_lpae_clear"
         if s.data.halt { ctx.hit(.clearHalted); return }
         guard pull(&s, &ctx, LockID.smmu) else { return }
@@ -387,7 +387,7 @@ extension MmioOps.Spec {
 
 extension MmioOps.Impl {
     /// Coq: MmioOps.v, el2_arm_lpae_clear_spec0
-    public static func el2_arm_lpae_clear(_ m: inout ImplState, _ ctx: inout CallContext, iova: UInt64, cbndx: Int, index: Int) {
+    static func el2_arm_lpae_clear(_ m: inout ImplState, _ ctx: inout CallContext, iova: UInt64, cbndx: Int, index: Int) {
         if m.data.halt { ctx.hit(.clearHalted) }
         m.acquire(LockID.smmu, &ctx)
         let vmid = m.get_smmu_cfg_vmid(cbndx, index)
