@@ -24,8 +24,9 @@ public struct DataWatchpoint: Hashable, Sendable {
 }
 
 extension CPU {
-    /// Records the first watchpoint a successfully translated data access hits. The access
-    /// completes; the debugger reports the hit before the CPU's next instruction, as QEMU's
+    /// Records the first watchpoint a data access hits, before its stage-2 translation (here
+    /// the check costs a run without watchpoints one flag test per access). The debugger
+    /// reports the hit before the CPU's next instruction if the instruction retired, as QEMU's
     /// stub does for gdb's watchpoints.
     @inline(never)
     func noteDataAccess(_ va: UInt64, size: Int, read: Bool, write: Bool) {

@@ -198,9 +198,8 @@ extension CPU {
             alignmentFault(va, write: write)
             return nil
         }
-        let pa = stage2(va, perm: write ? CPU.permWrite : CPU.permRead, syndrome: syndrome, isFetch: false)
-        if watching, pa != nil { noteDataAccess(va, size: size, read: !write, write: write) }
-        return pa
+        if watching { noteDataAccess(va, size: size, read: !write, write: write) }
+        return stage2(va, perm: write ? CPU.permWrite : CPU.permRead, syndrome: syndrome, isFetch: false)
     }
 
     /// Translates the address of an atomic read-modify-write (CAS, CASP, LDADD and the other
@@ -211,9 +210,8 @@ extension CPU {
             alignmentFault(va, write: true)
             return nil
         }
-        let pa = stage2(va, perm: CPU.permRead | CPU.permWrite, syndrome: .none, isFetch: false)
-        if watching, pa != nil { noteDataAccess(va, size: size, read: true, write: true) }
-        return pa
+        if watching { noteDataAccess(va, size: size, read: true, write: true) }
+        return stage2(va, perm: CPU.permRead | CPU.permWrite, syndrome: .none, isFetch: false)
     }
 
     /// Physical read of `size` bytes; device or RAM. Nil (and an external abort) when nothing is there.

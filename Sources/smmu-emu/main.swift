@@ -228,7 +228,8 @@ struct Run: ParsableCommand {
             }
         }
         defer { if let lockFile { fclose(lockFile) } }
-        let printText = trace != nil
+        // Under gdb, `monitor trace mmio on` starts a stream the command line did not name.
+        let printText = trace != nil || gdb != nil && traceJson == nil
         machine.traceSink = { line in
             guard printText else { return }
             stderrLine(line)

@@ -158,6 +158,37 @@ import Testing
         #expect(s.gdb.contains("exited normally"))
     }
 
+    /// `monitor break-el2` stops when EL2 returns from a hypercall or a handler and prints its
+    /// decision; `monitor trace mmio on|off` prints trapped accesses on the emulator's stderr
+    /// between two stops. Neither changes the run.
+    @Test(.enabled(if: ready && SamplePaths.has("smmu-dma"), "needs gdb-multiarch, smmu-emu and the samples"))
+    func breakOnEL2HandlersAndSwitchTracing() throws {
+        let s = try session("smmu-dma", ["--stats"], commands: [
+            "monitor break-el2 el2_alloc_smmu_pgd", "continue", "p/x $x0", "monitor break-el2 el2_alloc_smmu_pgd off",
+            "monitor break-el2 emulate_mmio", "monitor trace mmio on", "continue", "p $pc == main + 0x134",
+            "monitor trace mmio off", "monitor trace", "monitor break-el2", "monitor break-el2 emulate_mmio off",
+            "monitor break-el2 frobnicate", "monitor trace insn on", "continue",
+        ])
+        #expect(s.gdb.contains("stopping when EL2's el2_alloc_smmu_pgd returns"), "\(s.gdb)")
+        #expect(s.gdb.contains("EL2 hvc el2_alloc_smmu_pgd returned to cpu0 (ELR_EL2 0x"))
+        #expect(s.gdb.contains(": hvc el2_alloc_smmu_pgd called, EL2 cycles 10390, x0 0x18"))
+        #expect(s.gdb.contains("$1 = 0x18"))
+        #expect(s.gdb.contains("trace: mmio"))
+        #expect(s.gdb.contains("EL2 emulate_mmio returned to cpu0"))
+        #expect(s.gdb.contains(": emulate_mmio SMMU0.GR0.IDR0 emulated 0x2e001e10, EL2 cycles 145"))
+        #expect(s.gdb.contains("$2 = 1"), "stopped after the trapped ldr")
+        #expect(s.gdb.contains("trace: off"))
+        #expect(s.gdb.contains("EL2 breaks: emulate_mmio"))
+        #expect(s.gdb.contains("no EL2 handler frobnicate; one of: emulate_mmio map_page_host hvc "))
+        #expect(s.gdb.contains("unknown or malformed monitor command: trace insn on"))
+        #expect(s.gdb.contains("exited normally"))
+        let traced = s.stderr.split(separator: "\n").filter { $0.contains(" cpu0 mmio ") }
+        #expect(traced.count == 1 && traced.first?.contains("SMMU0.GR0.IDR0 emulated 0x2e001e10") == true, "\(traced)")
+        let (status, out, err) = try plain(["run", SamplePaths.sample("smmu-dma"), "--stats"])
+        #expect(s.status == status && s.stdout == out)
+        #expect(s.stderr.split(separator: "\n").filter { !$0.contains(" cpu0 mmio ") } == err.split(separator: "\n"))
+    }
+
     /// The same gdb script against QEMU's stub (-s -S) and ours: breakpoint on a symbol, pc, sp,
     /// x30, memory, stepi, a register write, memory through sp. Only how the two name their
     /// threads and inferior differs.

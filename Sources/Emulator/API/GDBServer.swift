@@ -106,8 +106,16 @@ public final class GDBServer {
             case .reply(let r): send(r)
             case .resumed:
                 guard let stop = waitForStop() else { return nil }
+                // gdb prints console output (O packets) it gets before the stop reply.
+                if case .el2(_, let report) = stop { send("O" + GDBServer.hex(Array(report.utf8))) }
                 send(stopReply(stop))
-                if case .exited(let status, _) = stop { return status }
+                if case .exited(let status, _) = stop {
+                    // Wait (briefly) for gdb's acknowledgement: closing first makes its '+' fail
+                    // on a Unix-domain socket, and gdb would report a broken connection.
+                    var pfd = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+                    if poll(&pfd, 1, 2000) > 0 { _ = readByte() }
+                    return status
+                }
             case .finished: return nil
             }
         }
