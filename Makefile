@@ -6,7 +6,7 @@ APT_PKGS   := pkg-config libelf-dev libcapstone-dev libunicorn-dev gcc-aarch64-l
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/smmu-emu
 
-.PHONY: setup build release run samples test bench fuzz soak linux clean
+.PHONY: setup build release run samples test docs examples bench fuzz soak linux clean
 
 ## setup: install the Debian packages the project needs (idempotent: only what is missing).
 setup:
@@ -37,7 +37,19 @@ FUZZ_SMOKE ?= 60
 test: setup samples
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	$(MAKE) docs
+	$(MAKE) examples
 	Tests/Fuzz/fuzz.sh $(FUZZ_SMOKE)
+
+## docs: the Emulator library's DocC archive (Sources/Emulator/Emulator.docc) under
+## .build/plugins/Swift-DocC/outputs; any warning (a broken symbol or article link, an
+## undocumented parameter of a documented function) fails it.
+docs:
+	$(SWIFT) package generate-documentation --target Emulator --warnings-as-errors
+
+## examples: build and test Examples/, a package that uses the Emulator library as a user would.
+examples:
+	$(SWIFT) test --package-path Examples
 
 ## fuzz: every fuzz target for FUZZ_SECONDS (default 10 minutes each); corpus and findings
 ## under .build/fuzz.

@@ -20,6 +20,8 @@ let package = Package(
         // SHA-256 of VM images (issue 4); only the Emulator and the tests that hash images link it
         // (build time), not KCore, which takes the digest as a closure.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // `make docs`: the DocC catalog of the Emulator library (swift package generate-documentation).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),

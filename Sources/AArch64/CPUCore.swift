@@ -86,6 +86,11 @@ public final class CPU {
     /// call and hands over to the out-of-line `runTraced`: the fast loop has no trace test.
     public var traceInstructions = false
     public var instructionObserver: ((UInt64, UInt32) -> Void)?
+    /// Data watchpoints (a debugger's); each data access tests `watching` only.
+    public var dataWatchpoints: [DataWatchpoint] = [] { didSet { watching = !dataWatchpoints.isEmpty } }
+    /// The first watchpoint an access hit since the debugger last cleared it.
+    public var watchpointHit: DataWatchpoint?
+    var watching = false
 
     /// The TLB every data access and fetch probes: direct-mapped on the VA page number, each
     /// entry the combined stage-1 and stage-2 result (see `TLBEntry`).

@@ -289,6 +289,7 @@ extension CPU {
     /// - Returns: the physical address, or nil with the fault taken or the EL2 exit pending.
     @inline(__always)
     func translateData(_ va: UInt64, size: Int, write: Bool, aligned: Bool, syndrome: AccessSyndrome) -> UInt64? {
+        if watching { noteDataAccess(va, size: size, read: !write, write: write) }
         if va & UInt64(size &- 1) != 0 {
             return translateUnaligned(va, size: size, write: write, aligned: aligned, syndrome: syndrome)
         }
@@ -350,6 +351,7 @@ extension CPU {
             alignmentFault(va, write: true)
             return nil
         }
+        if watching { noteDataAccess(va, size: size, read: true, write: true) }
         return translate(va, perm: CPU.permRead | CPU.permWrite, syndrome: .none, isFetch: false)
     }
 

@@ -83,14 +83,15 @@ struct Run: ParsableCommand {
     @Option(help: "For an arm64 Image: load FILE as the initial RAM disk after the kernel and name it in /chosen (QEMU's -initrd). Example: --initrd initramfs.cpio.gz")
     var initrd: String?
 
-    @Option(help: "Wait for gdb's remote protocol on this loopback TCP port (0: any free port, printed on stderr); the machine stops when gdb attaches. Example: --gdb 1234")
-    var gdb: UInt16?
+    @Option(help: "Wait for gdb's remote protocol on this loopback TCP port (0: any free port, printed on stderr) or on a Unix-domain socket unix:PATH; the machine stops when gdb attaches. Example: --gdb 1234")
+    var gdb: String?
 
     @Flag(help: "With --gdb, hold the CPUs at the first instruction until gdb continues (QEMU's -S).")
     var gdbWait = false
 
     func validate() throws {
         if gdbWait && gdb == nil { throw ValidationError("--gdb-wait needs --gdb PORT") }
+        if let gdb, GDBEndpoint(gdb) == nil { throw ValidationError("--gdb takes a TCP port (0 to 65535) or unix:PATH") }
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 8") }
         if let trace {
             for t in trace.split(separator: ",") where TraceKind(rawValue: String(t)) == nil {
@@ -110,15 +111,20 @@ struct Run: ParsableCommand {
         }
     }
 
-    /// Runs `machine` on its own thread with a gdb stub on `port`; nil when gdb killed it.
-    func runUnderGDB(_ machine: Machine, port: UInt16) throws -> RunResult? {
+    /// Runs `machine` on its own thread with a gdb stub at `endpoint`; nil when gdb killed it.
+    func runUnderGDB(_ machine: Machine, endpoint: GDBEndpoint) throws -> RunResult? {
         let debugger = Debugger(machine: machine, holdAtReset: gdbWait)
         let server: GDBServer
-        do { server = try GDBServer(debugger: debugger, port: port) } catch {
+        do {
+            switch endpoint {
+            case .tcp(let port): server = try GDBServer(debugger: debugger, port: port)
+            case .unix(let path): server = try GDBServer(debugger: debugger, unixPath: path)
+            }
+        } catch {
             stderrLine("smmu-emu: error: gdb: \(error)")
             throw ExitCode(2)
         }
-        stderrLine("smmu-emu: gdb: listening on 127.0.0.1:\(server.port)")
+        stderrLine("smmu-emu: gdb: listening on \(server.address)")
         debugger.start()
         _ = server.serve()
         if server.killed, debugger.stop?.cpu != nil {
@@ -222,7 +228,8 @@ struct Run: ParsableCommand {
             }
         }
         defer { if let lockFile { fclose(lockFile) } }
-        let printText = trace != nil
+        // Under gdb, `monitor trace mmio on` starts a stream the command line did not name.
+        let printText = trace != nil || gdb != nil && traceJson == nil
         machine.traceSink = { line in
             guard printText else { return }
             stderrLine(line)
@@ -230,8 +237,8 @@ struct Run: ParsableCommand {
         let counters = coverage || coverageJson != nil ? CoverageReport.counters() : nil
         machine.kcore.coverage = counters
         let result: RunResult
-        if let gdb {
-            guard let r = try runUnderGDB(machine, port: gdb) else { throw ExitCode(0) }
+        if let gdb, let endpoint = GDBEndpoint(gdb) {
+            guard let r = try runUnderGDB(machine, endpoint: endpoint) else { throw ExitCode(0) }
             result = r
         } else {
             result = machine.run()
@@ -335,4 +342,22 @@ do {
     if SMMUEmu.exitCode(for: error) == .success { SMMUEmu.exit(withError: error) }
     stderrLine(SMMUEmu.fullMessage(for: error))
     exit(64)
+}
+
+/// Where `--gdb` listens: a loopback TCP port, or a Unix-domain socket (`unix:PATH`).
+enum GDBEndpoint {
+    case tcp(UInt16)
+    case unix(String)
+
+    init?(_ text: String) {
+        if text.hasPrefix("unix:") {
+            let path = String(text.dropFirst(5))
+            guard !path.isEmpty else { return nil }
+            self = .unix(path)
+        } else if let port = UInt16(text) {
+            self = .tcp(port)
+        } else {
+            return nil
+        }
+    }
 }

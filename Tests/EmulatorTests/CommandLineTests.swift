@@ -38,6 +38,8 @@ import Testing
         #expect(try run(["run", "x.elf", "--trace", "mmio,everything"]).0 == 64)
         #expect(try run(["run", "x.elf", "--gdb-wait"]).0 == 64)
         #expect(try run(["run", "x.elf", "--gdb", "65536"]).0 == 64)
+        #expect(try run(["run", "x.elf", "--gdb", "unix:"]).0 == 64)
+        #expect(try run(["run", "x.elf", "--gdb", "tcp:1234"]).0 == 64)
     }
 
     @Test(.enabled(if: binary != nil, "build smmu-emu first"))

@@ -15,51 +15,70 @@ import Testing
         var stderr: String
     }
 
-    /// Starts `smmu-emu run SAMPLE --gdb 0 --gdb-wait EXTRA`, runs gdb-multiarch -batch with
-    /// `commands` against it, and waits for the emulator to end.
-    func session(_ sample: String, _ extra: [String] = [], commands: [String]) throws -> Session {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gdbstub-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        let emu = Process()
-        emu.executableURL = URL(fileURLWithPath: CommandLineTests.binary!)
-        emu.arguments = ["run", SamplePaths.sample(sample), "--gdb", "0", "--gdb-wait"] + extra
-        emu.standardOutput = try FileHandle(forWritingTo: out)
-        emu.standardError = try FileHandle(forWritingTo: err)
-        try emu.run()
-        var port: String?
-        for _ in 0..<600 where port == nil {
-            let text = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-            if let r = text.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                port = String(text[r].split(separator: ":").last!)
-            } else {
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-        }
-        guard let port else {
-            emu.terminate()
-            throw GDBTestError.noPort
-        }
+    /// Runs gdb-multiarch -batch on `sample`'s symbols, connected to `target`, with `commands`;
+    /// returns what it printed.
+    static func gdbBatch(_ sample: String, target: String, commands: [String]) throws -> String {
         let g = Process()
         g.executableURL = URL(fileURLWithPath: GDBStubTests.gdb!)
         var args = ["-nx", "-batch", "-ex", "set architecture aarch64", "-ex", "file \(SamplePaths.sample(sample))",
-                    "-ex", "target remote 127.0.0.1:\(port)"]
+                    "-ex", "target remote \(target)"]
         for c in commands { args += ["-ex", c] }
         g.arguments = args
-        let gout = Pipe()
-        g.standardOutput = gout
-        g.standardError = gout
+        let pipe = Pipe()
+        g.standardOutput = pipe
+        g.standardError = pipe
         try g.run()
-        let text = String(decoding: gout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         g.waitUntilExit()
+        return text
+    }
+
+    /// Starts `smmu-emu run SAMPLE --gdb 0 --gdb-wait EXTRA` (with `unixSocket`, on a socket in a
+    /// temporary directory instead), runs gdb-multiarch -batch with `commands` against it, and
+    /// waits for the emulator to end.
+    func session(_ sample: String, _ extra: [String] = [], unixSocket: Bool = false, commands: [String]) throws -> Session {
+        let (emu, target, dir, out, err) = try startEmulator(sample, extra, unixSocket: unixSocket)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = try GDBStubTests.gdbBatch(sample, target: target, commands: commands)
         emu.waitUntilExit()
         return Session(gdb: text, status: emu.terminationStatus,
                        stdout: try String(contentsOf: out, encoding: .utf8),
                        stderr: try String(contentsOf: err, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
                            .filter { !$0.contains("gdb: listening") }.joined(separator: "\n"))
+    }
+
+    /// Launches the emulator with a gdb stub and waits until it listens; returns the process, the
+    /// `target remote` argument, the temporary directory and the stdout and stderr files in it.
+    func startEmulator(_ sample: String, _ extra: [String], unixSocket: Bool) throws -> (Process, String, URL, URL, URL) {
+        // Short: a Unix-domain socket path has at most 107 bytes.
+        let dir = URL(fileURLWithPath: "/tmp/gdb-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        let emu = Process()
+        emu.executableURL = URL(fileURLWithPath: CommandLineTests.binary!)
+        let socket = dir.appendingPathComponent("gdb.sock").path
+        emu.arguments = ["run", SamplePaths.sample(sample), "--gdb", unixSocket ? "unix:\(socket)" : "0", "--gdb-wait"] + extra
+        emu.standardOutput = try FileHandle(forWritingTo: out)
+        emu.standardError = try FileHandle(forWritingTo: err)
+        try emu.run()
+        var target: String?
+        for _ in 0..<600 where target == nil {
+            let text = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+            if let r = text.range(of: #"listening on (127\.0\.0\.1:\d+|unix:\S+)"#, options: .regularExpression) {
+                // gdb connects to a Unix-domain socket given its path.
+                let address = text[r].dropFirst("listening on ".count)
+                target = address.hasPrefix("unix:") ? String(address.dropFirst(5)) : String(address)
+            } else {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        guard let target else {
+            emu.terminate()
+            throw GDBTestError.noPort
+        }
+        return (emu, target, dir, out, err)
     }
 
     enum GDBTestError: Error { case noPort }
@@ -139,13 +158,46 @@ import Testing
         #expect(s.gdb.contains("exited normally"))
     }
 
+    /// `monitor break-el2` stops when EL2 returns from a hypercall or a handler and prints its
+    /// decision; `monitor trace mmio on|off` prints trapped accesses on the emulator's stderr
+    /// between two stops. Neither changes the run.
+    @Test(.enabled(if: ready && SamplePaths.has("smmu-dma"), "needs gdb-multiarch, smmu-emu and the samples"))
+    func breakOnEL2HandlersAndSwitchTracing() throws {
+        let s = try session("smmu-dma", ["--stats"], commands: [
+            "monitor break-el2 el2_alloc_smmu_pgd", "continue", "p/x $x0", "monitor break-el2 el2_alloc_smmu_pgd off",
+            "monitor break-el2 emulate_mmio", "monitor trace mmio on", "continue", "p $pc == main + 0x134",
+            "monitor trace mmio off", "monitor trace", "monitor break-el2", "monitor break-el2 emulate_mmio off",
+            "monitor break-el2 frobnicate", "monitor trace insn on", "continue",
+        ])
+        #expect(s.gdb.contains("stopping when EL2's el2_alloc_smmu_pgd returns"), "\(s.gdb)")
+        #expect(s.gdb.contains("EL2 hvc el2_alloc_smmu_pgd returned to cpu0 (ELR_EL2 0x"))
+        #expect(s.gdb.contains(": hvc el2_alloc_smmu_pgd called, EL2 cycles 10390, x0 0x18"))
+        #expect(s.gdb.contains("$1 = 0x18"))
+        #expect(s.gdb.contains("trace: mmio"))
+        #expect(s.gdb.contains("EL2 emulate_mmio returned to cpu0"))
+        #expect(s.gdb.contains(": emulate_mmio SMMU0.GR0.IDR0 emulated 0x2e001e10, EL2 cycles 145"))
+        #expect(s.gdb.contains("$2 = 1"), "stopped after the trapped ldr")
+        #expect(s.gdb.contains("trace: off"))
+        #expect(s.gdb.contains("EL2 breaks: emulate_mmio"))
+        #expect(s.gdb.contains("no EL2 handler frobnicate; one of: emulate_mmio map_page_host hvc "))
+        #expect(s.gdb.contains("unknown or malformed monitor command: trace insn on"))
+        #expect(s.gdb.contains("exited normally"))
+        let traced = s.stderr.split(separator: "\n").filter { $0.contains(" cpu0 mmio ") }
+        #expect(traced.count == 1 && traced.first?.contains("SMMU0.GR0.IDR0 emulated 0x2e001e10") == true, "\(traced)")
+        let (status, out, err) = try plain(["run", SamplePaths.sample("smmu-dma"), "--stats"])
+        #expect(s.status == status && s.stdout == out)
+        #expect(s.stderr.split(separator: "\n").filter { !$0.contains(" cpu0 mmio ") } == err.split(separator: "\n"))
+    }
+
     /// The same gdb script against QEMU's stub (-s -S) and ours: breakpoint on a symbol, pc, sp,
     /// x30, memory, stepi, a register write, memory through sp. Only how the two name their
     /// threads and inferior differs.
     @Test(.enabled(if: ready && SamplePaths.has("hello") && SamplePaths.qemu != nil, "needs gdb-multiarch, qemu-system-aarch64 and the samples"))
     func sameAnswersAsQEMUsStub() throws {
+        // The read watchpoint on main's saved frame pointer fires at its epilogue's ldp.
         let commands = ["break main", "continue", "p/x $pc", "x/4wx _start", "stepi", "p/x $pc", "p/x $sp", "p/x $x30",
-                        "set $x9 = 0x77", "p/x $x9", "x/2gx $sp", "p $_thread", "kill"]
+                        "set $x9 = 0x77", "p/x $x9", "x/2gx $sp", "p $_thread",
+                        "rwatch *(long *)$sp", "continue", "p/x $pc", "delete", "kill"]
         let ours = try session("hello", commands: commands).gdb
         // A free loopback port for QEMU: bind to 0, read it back, release it.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -168,18 +220,7 @@ import Testing
         try qemu.run()
         defer { if qemu.isRunning { qemu.terminate() } }
         Thread.sleep(forTimeInterval: 1)
-        let g = Process()
-        g.executableURL = URL(fileURLWithPath: GDBStubTests.gdb!)
-        var args = ["-nx", "-batch", "-ex", "set architecture aarch64", "-ex", "file \(SamplePaths.sample("hello"))",
-                    "-ex", "target remote 127.0.0.1:\(port)"]
-        for c in commands { args += ["-ex", c] }
-        g.arguments = args
-        let pipe = Pipe()
-        g.standardOutput = pipe
-        g.standardError = pipe
-        try g.run()
-        let theirs = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        g.waitUntilExit()
+        let theirs = try GDBStubTests.gdbBatch("hello", target: "127.0.0.1:\(port)", commands: commands)
         func comparable(_ text: String) -> [Substring] {
             text.split(separator: "\n").filter { !$0.contains("Inferior 1") }
         }
@@ -203,5 +244,114 @@ import Testing
         #expect(s.gdb.contains("exited normally"))
         let (status, out, err) = try plain(["run", SamplePaths.sample("smp"), "--cpus", "2", "--stats"])
         #expect(s.status == status && s.stdout == out && s.stderr == err)
+    }
+
+    /// Watchpoints on the SMP sample's shared counters over a Unix-domain socket: a write
+    /// watchpoint reports the old and new value and the thread (CPU) that wrote, a read
+    /// watchpoint the CPU that read. Like QEMU's stub, the stop comes after the access; gdb, which
+    /// expects AArch64 watchpoints to stop before it (ARM DDI 0487 D2.10), then steps once more,
+    /// so the PC it shows is two instructions after the access (QEMU shows the same).
+    @Test(.enabled(if: ready && SamplePaths.has("smp"), "needs gdb-multiarch, smmu-emu and the samples"))
+    func watchpointsOnSharedVariables() throws {
+        let s = try session("smp", ["--cpus", "2", "--stats"], unixSocket: true, commands: [
+            "watch *(long *)&locked_counter", "continue", "p $_thread", "p *(long *)&locked_counter", "p/x $pc",
+            "delete", "awatch *(long *)&lse_counter", "continue", "p/x $pc", "delete",
+            "rwatch *(long *)&done", "continue", "p/x $pc", "delete", "continue",
+        ])
+        #expect(s.gdb.contains("Hardware watchpoint 1: *(long *)&locked_counter"), "\(s.gdb)")
+        #expect(s.gdb.contains("Old value = 0\nNew value = 1"))
+        // CPU 1 (thread 2) takes the lock first: CPU 0 is still asking PSCI to start CPUs 2–7.
+        #expect(s.gdb.contains("Thread 2 hit Hardware watchpoint 1"))
+        #expect(s.gdb.contains("$1 = 2"))
+        #expect(s.gdb.contains("$2 = 1"))
+        #expect(s.gdb.contains("$3 = 0x40080228"), "the str at secondary_main+0x30, then one step by gdb")
+        // LDADDAL reads and writes: an access watchpoint sees it.
+        #expect(s.gdb.contains("Thread 2 hit Hardware access (read/write) watchpoint 2: *(long *)&lse_counter"))
+        #expect(s.gdb.contains("$4 = 0x40080230"), "the ldaddal at secondary_main+0x38, then one step")
+        // The first read of done is CPU 1's LDADDAL as secondary_main returns.
+        #expect(s.gdb.contains("Thread 2 hit Hardware read watchpoint 3: *(long *)&done"))
+        #expect(s.gdb.contains("$5 = 0x40080064"))
+        #expect(s.gdb.contains("exited normally"))
+        let (status, out, err) = try plain(["run", SamplePaths.sample("smp"), "--cpus", "2", "--stats"])
+        #expect(s.status == status && s.stdout == out && s.stderr == err, "stops do not change the run")
+    }
+
+    /// gdb's Ctrl-C is the byte 0x03 while the target runs; raw packets, as gdb -batch cannot
+    /// send it. Also vCont? and a vCont continue.
+    @Test(.enabled(if: CommandLineTests.binary != nil && SamplePaths.has("bench"), "needs smmu-emu and the samples"))
+    func ctrlCInterruptsARunningMachine() throws {
+        let (emu, target, dir, _, _) = try startEmulator("bench", [], unixSocket: false)
+        defer {
+            if emu.isRunning { emu.terminate() }
+            try? FileManager.default.removeItem(at: dir)
+        }
+        let client = try RemoteClient(port: UInt16(target.split(separator: ":").last!)!)
+        #expect(client.exchange("?").hasPrefix("T02thread:1;"))
+        #expect(client.exchange("vCont?") == "vCont;c;C;s;S")
+        client.send("vCont;c")
+        Thread.sleep(forTimeInterval: 0.3)
+        client.interrupt()
+        #expect(client.receive().hasPrefix("T02thread:1;"), "stopped by Ctrl-C")
+        let pc = client.exchange("p20")
+        #expect(pc.count == 16 && pc != "0000084000000000", "stopped inside the run, not at the entry: \(pc)")
+        client.send("k")
+        emu.waitUntilExit()
+        #expect(emu.terminationStatus == 0)
+    }
+}
+
+/// A minimal gdb remote-protocol client for what gdb -batch cannot do (Ctrl-C).
+final class RemoteClient {
+    let fd: Int32
+
+    init(port: UInt16) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw GDBStubTests.GDBTestError.noPort }
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    func send(_ payload: String) {
+        let sum = payload.utf8.reduce(UInt8(0)) { $0 &+ $1 }
+        let frame = Array("$\(payload)#\(String(format: "%02x", sum))".utf8)
+        _ = frame.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    func interrupt() {
+        var b: UInt8 = 3
+        _ = write(fd, &b, 1)
+    }
+
+    /// The next packet's payload (acknowledged); "" on timeout or hang-up.
+    func receive() -> String {
+        var payload: [UInt8] = []
+        var inPacket = false
+        var b: UInt8 = 0
+        while recv(fd, &b, 1, 0) == 1 {
+            if !inPacket { inPacket = b == UInt8(ascii: "$"); continue }
+            if b == UInt8(ascii: "#") {
+                _ = recv(fd, &b, 1, 0)
+                _ = recv(fd, &b, 1, 0)
+                var ack = UInt8(ascii: "+")
+                _ = write(fd, &ack, 1)
+                return String(decoding: payload, as: UTF8.self)
+            }
+            payload.append(b)
+        }
+        return ""
+    }
+
+    func exchange(_ payload: String) -> String {
+        send(payload)
+        return receive()
     }
 }

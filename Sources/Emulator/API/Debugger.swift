@@ -8,15 +8,19 @@ public enum DebugStop: Equatable, Sendable {
     case breakpoint(cpu: Int, pc: UInt64)
     /// The CPU completed the single step it was asked for.
     case step(cpu: Int)
+    /// The CPU's last instruction accessed the data watchpoint (the access completed).
+    case watchpoint(cpu: Int, DataWatchpoint)
     /// `Debugger.interrupt()` (gdb's Ctrl-C) or the hold at reset (`--gdb-wait`).
     case interrupted(cpu: Int)
+    /// EL2 returned from a handler `Debugger.breakOnEL2` names; `report` says what it decided.
+    case el2(cpu: Int, report: String)
     /// The run ended (power-off, limit, panic) with this result.
     case exited(status: Int32, reason: String)
 
     /// The CPU the stop concerns, if the machine is still alive.
     public var cpu: Int? {
         switch self {
-        case .breakpoint(let c, _), .step(let c), .interrupted(let c): c
+        case .breakpoint(let c, _), .step(let c), .interrupted(let c), .watchpoint(let c, _), .el2(let c, _): c
         case .exited: nil
         }
     }
@@ -45,12 +49,19 @@ public final class Debugger: @unchecked Sendable {
     private var resumedCPU: (index: Int, pc: UInt64, attempted: UInt64)?
     /// Program counters at which every CPU stops (gdb's Z0/Z1).
     private var breakpoints = Set<UInt64>()
+    /// EL2 handlers and hypercalls whose return stops the CPU that trapped.
+    private var el2Breaks = Set<String>()
+    /// Per CPU, its retired-instruction count at its previous instruction.
+    private var retiredBefore: [UInt64]
+    /// Per CPU, the report of a watched EL2 handler that returned since its last instruction.
+    private var el2Returns: [Int: String] = [:]
 
     /// Attaches to `machine` before it runs. With `holdAtReset`, the first instruction of CPU 0
     /// stops with `.interrupted` (QEMU's -S).
     public init(machine: Machine, holdAtReset: Bool) {
         self.machine = machine
         haltRequested = holdAtReset
+        retiredBefore = machine.cpus.map(\.instructionsRetired)
         for cpu in machine.cpus {
             let previous = cpu.instructionObserver
             cpu.traceInstructions = true
@@ -58,6 +69,11 @@ public final class Debugger: @unchecked Sendable {
                 previous?(pc, word)
                 self.beforeInstruction(cpu: cpu.index, pc: pc)
             }
+        }
+        let previous = machine.el2Observer
+        machine.el2Observer = { [unowned self] cpu, outcome in
+            previous?(cpu, outcome)
+            self.el2Returned(cpu, outcome)
         }
     }
 
@@ -122,6 +138,12 @@ public final class Debugger: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         breakpoints.removeAll()
+        el2Breaks.removeAll()
+        el2Returns.removeAll()
+        for cpu in machine.cpus {
+            cpu.dataWatchpoints.removeAll()
+            cpu.watchpointHit = nil
+        }
         haltRequested = false
         stepCPU = nil
         if stopped?.cpu != nil { stopped = nil }
@@ -142,6 +164,69 @@ public final class Debugger: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Adds a data watchpoint (all CPUs); only while stopped. The machine stops before the next
+    /// instruction of a CPU whose data access overlapped it.
+    public func insertWatchpoint(_ w: DataWatchpoint) {
+        condition.lock()
+        for cpu in machine.cpus where !cpu.dataWatchpoints.contains(w) { cpu.dataWatchpoints.append(w) }
+        condition.unlock()
+    }
+
+    /// Removes a data watchpoint; only while stopped.
+    public func removeWatchpoint(_ w: DataWatchpoint) {
+        condition.lock()
+        for cpu in machine.cpus { cpu.dataWatchpoints.removeAll { $0 == w } }
+        condition.unlock()
+    }
+
+    /// The names `breakOnEL2` takes: the three trap handlers and every hypercall.
+    public static let el2HandlerNames = [TrapDecision.Handler.emulate_mmio, .map_page_host, .hvc].map(\.rawValue) + Hypercall.allCases.map(\.name)
+
+    /// Stops the CPU that trapped when EL2's `handler` (`emulate_mmio`, `map_page_host`, `hvc`,
+    /// or a hypercall by name) returns to it, before its next instruction; `enabled: false`
+    /// removes it. False for a name EL2 does not have.
+    @discardableResult
+    public func breakOnEL2(_ handler: String, enabled: Bool = true) -> Bool {
+        guard Debugger.el2HandlerNames.contains(handler) else { return false }
+        condition.lock()
+        if enabled { el2Breaks.insert(handler) } else { el2Breaks.remove(handler) }
+        condition.unlock()
+        return true
+    }
+
+    /// The handlers `breakOnEL2` watches, sorted.
+    public var el2BreakHandlers: [String] {
+        condition.lock()
+        defer { condition.unlock() }
+        return el2Breaks.sorted()
+    }
+
+    /// Called on the machine thread after EL2 handled a trap of `cpu`.
+    private func el2Returned(_ cpu: CPU, _ o: TrapOutcome) {
+        condition.lock()
+        defer { condition.unlock() }
+        let d = o.decision
+        guard el2Breaks.contains(d.handler.rawValue) || d.handler == .hvc && el2Breaks.contains(d.targetName) else { return }
+        let h = MachineStateView.hex
+        var report = "EL2 \(d.handler == .hvc ? "hvc " + d.targetName : d.handler.rawValue) returned to cpu\(cpu.index)"
+        report += " (ELR_EL2 \(h(cpu.el2.elr)), ESR_EL2 \(h(cpu.el2.esr)), FAR_EL2 \(h(cpu.el2.far)), HPFAR_EL2 \(h(cpu.el2.hpfar))):"
+        report += " \(d.description), EL2 cycles \(o.cycles)"
+        if d.handler == .hvc { report += ", x0 \(h(cpu.x(0)))" }
+        if let p = o.panic { report += ", panic \(p)" }
+        el2Returns[cpu.index] = report + "\n"
+    }
+
+    /// The watchpoint CPU `cpu`'s previous instruction hit, if that instruction retired: an
+    /// access is checked before its translation, so an instruction that faulted (and will be
+    /// executed again once EL2 mapped the page) has not made it.
+    private func watchpointHit(_ cpu: Int) -> DataWatchpoint? {
+        let c = machine.cpus[cpu]
+        defer { retiredBefore[cpu] = c.instructionsRetired }
+        guard let w = c.watchpointHit else { return nil }
+        c.watchpointHit = nil
+        return c.instructionsRetired != retiredBefore[cpu] ? w : nil
+    }
+
     /// Called by a CPU before each instruction while debugged; parks the machine thread at a stop.
     private func beforeInstruction(cpu: Int, pc: UInt64) {
         condition.lock()
@@ -150,7 +235,11 @@ public final class Debugger: @unchecked Sendable {
         let leaving = resumedCPU.map {
             $0.index == cpu && $0.pc == pc && $0.attempted == machine.cpus[cpu].instructionsAttempted
         } ?? false
-        if let s = stepCPU, s == cpu, !leaving {
+        if let w = watchpointHit(cpu) {
+            reason = .watchpoint(cpu: cpu, w)
+        } else if let report = el2Returns.removeValue(forKey: cpu) {
+            reason = .el2(cpu: cpu, report: report)
+        } else if let s = stepCPU, s == cpu, !leaving {
             reason = .step(cpu: cpu)
         } else if breakpoints.contains(pc), !leaving {
             reason = .breakpoint(cpu: cpu, pc: pc)

@@ -6,15 +6,20 @@ import Glibc
 
 /// A gdb remote-protocol stub for a `Debugger` (all-stop mode, every CPU a thread, id = index + 1).
 ///
-/// Serves one connection on a loopback TCP port: the AArch64 core registers (`g/G`, `p/P`) with a
-/// read-only system-register feature, memory through the CPU's view or physical
-/// (`maint packet Qqemu.PhyMemMode:1`), software and hardware breakpoints (`Z0`/`Z1`), `s`/`c`
-/// on a thread, Ctrl-C, `k` and `D`.
+/// Serves one connection on a loopback TCP port or a Unix-domain socket: the AArch64 core
+/// registers (`g/G`, `p/P`) with a read-only system-register feature, memory through the CPU's
+/// view or physical (`maint packet Qqemu.PhyMemMode:1`), software and hardware breakpoints
+/// (`Z0`/`Z1`), write/read/access watchpoints (`Z2`–`Z4`), `s`/`c` and `vCont` on a thread,
+/// Ctrl-C, `k` and `D`.
 public final class GDBServer {
     let debugger: Debugger
     let listener: Int32
-    /// The port the server listens on (the one asked for, or the one the system chose for 0).
+    /// The TCP port the server listens on (the one asked for, or the one the system chose for 0);
+    /// 0 for a Unix-domain socket.
     public let port: UInt16
+    /// Where gdb connects: `127.0.0.1:PORT` or `unix:PATH` (what `target remote` takes).
+    public let address: String
+    private let socketPath: String?
     private var connection: Int32 = -1
     private var input: [UInt8] = []
     private var selectedThread = 0  // CPU index for g/p/m (Hg)
@@ -26,22 +31,11 @@ public final class GDBServer {
     /// Listens on 127.0.0.1:`port` (0: any free port).
     public init(debugger: Debugger, port: UInt16) throws {
         self.debugger = debugger
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw GDBServerError.socket("socket: \(String(cString: strerror(errno)))") }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = port.bigEndian
         addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 1) == 0 else {
-            let message = String(cString: strerror(errno))
-            close(fd)
-            throw GDBServerError.socket("cannot listen on 127.0.0.1:\(port): \(message)")
-        }
+        let fd = try GDBServer.listening(on: addr, "127.0.0.1:\(port)")
         var actual = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &actual) {
@@ -49,11 +43,52 @@ public final class GDBServer {
         }
         listener = fd
         self.port = UInt16(bigEndian: actual.sin_port)
+        address = "127.0.0.1:\(self.port)"
+        socketPath = nil
+    }
+
+    /// Listens on a Unix-domain socket at `path`, which must not exist yet; removed on deinit.
+    public init(debugger: Debugger, unixPath path: String) throws {
+        self.debugger = debugger
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: addr.sun_path)
+        guard !bytes.isEmpty, bytes.count < capacity else {
+            throw GDBServerError.socket("unix socket path must be 1 to \(capacity - 1) bytes: \(path)")
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { p in
+            for (i, b) in bytes.enumerated() { p[i] = b }
+        }
+        listener = try GDBServer.listening(on: addr, "unix:\(path)")
+        port = 0
+        address = "unix:\(path)"
+        socketPath = path
+    }
+
+    /// A stream socket bound to `address` (a sockaddr_in or sockaddr_un) and listening.
+    private static func listening<Address>(on address: Address, _ name: String) throws -> Int32 {
+        var address = address
+        let family = withUnsafeBytes(of: &address) { $0.load(as: sockaddr.self).sa_family }
+        let fd = socket(Int32(family), Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw GDBServerError.socket("socket: \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        if family == sa_family_t(AF_INET) { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<Address>.size)) }
+        }
+        guard bound == 0, listen(fd, 1) == 0 else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw GDBServerError.socket("cannot listen on \(name): \(message)")
+        }
+        return fd
     }
 
     deinit {
         if connection >= 0 { close(connection) }
         close(listener)
+        if let socketPath { unlink(socketPath) }
     }
 
     /// Accepts one gdb and serves it until it kills, detaches or disconnects, or the run ends.
@@ -62,7 +97,7 @@ public final class GDBServer {
         connection = accept(listener, nil, nil)
         guard connection >= 0 else { return nil }
         var one: Int32 = 1
-        setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if socketPath == nil { setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size)) }
         // Attaching stops the machine, as QEMU's stub does.
         if debugger.stop == nil { debugger.interrupt() }
         while true {
@@ -71,8 +106,16 @@ public final class GDBServer {
             case .reply(let r): send(r)
             case .resumed:
                 guard let stop = waitForStop() else { return nil }
+                // gdb prints console output (O packets) it gets before the stop reply.
+                if case .el2(_, let report) = stop { send("O" + GDBServer.hex(Array(report.utf8))) }
                 send(stopReply(stop))
-                if case .exited(let status, _) = stop { return status }
+                if case .exited(let status, _) = stop {
+                    // Wait (briefly) for gdb's acknowledgement: closing first makes its '+' fail
+                    // on a Unix-domain socket, and gdb would report a broken connection.
+                    var pfd = pollfd(fd: connection, events: Int16(POLLIN), revents: 0)
+                    if poll(&pfd, 1, 2000) > 0 { _ = readByte() }
+                    return status
+                }
             case .finished: return nil
             }
         }
@@ -116,10 +159,19 @@ public final class GDBServer {
             return .reply(ok ? "OK" : "E14")
         case UInt8(ascii: "Z"), UInt8(ascii: "z"):
             let fields = rest.split(separator: ",")
-            guard fields.count >= 2, let addr = UInt64(fields[1], radix: 16) else { return .reply("E01") }
-            guard fields[0] == "0" || fields[0] == "1" else { return .reply("") }  // watchpoints: not supported
-            if c == UInt8(ascii: "Z") { debugger.insertBreakpoint(addr) } else { debugger.removeBreakpoint(addr) }
+            guard fields.count >= 3, let type = UInt8(fields[0]), let addr = UInt64(fields[1], radix: 16),
+                  let length = UInt64(fields[2].prefix { $0 != ";" }, radix: 16) else { return .reply("E01") }
+            let insert = c == UInt8(ascii: "Z")
+            if type <= 1 {
+                if insert { debugger.insertBreakpoint(addr) } else { debugger.removeBreakpoint(addr) }
+                return .reply("OK")
+            }
+            guard let kind = DataWatchpoint.Kind(rawValue: type), length > 0 else { return .reply("") }
+            let w = DataWatchpoint(address: addr, length: length, kind: kind)
+            if insert { debugger.insertWatchpoint(w) } else { debugger.removeWatchpoint(w) }
             return .reply("OK")
+        case UInt8(ascii: "v"):
+            return verbose(p)
         case UInt8(ascii: "s"), UInt8(ascii: "c"):
             if !rest.isEmpty, let addr = UInt64(rest, radix: 16) { setRegister(32, addr) }
             debugger.resume(step: c == UInt8(ascii: "s") ? resumeThread ?? selectedThread : nil)
@@ -155,8 +207,38 @@ public final class GDBServer {
         }
     }
 
+    /// `vCont?`, `vCont;ACTION[:THREAD]...` (s/S steps one thread while the others run, c/C
+    /// continues; signals are ignored, as the guest has no signals), `vKill`.
+    func verbose(_ p: String) -> Outcome {
+        if p == "vCont?" { return .reply("vCont;c;C;s;S") }
+        if p.hasPrefix("vKill") {
+            killed = true
+            send("OK")
+            return .finished
+        }
+        guard p.hasPrefix("vCont;") else { return .reply("") }
+        var step: Int?
+        for action in p.dropFirst(6).split(separator: ";") {
+            let parts = action.split(separator: ":", maxSplits: 1)
+            guard let kind = parts.first?.first else { return .reply("E01") }
+            guard kind == "s" || kind == "S" else {
+                guard kind == "c" || kind == "C" else { return .reply("E01") }
+                continue
+            }
+            guard step == nil else { continue }  // the first action that names a thread wins
+            if parts.count == 2, let id = Int(parts[1], radix: 16), id > 0 {
+                guard id <= debugger.machine.cpus.count else { return .reply("E01") }
+                step = id - 1
+            } else {
+                step = resumeThread ?? selectedThread
+            }
+        }
+        debugger.resume(step: step)
+        return .resumed
+    }
+
     func query(_ p: String) -> String {
-        if p.hasPrefix("qSupported") { return "PacketSize=4000;qXfer:features:read+" }
+        if p.hasPrefix("qSupported") { return "PacketSize=4000;qXfer:features:read+;vContSupported+" }
         if p == "qAttached" { return "1" }
         if p == "qC" { return "QC" + String(selectedThread + 1, radix: 16) }
         if p == "qfThreadInfo" { return "m" + (1...debugger.machine.cpus.count).map { String($0, radix: 16) }.joined(separator: ",") }
@@ -222,7 +304,12 @@ public final class GDBServer {
         }
         selectedThread = cpu
         let signal = if case .interrupted = stop { "02" } else { "05" }
-        return "T\(signal)thread:\(String(cpu + 1, radix: 16));"
+        var reply = "T\(signal)thread:\(String(cpu + 1, radix: 16));"
+        if case .watchpoint(_, let w) = stop {
+            let name = switch w.kind { case .write: "watch"; case .read: "rwatch"; case .access: "awatch" }
+            reply += "\(name):\(String(w.address, radix: 16));"
+        }
+        return reply
     }
 
     /// Waits for the machine to stop; a Ctrl-C (0x03) from gdb meanwhile interrupts it.

@@ -31,6 +31,23 @@ extension Debugger {
             return vmText(Int(vmid))
         case ("stats", 0):
             return machine.statistics() + "\n"
+        case ("trace", 0):
+            return traceText()
+        case ("trace", 2):
+            guard let kind = TraceKind(rawValue: words[1]), Debugger.runtimeTraceKinds.contains(kind),
+                  words[2] == "on" || words[2] == "off" else { break }
+            if words[2] == "on" { machine.configuration.trace.insert(kind) } else { machine.configuration.trace.remove(kind) }
+            return traceText()
+        case ("break-el2", 0):
+            let names = el2BreakHandlers
+            return "EL2 breaks: \(names.isEmpty ? "none" : names.joined(separator: ", "))\n"
+        case ("break-el2", 1), ("break-el2", 2):
+            let enabled = words.count == 2
+            guard enabled || words[2] == "off" else { break }
+            guard breakOnEL2(words[1], enabled: enabled) else {
+                return "no EL2 handler \(words[1]); one of: \(Debugger.el2HandlerNames.joined(separator: " "))\n"
+            }
+            return enabled ? "stopping when EL2's \(words[1]) returns\n" : "no longer stopping at \(words[1])\n"
         default:
             break
         }
@@ -45,8 +62,19 @@ extension Debugger {
                                   and shadow-table root, and the shadow mapping of IOVA A
           vm VMID                 a VM's state, registered vCPUs and image loads
           stats                   what --stats prints at the end of a run
+          trace [mmio|hvc|s2 on|off]  start or stop a --trace stream (lines go to the emulator's stderr)
+          break-el2 [NAME [off]]  stop when EL2's NAME returns (emulate_mmio, map_page_host, hvc or a
+                                  hypercall such as el2_alloc_smmu_pgd) and print what it decided
 
         """
+
+    /// The trace streams checked at each trap, which a monitor command can switch while stopped.
+    static let runtimeTraceKinds: [TraceKind] = [.mmio, .hvc, .s2]
+
+    func traceText() -> String {
+        let on = Debugger.runtimeTraceKinds.filter { machine.configuration.trace.contains($0) }.map(\.rawValue)
+        return "trace: \(on.isEmpty ? "off" : on.joined(separator: ","))\n"
+    }
 
     /// Decimal or 0x-prefixed hex.
     static func number(_ s: String) -> UInt64? {

@@ -11,7 +11,8 @@ import Stage2
 /// CPUs are interleaved deterministically: the powered-on CPU with the lowest cycle count runs
 /// next (ties: lowest index) for at most `quantum` cycles, so a run is reproducible bit for bit.
 public final class Machine {
-    public let configuration: MachineConfiguration
+    /// A debugger may change `trace` while the machine is stopped (gdb's `monitor trace`).
+    public internal(set) var configuration: MachineConfiguration
     public let ram: PhysicalMemory
     public let bus: PhysicalBus
     public let cpus: [CPU]
@@ -25,6 +26,8 @@ public final class Machine {
     public var traceSink: (String) -> Void = { _ in }
     /// Where `--trace-json` records go (one JSON object per line), if anywhere.
     public var traceJSONSink: ((String) -> Void)?
+    /// Sees every trap EL2's software handled (stage-2 fault or HVC), once its effects are applied.
+    public var el2Observer: ((CPU, TrapOutcome) -> Void)?
     lazy var disassembler = Disassembler()
     /// Distinct SMMU reachability findings so far, in the order they appeared.
     public internal(set) var smmuFindings: [String] = []

@@ -80,9 +80,8 @@ public final class PerfettoTrace {
 
     /// CPU `cpu` enters `state` (nil: off or waiting for an interrupt, drawn as nothing) at
     /// `cycle`; the span of its previous state ends there. Entering the state it is already in
-    /// changes nothing, so guest time across scheduler quanta is one span.
-    /// - Parameter instructions: the CPU's retired-instruction count now (guest spans show how
-    ///   many instructions they ran).
+    /// changes nothing, so guest time across scheduler quanta is one span. `instructions` is
+    /// the CPU's retired-instruction count now (guest spans show how many instructions they ran).
     public func enter(cpu: Int, _ state: CPUState?, at cycle: UInt64, instructions: UInt64) {
         guard open.indices.contains(cpu) else { return }
         if let o = open[cpu], let state, o.state == state { return }
