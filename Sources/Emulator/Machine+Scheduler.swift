@@ -38,6 +38,13 @@ extension Machine {
         while true {
             let live = cpus.filter { $0.isPoweredOn && !waiting.contains($0.index) }
             guard let cpu = live.min(by: { ($0.cycles, $0.index) < ($1.cycles, $1.index) }) else {
+                if pending.isEmpty, let sleeper = nextTimerSleeper(waiting) {
+                    if sleeper.timerDeadline >= configuration.maxCycles {
+                        return RunResult(exitStatus: 4, reason: "cycle limit \(configuration.maxCycles) reached")
+                    }
+                    advance(to: sleeper, &waiting)
+                    continue
+                }
                 return RunResult(exitStatus: 5, reason: "every CPU is off or waiting for an interrupt that cannot come")
             }
             if let exit = pending.removeValue(forKey: cpu.index) {
@@ -68,7 +75,10 @@ extension Machine {
             if let trap = pending.keys.map({ cpus[$0].cycles }).min() { limit = min(limit, max(trap, cpu.cycles &+ 1)) }
             runningCPU = cpu
             perfetto?.enter(cpu: cpu.index, .guest, at: cpu.cycles, instructions: cpu.instructionsRetired)
+            driveTimerInterrupts(cpu)
             let exit = cpu.run(cycleLimit: limit, instructionLimit: configuration.maxInstructions - done)
+            driveTimerInterrupts(cpu)
+            wakeInterrupted(&waiting, at: cpu.cycles)
             switch exit {
             case .cycleLimit, .instructionLimit:
                 continue
@@ -79,6 +89,7 @@ extension Machine {
                 cpu.cycles = max(cpu.cycles, next) &+ 1
                 wake(&waiting, at: cpu.cycles)
             case .waitForInterrupt:
+                if cpu.interruptLines != 0 { continue }  // an interrupt is already asserted: WFI completes
                 perfetto?.enter(cpu: cpu.index, nil, at: cpu.cycles, instructions: cpu.instructionsRetired)
                 waiting.insert(cpu.index)
             case .exceptionLivelock:

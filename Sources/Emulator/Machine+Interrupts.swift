@@ -1,0 +1,46 @@
+import AArch64
+import Devices
+
+/// Interrupt wiring: the GIC's outputs drive the CPUs' IRQ/FIQ inputs, each CPU's generic
+/// timers drive its PPIs (HARDWARE.md: 30 physical, 27 virtual), and CPUs in WFI wake when
+/// their interrupt input rises.
+extension Machine {
+    func connectInterrupts() {
+        gic.signal = { [unowned self] cpu, lines in cpus[cpu].interruptLines = lines }
+        gic.guestError = { [unowned self] message in warningSink("guest error: \(message)") }
+        for c in cpus {
+            c.timerChanged = { [unowned self] cpu in driveTimerInterrupts(cpu) }
+        }
+    }
+
+    /// Sets `cpu`'s timer PPIs to its timers' outputs now and recomputes its next deadline.
+    func driveTimerInterrupts(_ cpu: CPU) {
+        cpu.updateTimerDeadline()
+        let out = cpu.timerOutputs
+        gic.setLevel(timerInterrupts.physical, cpu: cpu.index, high: out.physical)
+        gic.setLevel(timerInterrupts.virtual, cpu: cpu.index, high: out.virtual)
+    }
+
+    /// CPUs in WFI whose IRQ or FIQ input is asserted (masked by PSTATE or not: ARM DDI 0487
+    /// D1.16.2) leave it at `cycle`, the time of the event that asserted it.
+    func wakeInterrupted(_ waiting: inout Set<Int>, at cycle: UInt64) {
+        for i in waiting where cpus[i].interruptLines != 0 {
+            cpus[i].cycles = max(cpus[i].cycles, cycle)
+            waiting.remove(i)
+        }
+    }
+
+    /// The waiting CPU whose timer fires first, if any timer of a waiting CPU can fire.
+    func nextTimerSleeper(_ waiting: Set<Int>) -> CPU? {
+        waiting.map { cpus[$0] }.filter { $0.isPoweredOn && $0.timerDeadline != .max }
+            .min { ($0.timerDeadline, $0.index) < ($1.timerDeadline, $1.index) }
+    }
+
+    /// Every powered-on CPU waits: time jumps to `sleeper`'s timer deadline (no host time
+    /// passes); its timer fires and may wake it.
+    func advance(to sleeper: CPU, _ waiting: inout Set<Int>) {
+        sleeper.cycles = max(sleeper.cycles, sleeper.timerDeadline)
+        driveTimerInterrupts(sleeper)
+        wakeInterrupted(&waiting, at: sleeper.cycles)
+    }
+}
