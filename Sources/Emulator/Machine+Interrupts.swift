@@ -7,7 +7,10 @@ import Devices
 extension Machine {
     func connectInterrupts() {
         gic.signal = { [unowned self] cpu, lines in cpus[cpu].interruptLines = lines }
-        gic.guestError = { [unowned self] message in warningSink("guest error: \(message)") }
+        if configuration.trace.contains(.guest) {
+            gic.guestError = { [unowned self] message in traceSink("[\(runningCPU?.cycles ?? 0)] cpu\(runningCPU?.index ?? 0) guest \(message)") }
+            uart.guestError = gic.guestError
+        }
         for c in cpus {
             c.timerChanged = { [unowned self] cpu in driveTimerInterrupts(cpu) }
         }
@@ -42,5 +45,28 @@ extension Machine {
         sleeper.cycles = max(sleeper.cycles, sleeper.timerDeadline)
         driveTimerInterrupts(sleeper)
         wakeInterrupted(&waiting, at: sleeper.cycles)
+    }
+}
+
+extension Machine {
+    /// Moves waiting input bytes into the PL011's receive FIFO while it has room (the UART
+    /// raises its receive interrupt).
+    func deliverSerialInput() {
+        guard let serialInput else { return }
+        while uart.canReceive {
+            guard let b = serialInput.take(1).first else { return }
+            uart.receive(b)
+        }
+    }
+
+    /// Every CPU waits and no timer will fire: only input can wake the machine. Blocks (host
+    /// time) until a byte arrives and delivers it; false when no input can ever come (none
+    /// configured, input ended, or the receive FIFO is full).
+    func waitForSerialInput(_ waiting: inout Set<Int>) -> Bool {
+        guard let serialInput, uart.canReceive, serialInput.waitForInput() else { return false }
+        deliverSerialInput()
+        let now = waiting.map { cpus[$0].cycles }.max() ?? 0
+        wakeInterrupted(&waiting, at: now)
+        return true
     }
 }

@@ -45,6 +45,7 @@ extension Machine {
                     advance(to: sleeper, &waiting)
                     continue
                 }
+                if pending.isEmpty && waitForSerialInput(&waiting) { continue }
                 return RunResult(exitStatus: 5, reason: "every CPU is off or waiting for an interrupt that cannot come")
             }
             if let exit = pending.removeValue(forKey: cpu.index) {
@@ -75,6 +76,7 @@ extension Machine {
             if let trap = pending.keys.map({ cpus[$0].cycles }).min() { limit = min(limit, max(trap, cpu.cycles &+ 1)) }
             runningCPU = cpu
             perfetto?.enter(cpu: cpu.index, .guest, at: cpu.cycles, instructions: cpu.instructionsRetired)
+            deliverSerialInput()
             driveTimerInterrupts(cpu)
             let exit = cpu.run(cycleLimit: limit, instructionLimit: configuration.maxInstructions - done)
             driveTimerInterrupts(cpu)

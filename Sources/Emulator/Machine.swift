@@ -69,6 +69,10 @@ public final class Machine {
     public let gic: GICv2
     let gicDistributor: GICv2Distributor
     let gicCPUInterface: GICv2CPUInterface
+    /// The PL011 at 0x0900_0000 (its interrupt: INTID 33).
+    public let uart: PL011
+    /// What the PL011 receives (`--serial stdio`); nil: nothing, ever.
+    public var serialInput: SerialInput?
     /// The generic timers' PPIs (physical, virtual), from the machine description.
     let timerInterrupts: (physical: UInt32, virtual: UInt32)
     static let quantum: UInt64 = 10_000
@@ -141,7 +145,10 @@ public final class Machine {
         gicCPUInterface = GICv2CPUInterface(gic: gic)
         bus.attach(gicDistributor, base: platform.gicDistributorBase, size: platform.gicRegionSize)
         bus.attach(gicCPUInterface, base: platform.gicCPUInterfaceBase, size: platform.gicRegionSize)
-        bus.attach(PL011(sink: output), base: platform.uartBase, size: platform.uartSize)
+        let uart = PL011(sink: output)
+        self.uart = uart
+        uart.interrupt = { [unowned gic] high in gic.setLevel(platform.uartInterrupt, high: high) }
+        bus.attach(uart, base: platform.uartBase, size: platform.uartSize)
         let smmus = platform.smmus.enumerated().map { SMMU(name: "SMMU\($0.offset)", contextBanks: $0.element.contextBanks, memory: ram) }
         let dmas = platform.dmaEngines.enumerated().map { DMAEngine(name: "DMA\($0.offset)", smmu: smmus[$0.element.smmu], memory: ram) }
         for (s, d) in zip(smmus, platform.smmus) { bus.attach(s, base: d.base, size: d.size) }

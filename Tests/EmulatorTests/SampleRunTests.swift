@@ -208,14 +208,19 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
 
     /// QEMU's UART output for a sample; a guest still running after `deadline` seconds gets
     /// SIGTERM, then SIGKILL two seconds later.
-    func qemuOutput(_ sample: String, cpus: Int, deadline seconds: Double = 30, machine: [String] = ["-M", "virt", "-cpu", "max"]) throws -> String {
+    func qemuOutput(_ sample: String, cpus: Int, deadline seconds: Double = 30, machine: [String] = ["-M", "virt", "-cpu", "max"], input: Data? = nil) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: SamplePaths.qemu!)
         p.arguments = machine + ["-m", "256M", "-smp", "\(cpus)", "-nographic", "-monitor", "none", "-serial", "stdio", "-kernel", SamplePaths.sample(sample)]
         let pipe = Pipe()
         p.standardOutput = pipe
-        p.standardInput = FileHandle.nullDevice
+        let inputPipe = Pipe()
+        p.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
         try p.run()
+        if let input {
+            inputPipe.fileHandleForWriting.write(input)
+            try inputPipe.fileHandleForWriting.close()
+        }
         let deadline = Date().addingTimeInterval(seconds)
         while p.isRunning && Date() < deadline { usleep(10_000) }
         if p.isRunning {  // a guest that never powers off: SIGTERM, then SIGKILL if QEMU is stuck
@@ -276,7 +281,8 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
 }
 
 /// The GIC and generic-timer sample: timer interrupts at CVAL and after a TVAL write, SGIs
-/// between two CPUs with their source CPU, the same output as QEMU's virt with a GICv2.
+/// between two CPUs with their source CPU, the PL011's TX interrupt status and its SPI; the
+/// same output as QEMU's virt with a GICv2.
 @Suite struct InterruptSampleTests {
     @Test(.enabled(if: SamplePaths.has("gic-timer"), "make samples first"))
     func gicTimerSampleTakesTimerAndSGIInterrupts() throws {
@@ -288,6 +294,9 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
             tval irq 2, at or after CVAL
             running priority idle: yes
             cpu1 took sgi 3 from cpu0, cpu0 took sgi 4 from cpu1
+            uart tx
+            uart fr txfe 1 rxfe 1 txff 0, ris after icr 0, after a write ris 32 mis 32, spi 33 pending 1
+            uart irq 1: mis 32, ris after icr 0
             gic-timer done
 
             """)
@@ -302,7 +311,7 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
             config.cpus = 2
             let m = try Machine(imagePath: SamplePaths.sample("gic-timer"), configuration: config) { _ in }
             #expect(m.run().exitStatus == 0)
-            #expect(m.cpus[0].interruptsTaken == 3 && m.cpus[1].interruptsTaken == 1)
+            #expect(m.cpus[0].interruptsTaken == 4 && m.cpus[1].interruptsTaken == 1)
             return m.cpus.map(\.cycles)
         }
         #expect(try cycles() == cycles())
@@ -312,5 +321,37 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
     func gicTimerMatchesQEMU() throws {
         let (ours, _) = try runSample("gic-timer") { $0.cpus = 2 }
         #expect(try SampleRunTests().qemuOutput("gic-timer", cpus: 2, machine: ["-M", "virt,gic-version=2", "-cpu", "cortex-a57"]) == ours)
+    }
+}
+
+/// PL011 receive interrupts with input from `SerialInput` (what `--serial stdio` reads): the
+/// uart-echo sample upper-cases each line it gets through SPI 33, as it does on QEMU.
+@Suite struct SerialInputTests {
+    static let input = "hello\nsmmu-emu\nquit\n"
+    static let expected = "echo> \nHELLO\necho> \nSMMU-EMU\necho> \nbye\n"
+
+    @Test(.enabled(if: SamplePaths.has("uart-echo"), "make samples first"))
+    func receivedBytesRaiseTheUARTInterrupt() throws {
+        var out: [UInt8] = []
+        let m = try Machine(imagePath: SamplePaths.sample("uart-echo"), configuration: MachineConfiguration()) { out.append($0) }
+        m.serialInput = SerialInput(bytes: Array(Self.input.utf8))
+        let r = m.run()
+        #expect(r.exitStatus == 0, "\(r.reason)")
+        #expect(String(decoding: out, as: UTF8.self) == Self.expected)
+        #expect(m.cpus[0].interruptsTaken >= 2)  // 26 bytes through a 16-byte FIFO
+    }
+
+    /// Input that ends before "quit": the guest waits for more that cannot come (exit 5).
+    @Test(.enabled(if: SamplePaths.has("uart-echo"), "make samples first"))
+    func endedInputLeavesNothingToWakeTheMachine() throws {
+        let m = try Machine(imagePath: SamplePaths.sample("uart-echo"), configuration: MachineConfiguration()) { _ in }
+        m.serialInput = SerialInput(bytes: Array("abc\n".utf8))
+        #expect(m.run().exitStatus == 5)
+    }
+
+    @Test(.enabled(if: SamplePaths.has("uart-echo") && SamplePaths.qemu != nil, "needs the samples and qemu-system-aarch64"))
+    func uartEchoMatchesQEMU() throws {
+        let q = try SampleRunTests().qemuOutput("uart-echo", cpus: 1, machine: ["-M", "virt,gic-version=2", "-cpu", "cortex-a57"], input: Data(Self.input.utf8))
+        #expect(q == Self.expected)
     }
 }

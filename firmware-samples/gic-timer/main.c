@@ -11,6 +11,15 @@ extern void _secondary_start(void);
 static volatile unsigned long timer_irqs, timer_late, timer_istatus, spurious;
 static volatile unsigned long sgi_seen[2];   /* per CPU: IAR value of the last SGI + 1 */
 static volatile unsigned long cpu1_ready;
+static volatile unsigned long uart_irqs, uart_mis, uart_ris_after_icr;
+
+#define UART_BASE 0x09000000UL
+#define UART_FR   (UART_BASE + 0x18)
+#define UART_IMSC (UART_BASE + 0x38)
+#define UART_RIS  (UART_BASE + 0x3C)
+#define UART_MIS  (UART_BASE + 0x40)
+#define UART_ICR  (UART_BASE + 0x44)
+#define UART_SPI  33
 
 static unsigned long cntpct(void) { unsigned long v; __asm__ volatile("isb\n mrs %0, cntpct_el0" : "=r"(v)); return v; }
 static unsigned long cpu_index(void) { unsigned long v; __asm__ volatile("mrs %0, mpidr_el1" : "=r"(v)); return v & 0xff; }
@@ -32,6 +41,11 @@ void irq_handler(void) {
         if (cntpct() < cval) timer_late = 1;           /* taken before the count reached CVAL */
         __asm__ volatile("msr cntp_ctl_el0, %0" : : "r"(3UL));  /* IMASK: the line falls */
         timer_irqs++;
+    } else if (id == UART_SPI) {
+        uart_mis = mmio_r32(UART_MIS);
+        mmio_w32(UART_ICR, 0x20);                       /* TXIC: the line falls */
+        uart_ris_after_icr = mmio_r32(UART_RIS);
+        uart_irqs++;
     } else if (id < 16) {
         sgi_seen[cpu_index()] = iar + 1;
     } else if (id == 1023) {
@@ -76,7 +90,7 @@ int main(void) {
     mmio_w32(GICD_ISENABLER(0), 1u << TIMER_PHYS_PPI);
     cpu_interface_on();
 
-    unsigned long cval = cntpct() + 2000;
+    unsigned long cval = cntpct() + 1000000;  /* 16 ms: QEMU runs in host time */
     __asm__ volatile("msr cntp_cval_el0, %0\n msr cntp_ctl_el0, %1\n isb" : : "r"(cval), "r"(1UL));
     unsigned long ctl;
     __asm__ volatile("mrs %0, cntp_ctl_el0" : "=r"(ctl));
@@ -112,7 +126,41 @@ int main(void) {
         putdec(((sgi_seen[0] - 1) >> 10) & 7);
         uart_puts("\n");
     }
+
+    /* PL011: a write raises TXRIS; with IMSC.TX the UART's SPI reaches the GIC. */
     irq_disable();
-    uart_puts("gic-timer done\n");
+    mmio_w32(UART_ICR, 0x7ff);
+    unsigned int fr = mmio_r32(UART_FR), ris0 = mmio_r32(UART_RIS);
+    mmio_w32(UART_IMSC, 0x20);
+    uart_puts("uart tx\n");
+    unsigned int ris1 = mmio_r32(UART_RIS), mis1 = mmio_r32(UART_MIS);
+    mmio_w8(GICD_IPRIORITYR + UART_SPI, 0x80);
+    mmio_w8(GICD_ITARGETSR + UART_SPI, 1);
+    mmio_w32(GICD_ISENABLER(1), 1u << (UART_SPI - 32));
+    unsigned int pending = (mmio_r32(GICD_BASE + 0x204) >> (UART_SPI - 32)) & 1;
+    wait_until(&uart_irqs, 1);
+    irq_disable();
+    mmio_w32(UART_IMSC, 0);
+    uart_puts("uart fr txfe ");
+    putdec((fr >> 7) & 1);
+    uart_puts(" rxfe ");
+    putdec((fr >> 4) & 1);
+    uart_puts(" txff ");
+    putdec((fr >> 5) & 1);
+    uart_puts(", ris after icr ");
+    putdec(ris0 & 0x20);
+    uart_puts(", after a write ris ");
+    putdec(ris1 & 0x20);
+    uart_puts(" mis ");
+    putdec(mis1 & 0x20);
+    uart_puts(", spi 33 pending ");
+    putdec(pending);
+    uart_puts("\nuart irq ");
+    putdec(uart_irqs);
+    uart_puts(": mis ");
+    putdec(uart_mis & 0x20);
+    uart_puts(", ris after icr ");
+    putdec(uart_ris_after_icr & 0x20);
+    uart_puts("\ngic-timer done\n");
     return 0;
 }
