@@ -218,6 +218,9 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         p.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
         try p.run()
         if let input {
+            // Input already there when QEMU starts (a file on stdin, or a pipe written at once) never
+            // reached the guest in our runs of QEMU 7.2: give its serial backend a second to start.
+            usleep(1_000_000)
             inputPipe.fileHandleForWriting.write(input)
             try inputPipe.fileHandleForWriting.close()
         }
