@@ -2,14 +2,24 @@ import AArch64
 import Devices
 
 /// Interrupt wiring: the GIC's outputs drive the CPUs' IRQ/FIQ inputs, each CPU's generic
-/// timers drive its PPIs (HARDWARE.md: 30 physical, 27 virtual), and CPUs in WFI wake when
-/// their interrupt input rises.
+/// timers drive its PPIs (HARDWARE.md: 30 physical, 27 virtual), the SMMUs' fault interrupts
+/// and the DMA engines' completion interrupts drive their SPIs, and CPUs in WFI wake when their
+/// interrupt input rises.
 extension Machine {
     func connectInterrupts() {
         gic.signal = { [unowned self] cpu, lines in cpus[cpu].interruptLines = lines }
         if configuration.trace.contains(.guest) {
             gic.guestError = { [unowned self] message in traceSink("[\(runningCPU?.cycles ?? 0)] cpu\(runningCPU?.index ?? 0) guest \(message)") }
             uart.guestError = gic.guestError
+        }
+        let platform = configuration.platform
+        for (smmu, d) in zip(smmus, platform.smmus) {
+            smmu.interrupt = { [unowned gic] line, high in
+                gic.setLevel(line == 0 ? d.globalInterrupt : d.contextInterrupt(bank: line - 1), high: high)
+            }
+        }
+        for (dma, d) in zip(dmaEngines, platform.dmaEngines) {
+            dma.interrupt = { [unowned gic] high in gic.setLevel(d.interrupt, high: high) }
         }
         for c in cpus {
             c.timerChanged = { [unowned self] cpu in driveTimerInterrupts(cpu) }

@@ -358,3 +358,23 @@ func runSample(_ name: String, configure: (inout MachineConfiguration) -> Void =
         #expect(q == Self.expected)
     }
 }
+
+/// The SMMUs' and DMA engines' interrupt lines reach the GIC at HARDWARE.md's INTIDs.
+@Suite struct DeviceInterruptWiringTests {
+    @Test(.enabled(if: SamplePaths.has("smmu-dma"), "make samples first"))
+    func dmaCompletionAndContextFaultsDriveTheirSPIs() throws {
+        let m = try Machine(imagePath: SamplePaths.sample("smmu-dma"), configuration: MachineConfiguration()) { _ in }
+        #expect(m.run().exitStatus == 0)
+        // The last copy ended (nothing acknowledged it): SPI 28 = INTID 60 is high, DMA1's is not.
+        #expect(m.dmaEngines[0].interruptLevel && m.gic.inputLevel(60))
+        #expect(!m.gic.inputLevel(61))
+        // Each SMMU line mirrors the device's own level at its INTID (40 + line, 50 + line).
+        for (s, base) in zip(m.smmus, [40, 50] as [UInt32]) {
+            for (line, high) in s.interruptLevels.enumerated() { #expect(m.gic.inputLevel(base + UInt32(line)) == high) }
+        }
+        #expect(m.smmus[0].stats.contextFaults == 2)
+        let fsr = m.smmus[0].contextBanks.map(\.fsr)
+        let cfie = m.smmus[0].contextBanks.map { $0.sctlr & (1 << 6) != 0 }
+        #expect(m.smmus[0].interruptLevels.dropFirst().elementsEqual(zip(fsr, cfie).map { $0 != 0 && $1 }))
+    }
+}
