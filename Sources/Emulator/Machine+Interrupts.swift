@@ -43,6 +43,17 @@ extension Machine {
         }
     }
 
+    /// Waiting CPUs whose timer deadline another CPU's clock has passed (`now`): their timers
+    /// fire at their deadlines, which may wake them (a CPU in WFI does not advance its own clock).
+    func fireDueTimers(_ waiting: inout Set<Int>, now: UInt64) {
+        for i in waiting where cpus[i].timerDeadline <= now {
+            let c = cpus[i]
+            c.cycles = max(c.cycles, c.timerDeadline)
+            driveTimerInterrupts(c)
+            if c.interruptLines != 0 { waiting.remove(i) }
+        }
+    }
+
     /// The waiting CPU whose timer fires first, if any timer of a waiting CPU can fire.
     func nextTimerSleeper(_ waiting: Set<Int>) -> CPU? {
         waiting.map { cpus[$0] }.filter { $0.isPoweredOn && $0.timerDeadline != .max }

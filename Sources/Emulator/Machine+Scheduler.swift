@@ -80,6 +80,7 @@ extension Machine {
             driveTimerInterrupts(cpu)
             let exit = cpu.run(cycleLimit: limit, instructionLimit: configuration.maxInstructions - done)
             driveTimerInterrupts(cpu)
+            fireDueTimers(&waiting, now: cpu.cycles)
             wakeInterrupted(&waiting, at: cpu.cycles)
             switch exit {
             case .cycleLimit, .instructionLimit:

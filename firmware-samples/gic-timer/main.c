@@ -10,7 +10,7 @@ extern void _secondary_start(void);
 
 static volatile unsigned long timer_irqs, timer_late, timer_istatus, spurious;
 static volatile unsigned long sgi_seen[2];   /* per CPU: IAR value of the last SGI + 1 */
-static volatile unsigned long cpu1_ready;
+static volatile unsigned long cpu1_ready, stop_spinning;
 static volatile unsigned long uart_irqs, uart_mis, uart_ris_after_icr;
 
 #define UART_BASE 0x09000000UL
@@ -80,6 +80,7 @@ void secondary_main(unsigned long index) {
     cpu1_ready = 1;
     wait_until(&sgi_seen[1], 1);
     mmio_w32(GICD_SGIR, (1u << 16) | 4);                /* SGI 4 to CPU 0 */
+    while (!stop_spinning) { }                          /* busy while CPU 0 sleeps on its timer */
 }
 
 static void wait_timer(unsigned long n) { wait_until(&timer_irqs, n); }
@@ -125,6 +126,10 @@ int main(void) {
         uart_puts(" from cpu");
         putdec(((sgi_seen[0] - 1) >> 10) & 7);
         uart_puts("\n");
+        __asm__ volatile("msr cntp_tval_el0, %0\n msr cntp_ctl_el0, %1\n isb" : : "r"(1000UL), "r"(1UL));
+        wait_timer(3);
+        stop_spinning = 1;
+        uart_puts("timer irq 3 while cpu1 spins\n");
     }
 
     /* PL011: a write raises TXRIS; with IMSC.TX the UART's SPI reaches the GIC. */
