@@ -40,7 +40,7 @@ public final class CPU {
     /// NZCV in bits 31:28, as the NZCV system register shows it.
     public var nzcv: UInt64 = 0
     /// PSTATE.DAIF in bits 9:6, as the DAIF system register shows it.
-    var daif: UInt64 = 0x3C0
+    var daif: UInt64 = 0x3C0 { didSet { updateAttention() } }
     public var currentEL: Int = 1
     var spsel: UInt64 = 1
     var spEL0: UInt64 = 0
@@ -103,12 +103,18 @@ public final class CPU {
 
     /// The interrupt controller's outputs to this CPU: bit 1 IRQ, bit 0 FIQ (the order of
     /// PSTATE.I and PSTATE.F in DAIF >> 6). `run` takes an unmasked one between instructions.
-    public var interruptLines: UInt8 = 0
+    public var interruptLines: UInt8 = 0 { didSet { updateAttention() } }
     /// IRQs and FIQs taken (`InterruptEntry.swift`).
     public internal(set) var interruptsTaken: UInt64 = 0
     /// The cycle at which a generic timer's condition next becomes true (.max: none). `run`
     /// stops there, so the machine raises the timer's interrupt at exactly that cycle.
-    public internal(set) var timerDeadline: UInt64 = .max
+    public internal(set) var timerDeadline: UInt64 = .max { didSet { updateAttention() } }
+    /// `run`'s cycle limit and the cycle it must stop at for interrupts and timers: 0 while an
+    /// unmasked interrupt line is asserted, else `timerDeadline` (`updateAttention` keeps it
+    /// current when the lines, PSTATE.DAIF or a timer change). The run loop compares its clock
+    /// with this one value, as it compared with its own limit before there were interrupts.
+    var runLimit: UInt64 = .max
+    var requestedRunLimit: UInt64 = .max
     /// Told after an MSR to a timer register (the timer's output may have changed).
     public var timerChanged: ((CPU) -> Void)?
 
@@ -249,11 +255,16 @@ public final class CPU {
         // all, so tracing off costs nothing per instruction (measured in BENCHMARKS.md).
         if traceInstructions { return runTraced(cycleLimit: requestedLimit, instructionLimit: instructionLimit) }
         var budget = instructionLimit
+        requestedRunLimit = requestedLimit
+        updateAttention()
         instructions: while true {
-            let cycleLimit = min(requestedLimit, timerDeadline)
-            if cycles >= cycleLimit { return .cycleLimit }
+            let cycleLimit = runLimit
+            if cycles >= cycleLimit {
+                // The limit, a timer deadline (the machine raises its PPI), or an interrupt.
+                if cycles >= requestedRunLimit || !takeInterruptIfUnmasked() { return .cycleLimit }
+                continue
+            }
             if budget == 0 { return .instructionLimit }
-            if interruptLines & ~UInt8(truncatingIfNeeded: daif >> 6) & 3 != 0 { takeInterrupt() }
             // Fast path: PC in the page fetched last (already translated, permission checked).
             if pc >> 12 != fetchPage {
                 guard fetchSlow() != nil else {
@@ -331,7 +342,7 @@ public final class CPU {
         while true {
             if cycles >= min(requestedLimit, timerDeadline) { return .cycleLimit }
             if budget == 0 { return .instructionLimit }
-            if interruptLines & ~UInt8(truncatingIfNeeded: daif >> 6) & 3 != 0 { takeInterrupt() }
+            if takeInterruptIfUnmasked() { continue }
             budget -= 1
             if pc >> 12 != fetchPage {
                 guard fetchSlow() != nil else {

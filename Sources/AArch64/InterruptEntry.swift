@@ -3,6 +3,19 @@
 /// The host owns the GIC: HCR_EL2.IMO and FMO are clear, so physical interrupts are taken to
 /// EL1 directly, never routed to EL2 (KCore neither virtualizes nor intercepts them).
 extension CPU {
+    func updateAttention() {
+        let deliverable = interruptLines & ~UInt8(truncatingIfNeeded: daif >> 6) & 3 != 0
+        runLimit = deliverable ? 0 : min(requestedRunLimit, timerDeadline)
+    }
+
+    /// Takes an asserted interrupt that PSTATE does not mask. - Returns: whether it took one.
+    @inline(never)
+    func takeInterruptIfUnmasked() -> Bool {
+        guard interruptLines & ~UInt8(truncatingIfNeeded: daif >> 6) & 3 != 0 else { return false }
+        takeInterrupt()
+        return true
+    }
+
     /// Takes the asserted, unmasked interrupt at the instruction boundary before `pc`: FIQ
     /// before IRQ when both are deliverable. ELR_EL1 = the instruction not yet executed,
     /// SPSR_EL1 = PSTATE, ESR_EL1 and FAR_EL1 unchanged; vector VBAR_EL1 + 0x80 (IRQ) or 0x100
