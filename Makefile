@@ -6,7 +6,7 @@ APT_PKGS   := pkg-config libelf-dev libcapstone-dev libunicorn-dev gcc-aarch64-l
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/smmu-emu
 
-.PHONY: setup build release run samples test docs examples bench fuzz soak linux clean
+.PHONY: setup build release run samples test docs examples bench fuzz soak linux linux-shell clean
 
 ## setup: install the Debian packages the project needs (idempotent: only what is missing).
 setup:
@@ -76,6 +76,11 @@ bench: release samples
 ## .build/linux), build the initramfs and boot it (how far it gets: Documentation/Linux.md).
 linux: release
 	Tests/Linux/linux.sh boot $(LINUX_OPTS)
+
+## linux-shell: the same boot with the terminal on the guest's PL011 (--serial stdio, raw mode)
+## and a busybox shell after the report; leaving the shell powers off.
+linux-shell: release
+	Tests/Linux/linux.sh shell $(LINUX_OPTS)
 
 clean:
 	rm -rf .build firmware-samples/build

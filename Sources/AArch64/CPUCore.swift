@@ -41,7 +41,7 @@ public final class CPU {
     /// NZCV in bits 31:28, as the NZCV system register shows it.
     public var nzcv: UInt64 = 0
     /// PSTATE.DAIF in bits 9:6, as the DAIF system register shows it.
-    var daif: UInt64 = 0x3C0
+    var daif: UInt64 = 0x3C0 { didSet { updateAttention() } }
     public var currentEL: Int = 1 {
         didSet {
             // EL0 and EL1 have different stage-1 permissions: the fetch page and the TLB's
@@ -133,6 +133,23 @@ public final class CPU {
 
     /// Set by an instruction that did not complete, telling `run` how to leave.
     var pendingExit: CPUExit?
+
+    /// The interrupt controller's outputs to this CPU: bit 1 IRQ, bit 0 FIQ (the order of
+    /// PSTATE.I and PSTATE.F in DAIF >> 6). `run` takes an unmasked one between instructions.
+    public var interruptLines: UInt8 = 0 { didSet { updateAttention() } }
+    /// IRQs and FIQs taken (`InterruptEntry.swift`).
+    public internal(set) var interruptsTaken: UInt64 = 0
+    /// The cycle at which a generic timer's condition next becomes true (.max: none). `run`
+    /// stops there, so the machine raises the timer's interrupt at exactly that cycle.
+    public internal(set) var timerDeadline: UInt64 = .max { didSet { updateAttention() } }
+    /// `run`'s cycle limit and the cycle it must stop at for interrupts and timers: 0 while an
+    /// unmasked interrupt line is asserted, else `timerDeadline` (`updateAttention` keeps it
+    /// current when the lines, PSTATE.DAIF or a timer change). The run loop compares its clock
+    /// with this one value, as it compared with its own limit before there were interrupts.
+    var runLimit: UInt64 = .max
+    var requestedRunLimit: UInt64 = .max
+    /// Told after an MSR to a timer register (the timer's output may have changed).
+    public var timerChanged: ((CPU) -> Void)?
 
     /// How many EL1 exceptions in a row were taken at the first instruction of the previous
     /// exception's vector (ELR_EL1 = that vector, or the next instruction for an SVC there)
@@ -227,6 +244,7 @@ public final class CPU {
         updateTranslationRegime()
         invalidateTLB()
         pendingExit = nil
+        timerDeadline = .max
         repeatedVectorExceptions = 0
         lastVectorEntry = .max
         fetchPage = .max
@@ -287,16 +305,23 @@ public final class CPU {
     /// cost doesn't know (a stage-2 walk, a device) or drop cached code, so after one the rest of
     /// the run is re-checked the same way. Near a limit instructions are stepped one at a time
     /// with the checks in place. With `traceInstructions` set, `runTraced` steps every instruction.
-    public func run(cycleLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
+    public func run(cycleLimit requestedLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
         guard isPoweredOn else { return .waitForInterrupt }
         let cache = monitor.decoded
         cache.adopt(costs)
         // Tracing is decided once per call, outside the loop: the loop below has no trace test at
         // all, so tracing off costs nothing per instruction (measured in BENCHMARKS.md).
-        if traceInstructions { return runTraced(cycleLimit: cycleLimit, instructionLimit: instructionLimit) }
+        if traceInstructions { return runTraced(cycleLimit: requestedLimit, instructionLimit: instructionLimit) }
         var budget = instructionLimit
+        requestedRunLimit = requestedLimit
+        updateAttention()
         instructions: while true {
-            if cycles >= cycleLimit { return .cycleLimit }
+            let cycleLimit = runLimit
+            if cycles >= cycleLimit {
+                // The limit, a timer deadline (the machine raises its PPI), or an interrupt.
+                if cycles >= requestedRunLimit || !takeInterruptIfUnmasked() { return .cycleLimit }
+                continue
+            }
             if budget == 0 { return .instructionLimit }
             // Fast path: PC in the page fetched last (already translated, permission checked).
             if pc >> 12 != fetchPage {
@@ -369,12 +394,13 @@ public final class CPU {
     /// instruction at a time with both limits checked before each. Out of line, so the fast loop
     /// neither tests for tracing nor grows.
     @inline(never)
-    func runTraced(cycleLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
+    func runTraced(cycleLimit requestedLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
         var budget = instructionLimit
         let cache = monitor.decoded
         while true {
-            if cycles >= cycleLimit { return .cycleLimit }
+            if cycles >= min(requestedLimit, timerDeadline) { return .cycleLimit }
             if budget == 0 { return .instructionLimit }
+            if takeInterruptIfUnmasked() { continue }
             budget -= 1
             if pc >> 12 != fetchPage {
                 guard fetchSlow() != nil else {

@@ -68,7 +68,7 @@ enum SysReg {
     static let storage: Set<UInt32> = [
         sctlrEL1, actlrEL1, cpacrEL1, ttbr0EL1, ttbr1EL1, tcrEL1, spsrEL1, elrEL1, afsr0EL1, afsr1EL1, esrEL1,
         farEL1, parEL1, mairEL1, amairEL1, vbarEL1, contextidrEL1, tpidrEL1, cntkctlEL1, tpidrEL0, tpidrroEL0,
-        cntpCtlEL0, cntpCvalEL0, cntvCtlEL0, cntvCvalEL0, mdscrEL1, oslarEL1, osdlrEL1, csselrEL1,
+        cntpCvalEL0, cntvCvalEL0, mdscrEL1, oslarEL1, osdlrEL1, csselrEL1,
     ]
 
     /// Names for `CPU.readSystemRegister`.
@@ -121,7 +121,11 @@ extension CPU {
         case SysReg.cntvctEL0, SysReg.cntpctEL0: return cycles / CPU.cyclesPerCounterTick
         // No caches described (CLIDR_EL1 0: nothing to maintain to PoU/PoC), so the selected
         // cache's CCSIDR_EL1 is 0; no IMPLEMENTATION DEFINED AIDR bits; no interrupt pending.
-        case SysReg.clidrEL1, SysReg.ccsidrEL1, SysReg.aidrEL1, SysReg.isrEL1: return 0
+        case SysReg.clidrEL1, SysReg.ccsidrEL1, SysReg.aidrEL1: return 0
+        // ISR_EL1: I (bit 7) and F (bit 6) while the GIC asserts IRQ or FIQ, masked or not.
+        case SysReg.isrEL1: return UInt64(interruptLines & 3) << 6
+        case SysReg.cntpCtlEL0: return timerControl(SysReg.cntpCtlEL0, SysReg.cntpCvalEL0)
+        case SysReg.cntvCtlEL0: return timerControl(SysReg.cntvCtlEL0, SysReg.cntvCvalEL0)
         // TVAL = CVAL - count, as a signed 32-bit value.
         case SysReg.cntpTvalEL0, SysReg.cntvTvalEL0:
             let cval = sysregs[key == SysReg.cntpTvalEL0 ? SysReg.cntpCvalEL0 : SysReg.cntvCvalEL0] ?? 0
@@ -164,6 +168,13 @@ extension CPU {
             let count = cycles / CPU.cyclesPerCounterTick
             sysregs[key == SysReg.cntpTvalEL0 ? SysReg.cntpCvalEL0 : SysReg.cntvCvalEL0] =
                 count &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: value)))
+            timerWritten()
+        case SysReg.cntpCtlEL0, SysReg.cntvCtlEL0:  // ENABLE and IMASK; ISTATUS is read-only
+            sysregs[key] = value & (TimerControl.enable | TimerControl.imask)
+            timerWritten()
+        case SysReg.cntpCvalEL0, SysReg.cntvCvalEL0:
+            sysregs[key] = value
+            timerWritten()
         // Claim tags: writing ones sets (SET) or clears (CLR) those tags; zeros and bits 63:8 do nothing.
         case SysReg.dbgclaimsetEL1: sysregs[SysReg.dbgclaimclrEL1, default: 0] |= value & SysReg.claimTagMask
         case SysReg.dbgclaimclrEL1: sysregs[SysReg.dbgclaimclrEL1, default: 0] &= ~(value & SysReg.claimTagMask)

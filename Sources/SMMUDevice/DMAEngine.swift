@@ -29,6 +29,17 @@ public final class DMAEngine: MMIODevice {
     /// Called with every transaction of a copy, in order, when set (traces). Nil costs one
     /// check per beat.
     public var transactionObserver: ((DMATransaction) -> Void)?
+    /// The copy-done/faulted interrupt line: raised when a copy ends (done or faulted), lowered
+    /// by the next CTRL start or by any write to STATUS (which keeps its value: the write only
+    /// acknowledges). HARDWARE.md numbers the line but gives no acknowledge; this is the model's.
+    public var interrupt: (Bool) -> Void = { _ in }
+    public private(set) var interruptLevel = false
+
+    func setInterrupt(_ high: Bool) {
+        guard high != interruptLevel else { return }
+        interruptLevel = high
+        interrupt(high)
+    }
 
     public init(name: String, smmu: SMMU, memory: PhysicalMemory) {
         self.name = name
@@ -70,7 +81,14 @@ public final class DMAEngine: MMIODevice {
         case 0x08, 0x0C: set(&dst, 8)
         case 0x10: len = value & 0xFFFF_FFFF
         case 0x14: sid = value & 0xFFFF_FFFF
-        case 0x18: if value & 1 == 1 { return copy() }
+        case 0x18:
+            if value & 1 == 1 {
+                setInterrupt(false)
+                let cycles = copy()
+                setInterrupt(true)
+                return cycles
+            }
+        case 0x1C: setInterrupt(false)
         default: break
         }
         return 0

@@ -8,6 +8,10 @@ public final class SMMU: MMIODevice {
     public let contextBankCount: Int
     public let streamMatchGroups: Int
     public var costs: SMMUCostModel
+    /// Interrupt outputs (line 0 the global fault, 1 + n context bank n), level changes only.
+    public var interrupt: (Int, Bool) -> Void = { _, _ in }
+    /// The levels last given to `interrupt`.
+    public private(set) var interruptLevels: [Bool]
     public private(set) var stats = SMMUStats()
     let memory: PhysicalMemory
 
@@ -64,6 +68,7 @@ public final class SMMU: MMIODevice {
         cba2r = Array(repeating: 0, count: self.contextBankCount)
         cbfrsynra = Array(repeating: 0, count: self.contextBankCount)
         self.contextBanks = Array(repeating: ContextBank(), count: self.contextBankCount)
+        interruptLevels = Array(repeating: false, count: 1 + self.contextBankCount)
     }
 
     static func reset(_ table: [SMMURegisterMap.Register], _ id: SMMURegisterMap.Name) -> UInt64 {
@@ -119,7 +124,27 @@ public final class SMMU: MMIODevice {
         case .writeOneToClear: store(l, old & ~(v & r.writableMask))
         case .readWrite: store(l, (old & ~r.writableMask) | (v & r.writableMask))
         }
+        updateInterrupts()
         return 0
+    }
+
+    /// Drives the interrupt outputs from the fault records (ARM IHI 0062 10.6): the global
+    /// fault interrupt (line 0) is high while sGFSR records a fault and sCR0.GFIE is set; context
+    /// bank n's (line 1 + n) while its FSR records a fault and its SCTLR.CFIE is set. Writing
+    /// the status bits back (write one to clear) lowers them.
+    func updateInterrupts() {
+        let global = gfsr != 0 && scr0 & (1 << 2) != 0
+        if global != interruptLevels[0] {
+            interruptLevels[0] = global
+            interrupt(0, global)
+        }
+        for n in 0..<contextBankCount {
+            let high = contextBanks[n].fsr != 0 && contextBanks[n].sctlr & (1 << 6) != 0
+            if high != interruptLevels[1 + n] {
+                interruptLevels[1 + n] = high
+                interrupt(1 + n, high)
+            }
+        }
     }
 
     /// The instance `l` names exists on this SMMU (arrays are cut to NUMSMRG or NUMCB).
@@ -396,6 +421,7 @@ public final class SMMU: MMIODevice {
         } else {
             contextBanks[cb].fsr |= 1 << 31
         }
+        updateInterrupts()
         let report = contextBanks[cb].sctlr & (1 << 5) != 0  // SCTLR.CFRE
         return SMMUTranslation(outcome: .contextFault(contextBank: cb), cycles: cycles, abortsClient: report, contextBank: cb, fault: fault)
     }
@@ -410,6 +436,7 @@ public final class SMMU: MMIODevice {
         } else {
             gfsr |= 1 << 31
         }
+        updateInterrupts()
         // sCR0.GFRE. GCFGFRE reads as 0 on MMU-500, so the model lets GFRE govern every global
         // fault, configuration faults (USF, SMCF, ICF, UCBF) included: the model's reading.
         return SMMUTranslation(outcome: .globalFault, cycles: costs.fault, abortsClient: scr0 & (1 << 1) != 0, fault: fault)

@@ -41,7 +41,7 @@ struct Run: ParsableCommand {
     @Flag(help: "Like --check-invariants, but a reachable EL2 or foreign VM page is a hypervisor panic (exit 3). The host must then enable and route both SMMUs before any trap after reset.")
     var strictSMMU = false
 
-    @Option(help: "Comma-separated trace streams on stderr: mmio (trapped SMMU accesses, disassembled), hvc (hypercalls), s2 (host stage-2 faults and mappings), dma (each DMA transaction through an SMMU: stream, context bank, IOVA, PA or fault), insn (every instruction with the registers it changed; for small images). Example: --trace mmio,hvc,dma")
+    @Option(help: "Comma-separated trace streams on stderr: mmio (trapped SMMU accesses, disassembled), hvc (hypercalls), s2 (host stage-2 faults and mappings), dma (each DMA transaction through an SMMU: stream, context bank, IOVA, PA or fault), insn (every instruction with the registers it changed; for small images), guest (device accesses the guest got wrong: UNPREDICTABLE or read-only, ignored). Example: --trace mmio,hvc,dma")
     var trace: String?
 
     @Option(help: "Write the trace events as JSON Lines to FILE (schema in Documentation/Trace.md); without --trace, all streams but insn. Example: --trace-json trace.jsonl")
@@ -77,6 +77,9 @@ struct Run: ParsableCommand {
     @Option(help: "Contents of the 64 MiB read-only flash at address 0 (erased, 0xFF, beyond them; QEMU's -pflash). Example: --flash u-boot-env.bin")
     var flash: String?
 
+    @Option(help: "Where the PL011's receiver reads from: none (nothing is ever received; the default) or stdio (standard input, in raw mode when it is a terminal, so a user can type into the guest; the terminal is restored on exit). Example: --serial stdio")
+    var serial: String = "none"
+
     @Option(help: "For an arm64 Image: pass this device tree blob instead of the generated one (QEMU's -dtb). Example: --dtb my.dtb")
     var dtb: String?
 
@@ -93,6 +96,7 @@ struct Run: ParsableCommand {
         if gdbWait && gdb == nil { throw ValidationError("--gdb-wait needs --gdb PORT") }
         if let gdb, GDBEndpoint(gdb) == nil { throw ValidationError("--gdb takes a TCP port (0 to 65535) or unix:PATH") }
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be between 1 and 8") }
+        if serial != "none" && serial != "stdio" { throw ValidationError("--serial takes none or stdio") }
         if let trace {
             for t in trace.split(separator: ",") where TraceKind(rawValue: String(t)) == nil {
                 throw ValidationError("--trace takes a comma-separated list of: \(TraceKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -195,6 +199,11 @@ struct Run: ParsableCommand {
             throw ExitCode(2)
         }
         machine.warningSink = { stderrLine("smmu-emu: " + $0) }
+        if serial == "stdio" {
+            Terminal.enterRawModeIfInteractive()
+            if isatty(STDOUT_FILENO) == 1 { setvbuf(stdout, nil, _IONBF, 0) }  // prompts without a newline show at once
+            machine.serialInput = SerialInput(fileDescriptor: STDIN_FILENO)
+        }
         var perfettoFile: UnsafeMutablePointer<FILE>?
         if let tracePerfetto {
             // Opened before the run, so an unwritable path fails at once, not after a long run.

@@ -29,6 +29,27 @@ import Testing
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
+    /// `--serial stdio` from a pipe: the bytes reach the guest's UART receiver (no terminal, so
+    /// no raw mode); `--serial` takes none or stdio only.
+    @Test(.enabled(if: binary != nil && SamplePaths.has("uart-echo"), "build smmu-emu and the samples first"))
+    func serialStdioFeedsTheUART() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CommandLineTests.binary!)
+        p.arguments = ["run", SamplePaths.sample("uart-echo"), "--serial", "stdio"]
+        let out = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        p.standardInput = input
+        try p.run()
+        input.fileHandleForWriting.write(Data("abc\nquit\n".utf8))
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(String(decoding: o, as: UTF8.self) == "echo> \nABC\necho> \nbye\n")
+        #expect(try run(["run", "x.elf", "--serial", "tcp"]).0 == 64)
+    }
+
     @Test(.enabled(if: binary != nil, "build smmu-emu first"))
     func usageErrorsExit64() throws {
         #expect(try run(["run", "x.elf", "--cpus", "9"]).0 == 64)

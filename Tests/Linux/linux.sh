@@ -3,7 +3,7 @@
 # (the system's architectures and package lists are untouched), build an initramfs whose init
 # prints uname -a, the SMMU lines of dmesg and /proc/interrupts and powers off, and boot it.
 # Everything downloaded or built stays under .build/linux/.
-#   Tests/Linux/linux.sh [fetch|boot] [extra smmu-emu options...]
+#   Tests/Linux/linux.sh [fetch|boot|shell] [extra smmu-emu options...]
 set -eu
 cd "$(dirname "$0")/../.."
 top=$PWD/.build/linux
@@ -36,7 +36,7 @@ fetch() {
 }
 
 initramfs() {
-  [ -s "$top/initramfs.cpio.gz" ] && return 0
+  [ -s "$top/initramfs.cpio.gz" ] && [ "$top/initramfs.cpio.gz" -nt "$0" ] && return 0
   python3 - "$top" <<'PY'
 import os, stat, sys, gzip
 top = sys.argv[1]
@@ -47,6 +47,10 @@ mount -t sysfs sysfs /sys
 uname -a
 dmesg | grep -i smmu
 cat /proc/interrupts
+if grep -qw smmu_emu_shell /proc/cmdline; then
+  echo "busybox shell on ttyAMA0; exit powers the machine off"
+  setsid cttyhack sh
+fi
 poweroff -f
 """
 entries = [("bin", 0o040755, b""), ("proc", 0o040755, b""), ("sys", 0o040755, b""), ("dev", 0o040755, b""),
@@ -74,6 +78,14 @@ boot() {
     --append "console=ttyAMA0 earlycon=pl011,0x09000000 rdinit=/init" "$@"
 }
 
+# The same boot with the terminal on the PL011 and a shell after the report (make linux-shell).
+shell() {
+  bin=${SMMU_EMU:-.build/release/smmu-emu}
+  [ -x "$bin" ] || swift build -c release --product smmu-emu
+  "$bin" run "$top/Image" --cpus 2 --memory 512M --initrd "$top/initramfs.cpio.gz" --serial stdio \
+    --append "console=ttyAMA0 earlycon=pl011,0x09000000 rdinit=/init smmu_emu_shell" "$@"
+}
+
 what=${1:-boot}
 [ $# -gt 0 ] && shift
 fetch
@@ -81,5 +93,6 @@ initramfs
 case $what in
   fetch) ;;
   boot) boot "$@" ;;
-  *) echo "usage: $0 [fetch|boot] [smmu-emu options]" >&2; exit 64 ;;
+  shell) shell "$@" ;;
+  *) echo "usage: $0 [fetch|boot|shell] [smmu-emu options]" >&2; exit 64 ;;
 esac

@@ -33,12 +33,21 @@ extension Machine {
     /// index), which is what makes ticket locks serve CPUs in arrival order (KCore's
     /// TicketLocks). Meanwhile no other CPU runs past the cycle of a pending trap.
     func runCPUs() -> RunResult {
-        // Per CPU, indexed by `CPU.index`: plain arrays, as every exit to EL2 passes through
+        // Per CPU, indexed by `CPU.index`: fixed arrays, as every exit to EL2 passes through
         // here (a set and a dictionary cost a third of a trapped SMMU read's round trip).
-        var waiting = [Bool](repeating: false, count: cpus.count)
+        var waiting = WaitingCPUs(count: cpus.count)
         var pending = [CPUExit?](repeating: nil, count: cpus.count)
         while true {
             guard let cpu = nextCPU(waiting: waiting) else {
+                let nonePending = !pending.contains { $0 != nil }
+                if nonePending, let sleeper = nextTimerSleeper(waiting) {
+                    if sleeper.timerDeadline >= configuration.maxCycles {
+                        return RunResult(exitStatus: 4, reason: "cycle limit \(configuration.maxCycles) reached")
+                    }
+                    advance(to: sleeper, &waiting)
+                    continue
+                }
+                if nonePending && waitForSerialInput(&waiting) { continue }
                 return RunResult(exitStatus: 5, reason: "every CPU is off or waiting for an interrupt that cannot come")
             }
             if let exit = pending[cpu.index] {
@@ -72,7 +81,12 @@ extension Machine {
             for (i, p) in pending.enumerated() where p != nil { limit = min(limit, max(cpus[i].cycles, cpu.cycles &+ 1)) }
             runningCPU = cpu
             perfetto?.enter(cpu: cpu.index, .guest, at: cpu.cycles, instructions: cpu.instructionsRetired)
+            deliverSerialInput()
+            driveTimerInterrupts(cpu)
             let exit = cpu.run(cycleLimit: limit, instructionLimit: configuration.maxInstructions - done)
+            driveTimerInterrupts(cpu)
+            fireDueTimers(&waiting, now: cpu.cycles)
+            wakeInterrupted(&waiting, at: cpu.cycles)
             switch exit {
             case .cycleLimit, .instructionLimit:
                 continue
@@ -83,8 +97,9 @@ extension Machine {
                 cpu.cycles = max(cpu.cycles, next) &+ 1
                 wake(&waiting, at: cpu.cycles)
             case .waitForInterrupt:
+                if cpu.interruptLines != 0 { continue }  // an interrupt is already asserted: WFI completes
                 perfetto?.enter(cpu: cpu.index, nil, at: cpu.cycles, instructions: cpu.instructionsRetired)
-                waiting[cpu.index] = true
+                waiting.insert(cpu.index)
             case .exceptionLivelock:
                 return RunResult(exitStatus: 5, reason: "cpu\(cpu.index) makes no progress: \(CPU.exceptionLivelockBound) EL1 exceptions in a row at the first instruction of the vector, none retired (ELR_EL1 \(hex(cpu.readSystemRegister("ELR_EL1") ?? 0)), ESR_EL1 \(hex(cpu.readSystemRegister("ESR_EL1") ?? 0)), VBAR_EL1 \(hex(cpu.readSystemRegister("VBAR_EL1") ?? 0)))")
             case .hypervisorCall, .secureMonitorCall, .stage2Abort:
@@ -94,9 +109,9 @@ extension Machine {
     }
 
     /// The powered-on CPU, not waiting, with the lowest cycle count (ties: the lowest index).
-    private func nextCPU(waiting: [Bool]) -> CPU? {
+    private func nextCPU(waiting: WaitingCPUs) -> CPU? {
         var best: CPU?
-        for c in cpus where c.isPoweredOn && !waiting[c.index] {
+        for c in cpus where c.isPoweredOn && !waiting.contains(c.index) {
             if let b = best, (b.cycles, b.index) <= (c.cycles, c.index) { continue }
             best = c
         }
@@ -106,10 +121,22 @@ extension Machine {
     /// CPUs in WFI wake up (a hypercall or an event may have given them work) at the cycle of
     /// the waking event: they idled until then, so their next trap cannot come before traps
     /// already handled (EL2 stays in cycle order).
-    func wake(_ waiting: inout [Bool], at cycle: UInt64) {
-        for i in waiting.indices where waiting[i] {
-            cpus[i].cycles = max(cpus[i].cycles, cycle)
-            waiting[i] = false
-        }
+    func wake(_ waiting: inout WaitingCPUs, at cycle: UInt64) {
+        for i in waiting { cpus[i].cycles = max(cpus[i].cycles, cycle) }
+        waiting.removeAll()
     }
+}
+
+/// The CPUs waiting for an interrupt (WFI), by index: a fixed array of flags, since the
+/// scheduler asks on every exit, with the few set operations the scheduler needs.
+struct WaitingCPUs: Sequence {
+    private var flags: [Bool]
+    init(count: Int) { flags = Array(repeating: false, count: count) }
+    func contains(_ i: Int) -> Bool { i >= 0 && i < flags.count && flags[i] }
+    mutating func insert(_ i: Int) { if i >= 0 && i < flags.count { flags[i] = true } }
+    mutating func remove(_ i: Int) { if i >= 0 && i < flags.count { flags[i] = false } }
+    mutating func removeAll() { for i in flags.indices where flags[i] { flags[i] = false } }
+    var isEmpty: Bool { !flags.contains(true) }
+    /// The waiting CPUs' indices, in order.
+    func makeIterator() -> IndexingIterator<[Int]> { flags.indices.filter { flags[$0] }.makeIterator() }
 }

@@ -11,7 +11,7 @@ extension Machine {
             let ipc = c.cycles == 0 ? 0 : Double(c.instructionsRetired) / Double(c.cycles)
             let exc = c.stats.exceptionsToEL1.values.reduce(0, +), el2 = c.stats.exceptionsToEL2.values.reduce(0, +)
             let s2 = c.stats.exceptionsToEL2[0x24, default: 0] &+ c.stats.exceptionsToEL2[0x20, default: 0]
-            lines.append("cpu\(c.index): cycles \(c.cycles) instructions \(c.instructionsRetired) IPC \(String(format: "%.3f", ipc)) exceptions-to-EL1 \(exc) exits-to-EL2 \(el2) (stage-2 aborts \(s2)) EL2-cycles \(el2Cycles[c.index]) lock-wait \(kcore.locks.waitByCPU[c.index, default: 0])")
+            lines.append("cpu\(c.index): cycles \(c.cycles) instructions \(c.instructionsRetired) IPC \(String(format: "%.3f", ipc)) exceptions-to-EL1 \(exc) interrupts \(c.interruptsTaken) exits-to-EL2 \(el2) (stage-2 aborts \(s2)) EL2-cycles \(el2Cycles[c.index]) lock-wait \(kcore.locks.waitByCPU[c.index, default: 0])")
             tc = max(tc, c.cycles)
             ti &+= c.instructionsRetired
         }

@@ -62,7 +62,25 @@ public final class Machine {
     public let perfetto: PerfettoTrace?
     /// The CPU executing now, if any: a device's side effects (a DMA copy) happen inside one of
     /// its instructions, and their trace events carry its index and clock.
-    var runningCPU: CPU?
+    var runningCPU: CPU? {
+        didSet {
+            if let c = runningCPU {
+                gicDistributor.currentCPU = c.index
+                gicCPUInterface.currentCPU = c.index
+            }
+        }
+    }
+    /// The interrupt controller (HARDWARE.md: GICv2 as QEMU virt has it) and its two register
+    /// frames, whose banked registers follow `runningCPU`.
+    public let gic: GICv2
+    let gicDistributor: GICv2Distributor
+    let gicCPUInterface: GICv2CPUInterface
+    /// The PL011 at 0x0900_0000 (its interrupt: INTID 33).
+    public let uart: PL011
+    /// What the PL011 receives (`--serial stdio`); nil: nothing, ever.
+    public var serialInput: SerialInput?
+    /// The generic timers' PPIs (physical, virtual), from the machine description.
+    let timerInterrupts: (physical: UInt32, virtual: UInt32)
     static let quantum: UInt64 = 10_000
     /// Where an `Image` boot put the device tree (x0 of CPU 0); nil for an ELF image.
     public internal(set) var deviceTreeAddress: UInt64?
@@ -126,7 +144,17 @@ public final class Machine {
             flashContents = [UInt8](d)
         }
         bus.attach(Flash(size: platform.flashSize, contents: flashContents), base: platform.flashBase, size: platform.flashSize)
-        bus.attach(PL011(sink: output), base: platform.uartBase, size: platform.uartSize)
+        let gic = GICv2(cpus: max(1, min(8, configuration.cpus)))
+        self.gic = gic
+        timerInterrupts = (platform.timerPhysicalInterrupt, platform.timerVirtualInterrupt)
+        gicDistributor = GICv2Distributor(gic: gic)
+        gicCPUInterface = GICv2CPUInterface(gic: gic)
+        bus.attach(gicDistributor, base: platform.gicDistributorBase, size: platform.gicRegionSize)
+        bus.attach(gicCPUInterface, base: platform.gicCPUInterfaceBase, size: platform.gicRegionSize)
+        let uart = PL011(sink: output)
+        self.uart = uart
+        uart.interrupt = { [unowned gic] high in gic.setLevel(platform.uartInterrupt, high: high) }
+        bus.attach(uart, base: platform.uartBase, size: platform.uartSize)
         let smmus = platform.smmus.enumerated().map { SMMU(name: "SMMU\($0.offset)", contextBanks: $0.element.contextBanks, memory: ram) }
         let dmas = platform.dmaEngines.enumerated().map { DMAEngine(name: "DMA\($0.offset)", smmu: smmus[$0.element.smmu], memory: ram) }
         for (s, d) in zip(smmus, platform.smmus) { bus.attach(s, base: d.base, size: d.size) }
@@ -162,6 +190,7 @@ public final class Machine {
             c.el2.vttbr = kcore.vttbr
             c.el2.vtcr = kcore.vtcr
         }
+        connectInterrupts()
         cpus[0].powerOn(entry: image.entry, context: 0)
         if configuration.trace.contains(.insn) { installInstructionTrace() }
         if configuration.trace.contains(.dma) || perfetto != nil { installDMATrace() }

@@ -56,6 +56,9 @@ public enum TraceKind: String, CaseIterable, Sendable {
     case mmio, hvc, s2, dma
     /// Every instruction with its disassembly and the registers it changed (for small images).
     case insn
+    /// Guest misuse of a device (the GIC, the PL011): accesses the architecture leaves
+    /// UNPREDICTABLE or that hit read-only registers, ignored by the device and reported here.
+    case guest
 
     /// The streams that are `TraceEvent`s (all but insn, which is text only): what
     /// `--trace-json` records when `--trace` does not narrow it.
