@@ -6,7 +6,7 @@ APT_PKGS   := pkg-config libelf-dev libcapstone-dev libunicorn-dev gcc-aarch64-l
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/smmu-emu
 
-.PHONY: setup build release run samples test docs examples bench fuzz soak linux linux-shell clean
+.PHONY: setup build release run samples test docs examples bench fuzz soak linux linux-check linux-shell clean
 
 ## setup: install the Debian packages the project needs (idempotent: only what is missing).
 setup:
@@ -39,6 +39,7 @@ test: setup samples
 	$(SWIFT) test --skip-build
 	$(MAKE) docs
 	$(MAKE) examples
+	$(MAKE) linux-check
 	Tests/Fuzz/fuzz.sh $(FUZZ_SMOKE)
 
 ## docs: the Emulator library's DocC archive (Sources/Emulator/Emulator.docc) under
@@ -76,6 +77,11 @@ bench: release samples
 ## .build/linux), build the initramfs and boot it (how far it gets: Documentation/Linux.md).
 linux: release
 	Tests/Linux/linux.sh boot $(LINUX_OPTS)
+
+## linux-check: the Linux boot as a test (make test runs it): the kernel log and statistics
+## checked against what Documentation/Linux.md reports; skipped, saying so, without network.
+linux-check:
+	Tests/Linux/linux.sh check
 
 ## linux-shell: the same boot with the terminal on the guest's PL011 (--serial stdio, raw mode)
 ## and a busybox shell after the report; leaving the shell powers off.
