@@ -44,6 +44,7 @@ init = b"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
 uname -a
 dmesg | grep -i smmu
 cat /proc/interrupts
