@@ -75,22 +75,10 @@ enum AdvSIMDLockstep {
             for (i, w) in words.enumerated() {
                 let pc = code + UInt64(i * 4)
                 let before = (0..<8).map { cpu.simd.q($0) }
-                cpu.pc = pc
-                _ = cpu.run(cycleLimit: .max, instructionLimit: 1)
-                let err = uc.step(from: pc, until: pc + 4)
-                let ucUndefined = err != UC_ERR_OK || uc.pc() != pc + 4
-                let ourUndefined = cpu.pc != pc + 4
-                var diffs: [String] = []
-                if ucUndefined != ourUndefined { diffs.append("undefined: unicorn \(ucUndefined) (err \(err.rawValue)), cpu \(ourUndefined)") }
-                if !ucUndefined && !ourUndefined {
-                    for v in 0..<32 where cpu.simd.q(v) != uc.q(v) {
-                        diffs.append("v\(v): unicorn \(hex(uc.q(v).hi)):\(hex(uc.q(v).lo)) cpu \(hex(cpu.simd.q(v).hi)):\(hex(cpu.simd.q(v).lo))")
-                    }
-                    for x in 0...28 where cpu.x(x) != uc.x(x) { diffs.append("x\(x): unicorn \(hex(uc.x(x))) cpu \(hex(cpu.x(x)))") }
-                    if cpu.nzcv != uc.nzcv() { diffs.append("nzcv: unicorn \(hex(uc.nzcv())) cpu \(hex(cpu.nzcv))") }
-                    let ucFPSR = uc.reg(UC_ARM64_REG_FPSR) & 0x0800_009F
-                    if UInt64(cpu.simd.fpsr) != ucFPSR { diffs.append("fpsr: unicorn \(hex(ucFPSR)) cpu \(hex(UInt64(cpu.simd.fpsr)))") }
-                    if UInt64(cpu.simd.fpcr) != uc.reg(UC_ARM64_REG_FPCR) & 0x07C0_0000 { diffs.append("fpcr differs") }
+                let step = stepFPLockstep(cpu, uc, pc: pc, vregs: 0..<32, xregs: 0...28)
+                var diffs = step.diffs
+                let ucUndefined = step.unicornUndefined
+                if diffs.isEmpty && !ucUndefined {
                     let ours = [UInt8](UnsafeRawBufferPointer(start: ram.pointer(data, length: 4096)!, count: 4096))
                     if ours != uc.read(data, count: 4096) { diffs.append("data buffer differs") }
                 }

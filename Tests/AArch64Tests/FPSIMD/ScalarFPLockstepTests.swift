@@ -82,23 +82,7 @@ struct ScalarFPLockstepTests {
             cpu.nzcv = flags; uc.setNZCV(flags)
             for (i, w) in words.enumerated() {
                 let pc = Self.code + UInt64(i * 4)
-                cpu.pc = pc
-                _ = cpu.run(cycleLimit: .max, instructionLimit: 1)
-                let err = uc.step(from: pc, until: pc + 4)
-                let ucUndefined = err != UC_ERR_OK || uc.pc() != pc + 4
-                let ourUndefined = cpu.pc != pc + 4
-                var diffs: [String] = []
-                if ucUndefined != ourUndefined { diffs.append("undefined: unicorn \(ucUndefined) (err \(err.rawValue)), cpu \(ourUndefined)") }
-                if !ucUndefined && !ourUndefined {
-                    for v in 0..<8 where cpu.simd.q(v) != uc.q(v) {
-                        diffs.append("v\(v): unicorn \(hex(uc.q(v).hi)):\(hex(uc.q(v).lo)) cpu \(hex(cpu.simd.q(v).hi)):\(hex(cpu.simd.q(v).lo))")
-                    }
-                    for x in 0..<8 where cpu.x(x) != uc.x(x) { diffs.append("x\(x): unicorn \(hex(uc.x(x))) cpu \(hex(cpu.x(x)))") }
-                    if cpu.nzcv != uc.nzcv() { diffs.append("nzcv: unicorn \(hex(uc.nzcv())) cpu \(hex(cpu.nzcv))") }
-                    let ucFPSR = uc.reg(UC_ARM64_REG_FPSR) & 0x0800_009F
-                    if UInt64(cpu.simd.fpsr) != ucFPSR { diffs.append("fpsr: unicorn \(hex(ucFPSR)) cpu \(hex(UInt64(cpu.simd.fpsr)))") }
-                    if UInt64(cpu.simd.fpcr) != uc.reg(UC_ARM64_REG_FPCR) & 0x07C0_0000 { diffs.append("fpcr differs") }
-                }
+                let (diffs, ucUndefined) = stepFPLockstep(cpu, uc, pc: pc, vregs: 0..<8, xregs: 0...7)
                 if !diffs.isEmpty {
                     Issue.record("seed 0x\(hex(seed)) stream \(s) (LOCKSTEP_SEED=0x\(hex(seed)) LOCKSTEP_STREAMS=\(s + 1)) instruction \(i) 0x\(hex(UInt64(w))) fpcr 0x\(hex(UInt64(fpcr))): \(diffs.joined(separator: "; "))")
                     return
