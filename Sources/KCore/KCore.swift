@@ -3,7 +3,7 @@ import Stage2
 
 /// EL2: the stage-2 fault handler and the HVC dispatcher of SeKVM's KCore, at the selected level.
 public final class KCore {
-    public enum HandlerLevel: String, Sendable { case impl, spec }
+    public enum HandlerLevel: String, Sendable, CaseIterable { case impl, spec }
 
     public struct Configuration {
         public var ramBase: UInt64 = 0x4000_0000

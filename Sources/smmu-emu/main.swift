@@ -29,11 +29,7 @@ struct Run: ParsableCommand {
     @Option(help: "Stop with exit status 4 after N instructions in total. Example: --max-instructions 5000")
     var maxInstructions: UInt64?
 
-    @Option(help: "Which level of the seed spec drives the EL2 handlers: impl (the primitives' composition, what SeKVM's C runs) or spec (the atomic specs). Example: --handlers spec")
-    var handlers: String = "impl"
-
-    @Flag(help: "Run both spec levels on every EL2 call and stop (exit 3) at the first difference outside the known-divergence allow-list.")
-    var checkRefinement = false
+    @OptionGroup var el2: EL2Options
 
     @Flag(help: "After every EL2 handler, check KCore's state invariants (page ownership against the host NPT and the shadow tables, share counts, locks, nothing changed after a panic) and compute from the SMMUs' real registers and tables which pages each stream can reach; warn about each violation, EL2 page or other VM's page.")
     var checkInvariants = false
@@ -59,11 +55,6 @@ struct Run: ParsableCommand {
     @Flag(help: "Print on stderr at the end: per-CPU cycles, instructions, IPC, exception counts and lock waits; EL2 calls and cycles per handler; the host NPT pool's use; each lock's contention; each SMMU's translations, IOTLB hits, walks and faults.")
     var stats = false
 
-    @Flag(help: "Count which spec branches of the seed functions and the primitives below them were taken, at each level, and print the table and the never-reached branches on stderr.")
-    var coverage = false
-
-    @Option(help: "Write the spec-branch coverage as JSON to FILE (implies --coverage counting; schema in Documentation/Scenarios.md). Example: --coverage-json coverage.json")
-    var coverageJson: String?
 
     @Option(help: ArgumentHelp("The SHA-256 VM VMID's image must hash to for verify_vm_image: 64 hex digits, or a file that is hashed (repeatable; a VM without one fails verification). Example: --vm-image 1=firmware-samples/build/vm-boot.img", valueName: "VMID=SHA256HEX|FILE"))
     var vmImage: [String] = []
@@ -102,7 +93,6 @@ struct Run: ParsableCommand {
                 throw ValidationError("--trace takes a comma-separated list of: \(TraceKind.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
-        guard handlers == "impl" || handlers == "spec" else { throw ValidationError("--handlers must be impl or spec") }
         guard Run.parseSize(memory) != nil else { throw ValidationError("--memory must be a size like 256M or 1G (64M to 64G, 4 KiB multiple; EL2 keeps 36 MiB at the top)") }
         var seen = Set<UInt32>()
         for v in vmImage {
@@ -162,8 +152,8 @@ struct Run: ParsableCommand {
         config.ramSize = Run.parseSize(memory)!
         if let maxCycles { config.maxCycles = maxCycles }
         if let maxInstructions { config.maxInstructions = maxInstructions }
-        config.handlers = .init(rawValue: handlers)!  // checked in validate()
-        config.checkRefinement = checkRefinement
+        config.handlers = el2.handlers ?? .impl
+        config.checkRefinement = el2.checkRefinement
         config.checkInvariants = checkInvariants
         config.strictSMMU = strictSMMU
         config.vmImages = vmImage.compactMap { try? VMImageOption.parse($0) }  // checked in validate()
@@ -243,7 +233,7 @@ struct Run: ParsableCommand {
             guard printText else { return }
             stderrLine(line)
         }
-        let counters = coverage || coverageJson != nil ? CoverageReport.counters() : nil
+        let counters = el2.coverageCounters()
         machine.kcore.coverage = counters
         let result: RunResult
         if let gdb, let endpoint = GDBEndpoint(gdb) {
@@ -257,7 +247,7 @@ struct Run: ParsableCommand {
             timeline.write { fputs($0, perfettoFile) }
             fclose(perfettoFile)
         }
-        if let counters { try CoverageOutput(text: coverage, json: coverageJson).write(CoverageReport(coverage: counters, runs: 1)) }
+        if let counters { try el2.coverageOutput.write(CoverageReport(coverage: counters, runs: 1)) }
         for d in machine.knownDivergences {
             stderrLine("smmu-emu: allowed \(d)")
         }
@@ -277,11 +267,7 @@ struct Test: ParsableCommand {
     @Argument(help: "Scenario files or directories (searched for .yaml/.yml).")
     var paths: [String]
 
-    @Option(help: "Override every scenario's handler level: impl or spec. Example: --handlers spec")
-    var handlers: String?
-
-    @Flag(help: "Run both spec levels on every EL2 call in every scenario.")
-    var checkRefinement = false
+    @OptionGroup var el2: EL2Options
 
     @Option(help: "Scenarios run at once (default: the number of cores). Example: --jobs 2")
     var jobs: Int?
@@ -289,23 +275,16 @@ struct Test: ParsableCommand {
     @Option(help: "Write JUnit XML here. Example: --junit results.xml")
     var junit: String?
 
-    @Flag(help: "Count which spec branches of the seed functions and the primitives below them were taken, at each level, summed over all scenarios, and print the table and the never-reached branches on stderr.")
-    var coverage = false
-
-    @Option(help: "Write the spec-branch coverage as JSON to FILE (implies --coverage counting; schema in Documentation/Scenarios.md). Example: --coverage-json coverage.json")
-    var coverageJson: String?
-
     func validate() throws {
-        if let handlers, handlers != "impl" && handlers != "spec" { throw ValidationError("--handlers must be impl or spec") }
         if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be 1 to 64") }
     }
 
     func run() throws {
         let files = ScenarioRunner.collect(paths)
-        let counters = coverage || coverageJson != nil ? CoverageReport.counters() : nil
+        let counters = el2.coverageCounters()
         let results = ScenarioRunner.run(files: files, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, coverage: counters) { c in
-            if let handlers { c.handlers = .init(rawValue: handlers)! }  // checked in validate()
-            if checkRefinement { c.checkRefinement = true }
+            if let handlers = el2.handlers { c.handlers = handlers }
+            if el2.checkRefinement { c.checkRefinement = true }
         }
         for r in results where r.failure != nil { print("FAIL \(r.file): \(r.name): \(r.failure!)") }
         let failed = results.filter { $0.failure != nil }.count
@@ -316,10 +295,32 @@ struct Test: ParsableCommand {
             }
         }
         print("\(results.count - failed) passed, \(failed) failed")
-        if let counters { try CoverageOutput(text: coverage, json: coverageJson).write(CoverageReport(coverage: counters, runs: results.count)) }
+        if let counters { try el2.coverageOutput.write(CoverageReport(coverage: counters, runs: results.count)) }
         if failed > 0 || results.isEmpty { throw ExitCode(1) }
     }
 }
+
+/// The EL2 options `run` and `test` share: which spec level drives the handlers, the refinement
+/// check, and spec-branch coverage.
+struct EL2Options: ParsableArguments {
+    @Option(help: "Which level of the seed spec drives the EL2 handlers: impl (the primitives' composition, what SeKVM's C runs; the default) or spec (the atomic specs). For test, it overrides every scenario's level. Example: --handlers spec")
+    var handlers: HandlerLevel?
+
+    @Flag(help: "Run both spec levels on every EL2 call and stop (exit 3; in test, fail the scenario) at the first difference outside the known-divergence allow-list.")
+    var checkRefinement = false
+
+    @Flag(help: "Count which spec branches of the seed functions and the primitives below them were taken, at each level (in test, summed over all scenarios), and print the table and the never-reached branches on stderr.")
+    var coverage = false
+
+    @Option(help: "Write the spec-branch coverage as JSON to FILE (implies --coverage counting; schema in Documentation/Scenarios.md). Example: --coverage-json coverage.json")
+    var coverageJson: String?
+
+    /// Branch counters when either coverage option asks for them.
+    func coverageCounters() -> CoverageReport.Counters? { coverage || coverageJson != nil ? CoverageReport.counters() : nil }
+    var coverageOutput: CoverageOutput { CoverageOutput(text: coverage, json: coverageJson) }
+}
+
+extension HandlerLevel: ExpressibleByArgument {}
 
 /// Where `--coverage` / `--coverage-json` send the report.
 struct CoverageOutput {

@@ -13,7 +13,7 @@ public struct MachineConfiguration {
     /// EL2 handler costs (trap entry, primitive steps, table and device accesses, ERET).
     public var el2Costs = KCoreCostModel()
     /// Which level of the seed spec drives EL2 (`--handlers`), and whether both run on every call.
-    public var handlers: KCore.HandlerLevel = .impl
+    public var handlers: HandlerLevel = .impl
     public var checkRefinement = false
     /// After every EL2 handler, check KCore's state invariants (`KCoreInvariants`) and compute
     /// what each SMMU stream can reach, warning about violations, EL2 or foreign VM pages
@@ -64,3 +64,7 @@ public enum TraceKind: String, CaseIterable, Sendable {
     /// `--trace-json` records when `--trace` does not narrow it.
     public static let events: Set<TraceKind> = [.mmio, .hvc, .s2, .dma]
 }
+
+/// Which level of the seed spec drives the EL2 handlers: `impl` (the composition of primitives,
+/// what SeKVM's C runs) or `spec` (the atomic specs).
+public typealias HandlerLevel = KCore.HandlerLevel

@@ -14,8 +14,11 @@ public struct CoverageReport {
         self.runs = runs
     }
 
-    /// Fresh zeroed counters, for callers that do not import KCore (the CLI).
-    public static func counters() -> SpecCoverage { SpecCoverage() }
+    /// The branch counters a run fills (KCore's `SpecCoverage`), named for callers that do not
+    /// import KCore (the CLI).
+    public typealias Counters = SpecCoverage
+    /// Fresh zeroed counters.
+    public static func counters() -> Counters { SpecCoverage() }
 
     /// The functions in report order, each with its kind and branches in table order.
     static var groups: [(name: String, kind: String, branches: [SpecBranch])] {
