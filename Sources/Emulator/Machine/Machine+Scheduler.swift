@@ -137,6 +137,18 @@ struct WaitingCPUs: Sequence {
     mutating func remove(_ i: Int) { if i >= 0 && i < flags.count { flags[i] = false } }
     mutating func removeAll() { for i in flags.indices where flags[i] { flags[i] = false } }
     var isEmpty: Bool { !flags.contains(true) }
-    /// The waiting CPUs' indices, in order.
-    func makeIterator() -> IndexingIterator<[Int]> { flags.indices.filter { flags[$0] }.makeIterator() }
+    /// The waiting CPUs' indices, in order, without building an array: the scheduler walks
+    /// them after every run of a CPU and every hypercall.
+    func makeIterator() -> Iterator { Iterator(flags: flags) }
+    struct Iterator: IteratorProtocol {
+        let flags: [Bool]
+        var position = 0
+        mutating func next() -> Int? {
+            while position < flags.count {
+                defer { position += 1 }
+                if flags[position] { return position }
+            }
+            return nil
+        }
+    }
 }
