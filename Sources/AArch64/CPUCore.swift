@@ -148,6 +148,9 @@ public final class CPU {
     /// with this one value, as it compared with its own limit before there were interrupts.
     var runLimit: UInt64 = .max
     var requestedRunLimit: UInt64 = .max
+    /// Whether CNTP_CTL_EL0.ENABLE or CNTV_CTL_EL0.ENABLE is set: with both clear the timers'
+    /// outputs are low and nothing is due, so the scheduler need not drive them after each run.
+    public internal(set) var timersEnabled = false
     /// Told after an MSR to a timer register (the timer's output may have changed).
     public var timerChanged: ((CPU) -> Void)?
 
@@ -245,6 +248,7 @@ public final class CPU {
         invalidateTLB()
         pendingExit = nil
         timerDeadline = .max
+        timersEnabled = false
         repeatedVectorExceptions = 0
         lastVectorEntry = .max
         fetchPage = .max

@@ -48,6 +48,7 @@ extension CPU {
 
     /// After an MSR to CTL, CVAL or TVAL.
     func timerWritten() {
+        timersEnabled = ((sysregs[SysReg.cntpCtlEL0] ?? 0) | (sysregs[SysReg.cntvCtlEL0] ?? 0)) & TimerControl.enable != 0
         updateTimerDeadline()
         timerChanged?(self)
     }

@@ -82,11 +82,14 @@ extension Machine {
             runningCPU = cpu
             perfetto?.enter(cpu: cpu.index, .guest, at: cpu.cycles, instructions: cpu.instructionsRetired)
             deliverSerialInput()
-            driveTimerInterrupts(cpu)
+            // Timers that are off drive nothing (an MSR that enables one drives it at once).
+            if cpu.timersEnabled { driveTimerInterrupts(cpu) }
             let exit = cpu.run(cycleLimit: limit, instructionLimit: configuration.maxInstructions - done)
-            driveTimerInterrupts(cpu)
-            fireDueTimers(&waiting, now: cpu.cycles)
-            wakeInterrupted(&waiting, at: cpu.cycles)
+            if cpu.timersEnabled { driveTimerInterrupts(cpu) }
+            if !waiting.isEmpty {
+                fireDueTimers(&waiting, now: cpu.cycles)
+                wakeInterrupted(&waiting, at: cpu.cycles)
+            }
             switch exit {
             case .cycleLimit, .instructionLimit:
                 continue
@@ -131,12 +134,17 @@ extension Machine {
 /// scheduler asks on every exit, with the few set operations the scheduler needs.
 struct WaitingCPUs: Sequence {
     private var flags: [Bool]
+    /// How many flags are set: `isEmpty` is asked after every run of a CPU.
+    private var count = 0
     init(count: Int) { flags = Array(repeating: false, count: count) }
     func contains(_ i: Int) -> Bool { i >= 0 && i < flags.count && flags[i] }
-    mutating func insert(_ i: Int) { if i >= 0 && i < flags.count { flags[i] = true } }
-    mutating func remove(_ i: Int) { if i >= 0 && i < flags.count { flags[i] = false } }
-    mutating func removeAll() { for i in flags.indices where flags[i] { flags[i] = false } }
-    var isEmpty: Bool { !flags.contains(true) }
+    mutating func insert(_ i: Int) { if i >= 0 && i < flags.count && !flags[i] { flags[i] = true; count += 1 } }
+    mutating func remove(_ i: Int) { if i >= 0 && i < flags.count && flags[i] { flags[i] = false; count -= 1 } }
+    mutating func removeAll() {
+        for i in flags.indices where flags[i] { flags[i] = false }
+        count = 0
+    }
+    var isEmpty: Bool { count == 0 }
     /// The waiting CPUs' indices, in order, without building an array: the scheduler walks
     /// them after every run of a CPU and every hypercall.
     func makeIterator() -> Iterator { Iterator(flags: flags) }
