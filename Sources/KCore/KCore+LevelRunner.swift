@@ -23,7 +23,7 @@ extension KCore {
                 sptGeneration &+= 1
             }
             impl.materializeNPT(gfns: ctx.hostTLBInvalidations, from: spec.npt)
-            apply(ctx.regs, to: &h)
+            apply(ctx, to: &h)
             return (r, ctx, nil)
         }
         var ictx = makeContext(h, timed: true, level: .impl)
@@ -32,9 +32,21 @@ extension KCore {
             h.bodyCycles &+= ictx.costs.body(ictx)
             if implNPT != nil && ictx.nptWritten { _ = updateImplNPT(writes: ictx.nptWrites) }
             if ictx.sptWritten { sptGeneration &+= 1 }
-            apply(ictx.regs, to: &h)
+            apply(ictx, to: &h)
             return (r, ictx, nil)
         }
+        return runCheckingRefinement(name, args(), &h, bank: bank, iova: iova, known: known, ictx, impl: implBody, spec: specBody)
+    }
+
+    /// `run` with the refinement check: both levels, and the comparison of what they wrote. Kept
+    /// out of `run`, whose common case (one level) is on every trap's path.
+    @inline(never)
+    private func runCheckingRefinement<R: Equatable>(
+        _ name: String, _ args: @autoclosure () -> String, _ h: inout HostContext, bank: (Int, Int)?, iova: UInt64?,
+        known: KnownDivergence?, _ ictx: CallContext,
+        impl implBody: (inout ImplState, inout CallContext) -> R, spec specBody: (inout SpecState, inout CallContext) -> R
+    ) -> (R, CallContext, RefinementReport?) {
+        var ictx = ictx
         // Both levels run from one state: the spec level on `spec` itself, moved into `s` so
         // that it owns its tables and logs and writes them in place, the implementation on
         // `impl`. Its abstraction is its EL2 data, its shadow tables re-read where this call
@@ -75,7 +87,7 @@ extension KCore {
             // copied once by the next write).
             spec = diffs.isEmpty ? s : abs
         }
-        apply(ictx.regs, to: &h)
+        apply(ictx, to: &h)
         guard !diffs.isEmpty else { return (r, ictx, nil) }
         let k = known.flatMap { configuration.allowList.contains($0) ? $0 : nil }
         let rep = RefinementReport(function: name, arguments: args(), differences: diffs, known: k)
@@ -94,9 +106,11 @@ extension KCore {
         return ((), c, r)
     }
 
-    func apply(_ r: HostRegisters, to h: inout HostContext) {
-        copyRegisters(r.x, into: &h.x)
-        if let pc = r.skipTo { h.elr = pc }
+    /// The host registers as the call left them (read in place: copying `HostRegisters` out of
+    /// the context costs a retain and release of its register array per call).
+    func apply(_ ctx: CallContext, to h: inout HostContext) {
+        copyRegisters(ctx.regs.x, into: &h.x)
+        if let pc = ctx.regs.skipTo { h.elr = pc }
     }
 
     func outcome(_ ctx: CallContext, _ d: TrapDecision, _ rep: RefinementReport?) -> TrapOutcome {

@@ -26,12 +26,20 @@ public struct EL2Statistics: Equatable, Sendable {
         }
         static let handlers: [TrapDecision.Handler] = [.emulate_mmio, .map_page_host, .hvc]
         static let hypercalls = Hypercall.allCases
+        /// `hypercalls`' index of each hypercall, by id.
+        static let hypercallSlot: [Int] = {
+            var slots = [Int](repeating: 0, count: Int(hypercalls.map(\.rawValue).max() ?? 0) + 1)
+            for (i, c) in hypercalls.enumerated() { slots[Int(c.rawValue)] = i }
+            return slots
+        }()
         static let all: [Key] = handlers.map(Key.handler) + hypercalls.map(Key.hypercall) + [.unknownHypercall, .haltedHypercall, .psci]
-        /// Index in `all`.
+        /// Index in `all` (a switch, not a search: this is asked on every trap).
         var slot: Int {
             switch self {
-            case .handler(let h): return Key.handlers.firstIndex(of: h)!
-            case .hypercall(let c): return Key.handlers.count + Key.hypercalls.firstIndex(of: c)!
+            case .handler(.emulate_mmio): return 0
+            case .handler(.map_page_host): return 1
+            case .handler(.hvc): return 2
+            case .hypercall(let c): return 3 + Key.hypercallSlot[Int(c.rawValue)]
             case .unknownHypercall: return Key.all.count - 3
             case .haltedHypercall: return Key.all.count - 2
             case .psci: return Key.all.count - 1
