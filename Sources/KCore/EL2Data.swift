@@ -95,7 +95,7 @@ public struct EL2Data: Equatable, Sendable {
     /// `flatmem`: abstract page contents (only the seed's assign writes it: divergence D3).
     var flatmem: [UInt64: UInt64] = [:]
     /// `data_log[vmid]`: values consumed from the data oracle.
-    var dataLog: [UInt32: UInt64] = [:]
+    var dataLog = DataLog()
 
     init(s2page: S2PageTable) { self.s2page = s2page }
 }

@@ -26,12 +26,14 @@ extension CallContext {
         }
         let arrival = now
         let (ticket, granted) = clock.locks.acquire(id, cpu: cpu, at: arrival, handoff: costs.lockHandoff)
-        lockWaitCycles &+= granted &- arrival
+        let waited = granted &- arrival
+        lockWaitCycles &+= waited
         lockAcquires += 1
-        clock.locks.sink?(TimedLockEvent(
+        guard let sink = clock.locks.sink else { return }
+        sink(TimedLockEvent(
             cycle: arrival, lock: id, event: LockEvent(cpu: cpu, kind: .waitLock(KC.local_lock_bound)),
-            ticket: ticket, waited: granted &- arrival))
-        clock.locks.sink?(TimedLockEvent(cycle: now, lock: id, event: LockEvent(cpu: cpu, kind: .pull(id))))
+            ticket: ticket, waited: waited))
+        sink(TimedLockEvent(cycle: now, lock: id, event: LockEvent(cpu: cpu, kind: .pull(id))))
     }
 
     /// Called once `LockTable` has taken lock `id` back: logs the push of `o`, charges the

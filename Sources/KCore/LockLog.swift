@@ -81,14 +81,18 @@ public struct LockTable: Equatable, Sendable {
         var dropped = 0
         public var acquisitions = 0
 
-        /// Appends `e`; beyond `limit` events the oldest half is dropped and counted.
+        /// Appends `e`; beyond `limit` events the oldest half is dropped and counted. Inlined:
+        /// every acquire and release appends two events, on every trap.
+        @inline(__always)
         mutating func append(_ e: LockEvent, limit: Int) {
             log.append(e)
-            if log.count > limit {
-                let drop = limit / 2
-                log.removeFirst(drop)
-                dropped += drop
-            }
+            if log.count > limit { dropOldestHalf(limit: limit) }
+        }
+        @inline(never)
+        private mutating func dropOldestHalf(limit: Int) {
+            let drop = limit / 2
+            log.removeFirst(drop)
+            dropped += drop
         }
         mutating func acquire(_ id: Int, cpu: Int, limit: Int) {
             append(LockEvent(cpu: cpu, kind: .waitLock(KC.local_lock_bound)), limit: limit)

@@ -37,7 +37,16 @@ public struct Stage2Regime: Hashable {
         case 2: start = 0
         default: return nil
         }
-        let psBits = [32, 36, 40, 42, 44, 48, 52, 48][ps]
+        let psBits: Int
+        switch ps {
+        case 0: psBits = 32
+        case 1: psBits = 36
+        case 2: psBits = 40
+        case 3: psBits = 42
+        case 4: psBits = 44
+        case 6: psBits = 52
+        default: psBits = 48  // 0b101, and the reserved 0b111
+        }
         let regime = Stage2Regime(root: root, t0sz: t0sz, startLevel: start, outputBits: min(psBits, 48))
         guard regime.isConsistent else { return nil }
         return regime
@@ -112,6 +121,9 @@ public enum Stage2Walker {
     }
 
     /// Translates `ipa` under `regime`. Access permission is not checked here (see `check`).
+    // Specialised for RAM here: callers in other modules (the CPU's stage 2, the SMMU's walks)
+    // would otherwise run the generic body, reading each descriptor through a witness table.
+    @_specialize(exported: true, where R == PhysicalMemory)
     public static func walk<R: PhysicalReader>(_ ipa: UInt64, regime: Stage2Regime, memory: R) -> Walk {
         // An inconsistent regime and an IPA beyond 2^(64 − T0SZ) are both level-0 translation
         // faults, whatever the start level (ARM DDI 0487, AArch64.S2Translate: S2InvalidSL,

@@ -199,7 +199,7 @@ extension MmioOps.Spec {
                         } else {
                             s.data.s2page[pfn] = S2Page(owner: vmid, count: KC.INVALID, gfn: gfn)
                             s.data.flatmem[pfn] = ctx.pageContents(pfn)
-                            s.data.dataLog[vmid] = logn &+ 1
+                            s.data.dataLog[vmid, default: 0] = logn &+ 1
                             s.data.tstate = 1
                             rel(&s, &ctx, LockID.smmu, .smmu)
                             rel(&s, &ctx, id, .vminfo)
