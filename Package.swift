@@ -37,8 +37,8 @@ let package = Package(
         .target(name: "SMMUDevice", dependencies: ["Stage2"], swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         // The machine description (memory map, interrupts) and the device-tree writer.
         .target(name: "Platform"),
-        // Platform devices on the physical bus (flash).
-        .target(name: "Devices", dependencies: ["Stage2"]),
+        // Platform devices on the physical bus: the GIC, the PL011, flash.
+        .target(name: "Devices", dependencies: ["Stage2"], swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(
             name: "KCore",
             dependencies: ["Stage2", "SMMUDevice"],

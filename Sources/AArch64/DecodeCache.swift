@@ -80,6 +80,10 @@ final class DecodeCache {
         }
     }
 
+    /// Ends the run in progress without dropping any code: after a device write, whose effects
+    /// (an interrupt raised or lowered, a timer reprogrammed) the run loop sees at once.
+    @inline(__always) func endRunInProgress() { epoch &+= 1 }
+
     /// Drops the (valid) entry for `pa` and every entry before it whose run reaches it, keeping
     /// the invariant above. Rare: only when code is overwritten or two code addresses collide.
     @inline(never)

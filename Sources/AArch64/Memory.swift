@@ -409,7 +409,9 @@ extension CPU {
             return false
         }
         cycles &+= costs.mmio &+ r.device.write(offset: pa &- r.base, size: size, value: value)
-        monitor.decoded.invalidateAll()  // the device may have written RAM (a DMA copy)
+        // A DMA copy may have written code; any other device keeps the decoded code, but the
+        // run in progress ends, as the write may have raised an interrupt.
+        if r.device.writesMemory { monitor.decoded.invalidateAll() } else { monitor.decoded.endRunInProgress() }
         return true
     }
 

@@ -4,6 +4,8 @@ import Stage2
 /// where `--flash FILE` gives contents; writes are ignored, so boot loaders that probe it for
 /// their environment find it empty rather than faulting.
 public final class Flash: MMIODevice {
+    /// Register writes never reach RAM (decoded code stays valid across them).
+    public var writesMemory: Bool { false }
     public let name = "FLASH0"
     public let size: UInt64
     let contents: [UInt8]

@@ -100,7 +100,9 @@ public final class GICv2 {
         if level[s] == high { return }
         level[s] = high
         if high && edge[s] { pendingLatch[s] = true }
-        update()
+        // A disabled interrupt cannot change what the CPU interfaces present (enabling it
+        // recomputes them); devices toggle their lines far more often than guests enable them.
+        if enabled[s] { update() }
     }
 
     /// Whether an interrupt's input line is high (`cpu` for PPIs).

@@ -4,6 +4,8 @@ import Stage2
 /// banked per CPU: every access reaches the interface of `currentCPU`. GICC_DIR is at +0x1000,
 /// as on QEMU's virt machine, so the frame is 8 KiB or more.
 public final class GICv2CPUInterface: MMIODevice {
+    /// Register writes never reach RAM (decoded code stays valid across them).
+    public var writesMemory: Bool { false }
     public let name = "GICC"
     public let gic: GICv2
     /// The CPU making the access.

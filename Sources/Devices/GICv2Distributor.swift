@@ -4,6 +4,8 @@ import Stage2
 /// Banked registers (SGI/PPI bits, ITARGETSR0–7, the SGI pending registers) show the accessing
 /// CPU's copy: `currentCPU` is set by the machine to the CPU that is running.
 public final class GICv2Distributor: MMIODevice {
+    /// Register writes never reach RAM (decoded code stays valid across them).
+    public var writesMemory: Bool { false }
     public let name = "GICD"
     public let gic: GICv2
     /// The CPU making the access.

@@ -11,6 +11,8 @@ import Stage2
 /// uses a trigger level of one whatever IFLS says) and RTRIS with it, so drivers that wait for
 /// the receive timeout see it too. The interrupt output (INTID 33) is high while RIS & IMSC ≠ 0.
 public final class PL011: MMIODevice {
+    /// Register writes never reach RAM (decoded code stays valid across them).
+    public var writesMemory: Bool { false }
     public let name = "UART0"
     let sink: (UInt8) -> Void
     /// The interrupt line to the GIC.

@@ -4,6 +4,8 @@ import Stage2
 /// matching, context banks, an IOTLB, and translation by walking the context bank's stage-2
 /// tables in RAM. It knows nothing of the hypervisor that programs it.
 public final class SMMU: MMIODevice {
+    /// Register writes never reach RAM (decoded code stays valid across them).
+    public var writesMemory: Bool { false }
     public let name: String
     public let contextBankCount: Int
     public let streamMatchGroups: Int

@@ -11,6 +11,14 @@ public protocol MMIODevice: AnyObject {
     /// - Returns: extra cycles the access costs the CPU that made it (a DMA copy started by a
     ///   CTRL write completes before the write returns, and its time is charged here).
     func write(offset: UInt64, size: Int, value: UInt64) -> UInt64
+    /// Whether a write to this device can change RAM (a DMA engine's copy): after one, the CPUs
+    /// drop the code they decoded. True unless the device says otherwise, so that a device that
+    /// does write memory can never leave stale instructions behind.
+    var writesMemory: Bool { get }
+}
+
+extension MMIODevice {
+    public var writesMemory: Bool { true }
 }
 
 /// One device window on the bus.
