@@ -90,6 +90,27 @@ public final class GlobalMonitor {
     private var members: [Unmanaged<CPU>] = []
     public init() {}
 
+    /// The RAM pages the CPUs fetched code from (made for the first CPU's RAM).
+    private var sharedCodePages: CodePages?
+
+    /// The code-page set of the CPUs sharing this monitor. CPUs on another RAM (only a test
+    /// would do that) make it answer "code" for every write.
+    func codePages(for ram: PhysicalMemory) -> CodePages {
+        guard let c = sharedCodePages else {
+            let c = CodePages(ram: ram)
+            sharedCodePages = c
+            return c
+        }
+        if !c.covers(ram) { c.assumeCodeEverywhere() }
+        return c
+    }
+
+    /// Something other than a CPU (a DMA copy) wrote `[pa, pa + length)` of RAM: the decoded
+    /// code the CPUs share is dropped if any of it may come from there.
+    public func noteMemoryWritten(_ pa: UInt64, length: UInt64) {
+        if sharedCodePages?.intersects(pa, length: length) ?? false { decoded.invalidateAll() }
+    }
+
     func register(_ cpu: CPU) { members.append(.passUnretained(cpu)) }
     func unregister(_ cpu: CPU) {
         let me = Unmanaged.passUnretained(cpu).toOpaque()

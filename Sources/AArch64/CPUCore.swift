@@ -32,6 +32,8 @@ public final class CPU {
     public var costs: CPUCostModel
     let bus: PhysicalBus
     let ram: PhysicalMemory
+    /// The pages code was fetched from (`GlobalMonitor.codePages`, held here for the fetch path).
+    let codePages: CodePages
     let monitor: GlobalMonitor
 
     /// X0–X30, then slot 31 that always reads as zero (XZR as a source) and slot 32 that absorbs
@@ -181,6 +183,7 @@ public final class CPU {
         s2tlbPA.initialize(repeating: 0, count: CPU.s2tlbSize)
         s2tlbPerm = .allocate(capacity: CPU.s2tlbSize)
         s2tlbPerm.initialize(repeating: 0, count: CPU.s2tlbSize)
+        codePages = monitor.codePages(for: bus.ram)
         monitor.register(self)
     }
 

@@ -272,6 +272,7 @@ extension CPU {
         }
         guard let pa = translate(pc, perm: CPU.permExec, syndrome: .none, isFetch: true) else { return nil }
         if let p = ram.pointer(pa & ~0xFFF, length: 0x1000) {
+            codePages.mark(pa)
             fetchPage = pc >> 12
             fetchHost = p
             fetchPA = pa & ~0xFFF

@@ -29,6 +29,11 @@ public final class DMAEngine: MMIODevice {
     /// Called with every transaction of a copy, in order, when set (traces). Nil costs one
     /// check per beat.
     public var transactionObserver: ((DMATransaction) -> Void)?
+    /// Told the physical range of every write the engine makes to RAM (the machine drops the
+    /// CPUs' decoded code when it covers a page code came from). Without one, a write to the
+    /// engine counts as a write to all of RAM (`writesMemory`).
+    public var memoryWritten: ((_ pa: UInt64, _ length: UInt64) -> Void)?
+    public var writesMemory: Bool { memoryWritten == nil }
     /// The copy-done/faulted interrupt line: raised when a copy ends (done or faulted), lowered
     /// by the next CTRL start or by any write to STATUS (which keeps its value: the write only
     /// acknowledges). HARDWARE.md numbers the line but gives no acknowledge; this is the model's.
@@ -137,6 +142,7 @@ public final class DMAEngine: MMIODevice {
             case .address(let pd):
                 guard let p = memory.pointer(pd, length: n) else { return fault(at: d, cycles: cycles) }
                 to = p
+                memoryWritten?(pd, n)
             default:
                 if rd.abortsClient { return fault(at: d, cycles: cycles) }
             }
@@ -168,6 +174,7 @@ public final class DMAEngine: MMIODevice {
               ps &+ run <= pd || pd &+ run <= ps,
               let from = memory.pointer(ps, length: run), let to = memory.pointer(pd, length: run) else { return nil }
         to.copyMemory(from: from, byteCount: Int(run))
+        memoryWritten?(pd, run)
         smmu.hits(2 &* beats)
         return (run, beats &* (2 &* smmu.costs.tlbHit &+ cyclesPerBeat))
     }

@@ -334,6 +334,9 @@ public final class SMMU: MMIODevice {
         }
         guard case .contextBank(let cb) = route(streamID: streamID),
               let e = iotlb[TLBKey(cb: cb, vmid: vmid(ofContextBank: cb), page: page)], e.permissions.contains(needed) else { return nil }
+        // Filled as `translate` fills it on an IOTLB hit: the next run in this page skips the
+        // stream match and the IOTLB.
+        microTLB[microSlot(streamID, page)] = MicroTLBEntry(generation: generation, streamID: streamID, page: page, cb: cb, pa: e.pa, permissions: e.permissions)
         return e.pa | (iova & 0xFFF)
     }
 

@@ -54,10 +54,17 @@ public final class PhysicalBus {
         return true
     }
 
-    /// The device window holding `pa`, if any.
+    /// The device window holding `pa`, if any. The windows are sorted and disjoint, so the only
+    /// candidate is the last one starting at or below `pa` (a binary search: every device access
+    /// of the guest comes through here).
     public func region(at pa: UInt64) -> MMIORegion? {
-        for r in regions where r.contains(pa) { return r }
-        return nil
+        var lo = 0, hi = regions.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if regions[mid].base <= pa { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0, regions[lo - 1].contains(pa) else { return nil }
+        return regions[lo - 1]
     }
 
     /// What lies at a physical address.

@@ -54,4 +54,12 @@ import Testing
         let first = try #require(all.firstIndex { kind($0) == "dma" })
         #expect(kind(all[first - 1]) == "insn")
     }
+
+    /// The machine listens to its DMA engines' writes, so a copy drops the CPUs' decoded code
+    /// only when it writes a page code came from (CodePagesTests checks that part).
+    @Test(.enabled(if: SamplePaths.has("smmu-dma"), "make samples first"))
+    func theMachineListensToEveryDMAEngine() throws {
+        let (_, m) = try trace("smmu-dma", [])
+        #expect(!m.dmaEngines.isEmpty && m.dmaEngines.allSatisfy { !$0.writesMemory })
+    }
 }

@@ -80,4 +80,24 @@ import Testing
         #expect(f.smmu.translate(streamID: 5, iova: 0x1000_2000, write: false).bypass == .unmatchedStream)
         #expect(f.smmu.hitAddress(streamID: 5, iova: 0x1000_2000, write: false) == nil)
     }
+
+    /// The engine reports every RAM range it writes (the machine drops decoded code there), on
+    /// the page-run path and the beat-by-beat path alike; without a listener a write to the
+    /// engine counts as a write to all of RAM.
+    @Test func everyWrittenRangeIsReportedOnBothPaths() {
+        for observed in [false, true] {
+            let (_, d) = machine()
+            #expect(d.writesMemory)
+            var written: [(UInt64, UInt64)] = []
+            d.memoryWritten = { written.append(($0, $1)) }
+            #expect(!d.writesMemory)
+            if observed { d.transactionObserver = { _ in } }
+            // IOVA pages 2 and 3 → PA 0x4200_2000 and 0x4200_3000: 0x1800 bytes from the middle of page 2.
+            _ = start(d, src: 0x1000_4000, dst: 0x1000_2800, len: 0x1800)
+            #expect(d.status == 1, "observed: \(observed)")
+            let sorted = written.sorted { $0.0 < $1.0 }
+            #expect(sorted.first?.0 == 0x4200_2800 && sorted.map(\.1).reduce(0, +) == 0x1800, "observed: \(observed)")
+            #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $0.0 + $0.1 == $1.0 }, "observed: \(observed): \(sorted)")
+        }
+    }
 }

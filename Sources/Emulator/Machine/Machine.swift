@@ -165,6 +165,8 @@ public final class Machine {
         let monitor = GlobalMonitor()
         let costs = configuration.costs
         cpus = (0..<max(1, min(8, configuration.cpus))).map { CPU(index: $0, bus: bus, monitor: monitor, costs: costs) }
+        // A copy drops the CPUs' decoded code only when it writes a page code came from.
+        for e in dmas { e.memoryWritten = { pa, length in monitor.noteMemoryWritten(pa, length: length) } }
         var kc = KCore.Configuration()
         kc.ramBase = configuration.ramBase
         kc.ramSize = configuration.ramSize
