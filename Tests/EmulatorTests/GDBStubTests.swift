@@ -33,6 +33,32 @@ import Testing
         return text
     }
 
+    /// The same gdb batch against QEMU's stub (`-M virt -cpu max -S`) on `sample`.
+    static func qemuBatch(_ sample: String, commands: [String]) throws -> String {
+        // A free loopback port for QEMU: bind to 0, read it back, release it.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 ? getsockname(fd, $0, &length) : -1 }
+        }
+        close(fd)
+        let port = UInt16(bigEndian: addr.sin_port)
+        let qemu = Process()
+        qemu.executableURL = URL(fileURLWithPath: SamplePaths.qemu!)
+        qemu.arguments = ["-M", "virt", "-cpu", "max", "-m", "256M", "-nographic", "-monitor", "none", "-serial", "null",
+                          "-kernel", SamplePaths.sample(sample), "-gdb", "tcp:127.0.0.1:\(port)", "-S"]
+        qemu.standardInput = FileHandle.nullDevice
+        qemu.standardOutput = FileHandle.nullDevice
+        qemu.standardError = FileHandle.nullDevice
+        try qemu.run()
+        defer { if qemu.isRunning { qemu.terminate() } }
+        Thread.sleep(forTimeInterval: 1)
+        return try gdbBatch(sample, target: "127.0.0.1:\(port)", commands: commands)
+    }
+
     /// Starts `smmu-emu run SAMPLE --gdb 0 --gdb-wait EXTRA` (with `unixSocket`, on a socket in a
     /// temporary directory instead), runs gdb-multiarch -batch with `commands` against it, and
     /// waits for the emulator to end.
@@ -199,33 +225,30 @@ import Testing
                         "set $x9 = 0x77", "p/x $x9", "x/2gx $sp", "p $_thread",
                         "rwatch *(long *)$sp", "continue", "p/x $pc", "delete", "kill"]
         let ours = try session("hello", commands: commands).gdb
-        // A free loopback port for QEMU: bind to 0, read it back, release it.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 ? getsockname(fd, $0, &length) : -1 }
-        }
-        close(fd)
-        let port = UInt16(bigEndian: addr.sin_port)
-        let qemu = Process()
-        qemu.executableURL = URL(fileURLWithPath: SamplePaths.qemu!)
-        qemu.arguments = ["-M", "virt", "-cpu", "max", "-m", "256M", "-nographic", "-monitor", "none", "-serial", "null",
-                          "-kernel", SamplePaths.sample("hello"), "-gdb", "tcp:127.0.0.1:\(port)", "-S"]
-        qemu.standardInput = FileHandle.nullDevice
-        qemu.standardOutput = FileHandle.nullDevice
-        qemu.standardError = FileHandle.nullDevice
-        try qemu.run()
-        defer { if qemu.isRunning { qemu.terminate() } }
-        Thread.sleep(forTimeInterval: 1)
-        let theirs = try GDBStubTests.gdbBatch("hello", target: "127.0.0.1:\(port)", commands: commands)
+        let theirs = try GDBStubTests.qemuBatch("hello", commands: commands)
         func comparable(_ text: String) -> [Substring] {
             text.split(separator: "\n").filter { !$0.contains("Inferior 1") }
         }
         #expect(ours.contains("Breakpoint 1, 0x0000000040080174 in main"))
         #expect(comparable(ours) == comparable(theirs), "ours:\n\(ours)\nQEMU:\n\(theirs)")
+    }
+
+    /// The FP/SIMD registers (org.gnu.gdb.aarch64.fpu): written and read back through gdb's views
+    /// of them (lanes of every width, the q/d/s pseudo registers it derives), FPCR/FPSR, as QEMU's
+    /// stub answers the same script. FPCR gets DN and FZ, bits both CPUs implement.
+    @Test(.enabled(if: ready && SamplePaths.has("hello") && SamplePaths.qemu != nil, "needs gdb-multiarch, qemu-system-aarch64 and the samples"))
+    func vectorRegistersAsQEMUShowsThem() throws {
+        let commands = ["break main", "continue", "p/x $v2.d.u",
+                        "set $v0.d.u[0] = 0x1122334455667788", "set $v0.d.u[1] = 0x99aabbccddeeff00",
+                        "p/x $v0.d.u", "p/x $v0.s.u", "p/x $v0.h.u[7]", "p/x $v0.b.u[15]", "p/x $q0", "p/x $d0", "p/x $s0",
+                        "set $v31.d.f[1] = -2.5", "p $v31.d.f", "p/x $v31.q.u",
+                        "set $fpcr = 0x3000000", "p/x $fpcr", "p/x $fpsr", "kill"]
+        let ours = try session("hello", commands: commands).gdb
+        let theirs = try GDBStubTests.qemuBatch("hello", commands: commands)
+        func values(_ text: String) -> [Substring] { text.split(separator: "\n").filter { $0.hasPrefix("$") } }
+        #expect(values(ours).count == 12, "ours:\n\(ours)")
+        #expect(ours.contains("$2 = {0x1122334455667788, 0x99aabbccddeeff00}"), "ours:\n\(ours)")
+        #expect(values(ours) == values(theirs), "ours:\n\(ours)\nQEMU:\n\(theirs)")
     }
 
     @Test(.enabled(if: ready && SamplePaths.has("smp"), "needs gdb-multiarch, smmu-emu and the samples"))

@@ -26,8 +26,9 @@ public final class FPSIMDRegisters {
         fpsr = 0
     }
 
-    func setFPCR(_ value: UInt64) { fpcr = UInt32(truncatingIfNeeded: value) & Self.fpcrWritable }
-    func setFPSR(_ value: UInt64) { fpsr = UInt32(truncatingIfNeeded: value) & Self.fpsrWritable }
+    /// FPCR and FPSR as an MSR writes them: bits that do not exist here stay zero.
+    public func setFPCR(_ value: UInt64) { fpcr = UInt32(truncatingIfNeeded: value) & Self.fpcrWritable }
+    public func setFPSR(_ value: UInt64) { fpsr = UInt32(truncatingIfNeeded: value) & Self.fpsrWritable }
 
     /// Vn as (bits 63:0, bits 127:64); n is taken modulo 32.
     public func q(_ n: Int) -> (lo: UInt64, hi: UInt64) { (v[2 * (n & 31)], v[2 * (n & 31) + 1]) }

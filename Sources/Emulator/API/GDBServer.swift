@@ -136,17 +136,15 @@ public final class GDBServer {
         case UInt8(ascii: "G"):
             let bytes = GDBServer.bytes(fromHex: rest)
             guard bytes.count >= 34 * 8 else { return .reply("E01") }
-            for i in 0..<33 { setRegister(i, GDBServer.le(bytes, at: i * 8, count: 8)) }
-            setRegister(33, GDBServer.le(bytes, at: 33 * 8, count: 4))
+            for i in 0..<34 { setRegister(i, bytes: Array(bytes[(i * 8)...])) }
             return .reply("OK")
         case UInt8(ascii: "p"):
             guard let n = Int(rest, radix: 16), let v = registerHex(n) else { return .reply("E01") }
             return .reply(v)
         case UInt8(ascii: "P"):
             let parts = rest.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, let n = Int(parts[0], radix: 16), n <= 33 else { return .reply("E01") }
-            let bytes = GDBServer.bytes(fromHex: String(parts[1]))
-            setRegister(n, GDBServer.le(bytes, at: 0, count: min(8, bytes.count)))
+            guard parts.count == 2, let n = Int(parts[0], radix: 16),
+                  setRegister(n, bytes: GDBServer.bytes(fromHex: String(parts[1]))) else { return .reply("E01") }
             return .reply("OK")
         case UInt8(ascii: "m"):
             guard let (addr, len) = GDBServer.addressLength(rest) else { return .reply("E01") }
@@ -173,7 +171,7 @@ public final class GDBServer {
         case UInt8(ascii: "v"):
             return verbose(p)
         case UInt8(ascii: "s"), UInt8(ascii: "c"):
-            if !rest.isEmpty, let addr = UInt64(rest, radix: 16) { setRegister(32, addr) }
+            if !rest.isEmpty, let addr = UInt64(rest, radix: 16) { selectedCPU.pc = addr }
             debugger.resume(step: c == UInt8(ascii: "s") ? resumeThread ?? selectedThread : nil)
             return .resumed
         case UInt8(ascii: "H"):
@@ -269,31 +267,45 @@ public final class GDBServer {
         (0..<31).map { cpu.x($0) } + [cpu.sp, cpu.pc, cpu.pstate & 0xFFFF_FFFF]
     }
 
-    /// Register `n` in target byte order: 8 bytes, 4 for cpsr.
+    /// Register `n` in target byte order: 8 bytes; 4 for cpsr, fpsr and fpcr; 16 for v0–v31.
     func registerHex(_ n: Int) -> String? {
-        guard let v = register(n) else { return nil }
-        let hex = GDBServer.hexLE(v)
-        return n == 33 ? String(hex.prefix(8)) : hex
+        let cpu = selectedCPU
+        typealias T = GDBTargetDescription
+        switch n {
+        case 0..<33: return GDBServer.hexLE(coreRegisters(cpu)[n])
+        case 33: return String(GDBServer.hexLE(cpu.pstate & 0xFFFF_FFFF).prefix(8))
+        case T.v0..<(T.v0 + 32):
+            let q = cpu.simd.q(n - T.v0)
+            return GDBServer.hexLE(q.lo) + GDBServer.hexLE(q.hi)
+        case T.fpsr: return String(GDBServer.hexLE(UInt64(cpu.simd.fpsr)).prefix(8))
+        case T.fpcr: return String(GDBServer.hexLE(UInt64(cpu.simd.fpcr)).prefix(8))
+        default:
+            let s = n - T.firstSystemRegister
+            guard s >= 0, s < T.systemRegisters.count else { return nil }
+            return GDBServer.hexLE(T.read(T.systemRegisters[s], cpu))
+        }
     }
 
-    func register(_ n: Int) -> UInt64? {
+    /// Writes register `n` from its bytes in target byte order (`P`, `G`). - Returns: false for
+    /// a register gdb may not write (the system registers are read-only) or too few bytes.
+    @discardableResult
+    func setRegister(_ n: Int, bytes: [UInt8]) -> Bool {
         let cpu = selectedCPU
-        if n < 33 { return coreRegisters(cpu)[n] }
-        if n == 33 { return cpu.pstate & 0xFFFF_FFFF }
-        let s = n - 34
-        guard s >= 0, s < GDBTargetDescription.systemRegisters.count else { return nil }
-        return GDBTargetDescription.read(GDBTargetDescription.systemRegisters[s], cpu)
-    }
-
-    func setRegister(_ n: Int, _ v: UInt64) {
-        let cpu = selectedCPU
+        typealias T = GDBTargetDescription
+        let size = n >= T.v0 && n < T.v0 + 32 ? 16 : (n == 33 || n == T.fpsr || n == T.fpcr ? 4 : 8)
+        guard bytes.count >= size else { return false }
+        let v = GDBServer.le(bytes, at: 0, count: min(8, size))
         switch n {
         case 0..<31: cpu.setX(n, v)
         case 31: cpu.sp = v
         case 32: cpu.pc = v
         case 33: cpu.nzcv = v & 0xF000_0000  // the flags; EL, SP and DAIF change only by exceptions
-        default: break
+        case T.v0..<(T.v0 + 32): cpu.simd.setQ(n - T.v0, lo: v, hi: GDBServer.le(bytes, at: 8, count: 8))
+        case T.fpsr: cpu.simd.setFPSR(v)
+        case T.fpcr: cpu.simd.setFPCR(v)
+        default: return false
         }
+        return true
     }
 
     /// T05 with the thread, or W with the exit status.
@@ -415,9 +427,15 @@ public enum GDBServerError: Error, CustomStringConvertible {
     }
 }
 
-/// The target description gdb reads with qXfer:features:read: the AArch64 core feature and the
-/// system registers of this machine (read-only), numbered after the core's 34 registers.
+/// The target description gdb reads with qXfer:features:read: the AArch64 core feature (x0–x30,
+/// sp, pc, cpsr: 0–33), the FP/SIMD feature (v0–v31, fpsr, fpcr: 34–67, gdb's own numbering of
+/// them) and the system registers of this machine (read-only, from 68).
 enum GDBTargetDescription {
+    static let v0 = 34
+    static let fpsr = 66
+    static let fpcr = 67
+    static let firstSystemRegister = 68
+
     /// EL1 registers the CPU names, and EL2's registers kept by the EL2 model.
     static let systemRegisters = [
         "SCTLR_EL1", "TCR_EL1", "TTBR0_EL1", "TTBR1_EL1", "ESR_EL1", "FAR_EL1", "ELR_EL1", "SPSR_EL1", "VBAR_EL1",
@@ -433,6 +451,38 @@ enum GDBTargetDescription {
         }
     }
 
+    /// org.gnu.gdb.aarch64.fpu with the vector views gdb shows (`p $v0.d.f`, `$q0`, `$s0`…): each
+    /// Vn is a union of its lanes as doubles/singles/halves and integers of every width.
+    static let fpuFeature: String = {
+        var xml = """
+            <?xml version="1.0"?>
+            <!DOCTYPE feature SYSTEM "gdb-target.dtd">
+            <feature name="org.gnu.gdb.aarch64.fpu">
+            <vector id="v2d" type="ieee_double" count="2"/>
+            <vector id="v2u" type="uint64" count="2"/>
+            <vector id="v2i" type="int64" count="2"/>
+            <vector id="v4f" type="ieee_single" count="4"/>
+            <vector id="v4u" type="uint32" count="4"/>
+            <vector id="v4i" type="int32" count="4"/>
+            <vector id="v8u" type="uint16" count="8"/>
+            <vector id="v8i" type="int16" count="8"/>
+            <vector id="v16u" type="uint8" count="16"/>
+            <vector id="v16i" type="int8" count="16"/>
+            <vector id="v1u" type="uint128" count="1"/>
+            <vector id="v1i" type="int128" count="1"/>
+            <union id="vnd"><field name="f" type="v2d"/><field name="u" type="v2u"/><field name="s" type="v2i"/></union>
+            <union id="vns"><field name="f" type="v4f"/><field name="u" type="v4u"/><field name="s" type="v4i"/></union>
+            <union id="vnh"><field name="u" type="v8u"/><field name="s" type="v8i"/></union>
+            <union id="vnb"><field name="u" type="v16u"/><field name="s" type="v16i"/></union>
+            <union id="vnq"><field name="u" type="v1u"/><field name="s" type="v1i"/></union>
+            <union id="aarch64v"><field name="d" type="vnd"/><field name="s" type="vns"/><field name="h" type="vnh"/><field name="b" type="vnb"/><field name="q" type="vnq"/></union>
+
+            """
+        for i in 0..<32 { xml += "<reg name=\"v\(i)\" bitsize=\"128\" type=\"aarch64v\" regnum=\"\(v0 + i)\"/>\n" }
+        xml += "<reg name=\"fpsr\" bitsize=\"32\" regnum=\"\(fpsr)\"/>\n<reg name=\"fpcr\" bitsize=\"32\" regnum=\"\(fpcr)\"/>\n</feature>\n"
+        return xml
+    }()
+
     static func document(named name: String) -> String? {
         switch name {
         case "target.xml":
@@ -441,6 +491,7 @@ enum GDBTargetDescription {
                 <!DOCTYPE target SYSTEM "gdb-target.dtd">
                 <target><architecture>aarch64</architecture>
                 <xi:include href="aarch64-core.xml"/>
+                <xi:include href="aarch64-fpu.xml"/>
                 <xi:include href="smmu-emu-sysregs.xml"/>
                 </target>
                 """
@@ -451,10 +502,12 @@ enum GDBTargetDescription {
             xml += "<reg name=\"pc\" bitsize=\"64\" type=\"code_ptr\" regnum=\"32\"/>\n"
             xml += "<reg name=\"cpsr\" bitsize=\"32\" regnum=\"33\"/>\n</feature>\n"
             return xml
+        case "aarch64-fpu.xml":
+            return fpuFeature
         case "smmu-emu-sysregs.xml":
             var xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE feature SYSTEM \"gdb-target.dtd\">\n<feature name=\"org.smmu-emu.sysregs\">\n"
             for (i, r) in systemRegisters.enumerated() {
-                xml += "<reg name=\"\(r.lowercased())\" bitsize=\"64\" regnum=\"\(34 + i)\" group=\"system\"/>\n"
+                xml += "<reg name=\"\(r.lowercased())\" bitsize=\"64\" regnum=\"\(firstSystemRegister + i)\" group=\"system\"/>\n"
             }
             return xml + "</feature>\n"
         default:
