@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "smmu-emu", targets: ["smmu-emu"]),
         .library(name: "Emulator", targets: ["Emulator"]),
+        // EL2's state and decisions (TrapOutcome, the query API) for users of Emulator's hooks.
+        .library(name: "KCore", targets: ["KCore"]),
         .executable(name: "smmu-fuzz", targets: ["smmu-fuzz"]),
     ],
     dependencies: [

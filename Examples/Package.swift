@@ -8,5 +8,6 @@ let package = Package(
     dependencies: [.package(name: "smmu-emu", path: "..")],
     targets: [
         .testTarget(name: "ShadowMappingTests", dependencies: [.product(name: "Emulator", package: "smmu-emu")]),
+        .testTarget(name: "RunInStepsTests", dependencies: [.product(name: "Emulator", package: "smmu-emu"), .product(name: "KCore", package: "smmu-emu")]),
     ]
 )

@@ -34,6 +34,8 @@ public final class DMAEngine: MMIODevice {
     /// engine counts as a write to all of RAM (`writesMemory`).
     public var memoryWritten: ((_ pa: UInt64, _ length: UInt64) -> Void)?
     public var writesMemory: Bool { memoryWritten == nil }
+    /// Told when a copy ends, done or faulted (STATUS, `bytesCopied` and `faultIOVA` are final).
+    public var copyEnded: ((DMAEngine) -> Void)?
     /// The copy-done/faulted interrupt line: raised when a copy ends (done or faulted), lowered
     /// by the next CTRL start or by any write to STATUS (which keeps its value: the write only
     /// acknowledges). HARDWARE.md numbers the line but gives no acknowledge; this is the model's.
@@ -91,6 +93,7 @@ public final class DMAEngine: MMIODevice {
                 setInterrupt(false)
                 let cycles = copy()
                 setInterrupt(true)
+                copyEnded?(self)
                 return cycles
             }
         case 0x1C: setInterrupt(false)

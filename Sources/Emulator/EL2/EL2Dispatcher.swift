@@ -65,6 +65,7 @@ extension Machine {
         for ipa in outcome.tlbInvalidations { for c in cpus { c.invalidateStage2TLB(ipa: ipa) } }
         if configuration.checkInvariants { checkKCoreInvariants(cpu, outcome) }
         el2Observer?(cpu, outcome)
+        if let el2Hook, el2Hook(cpu, outcome) == .pause { pauseRequested = true }
         if let p = outcome.panic {
             let pc = "0x" + String(cpu.el2.elr, radix: 16)
             let esr = "0x" + String(cpu.el2.esr, radix: 16)

@@ -28,6 +28,27 @@ public final class Machine {
     public var traceJSONSink: ((String) -> Void)?
     /// Sees every trap EL2's software handled (stage-2 fault or HVC), once its effects are applied.
     public var el2Observer: ((CPU, TrapOutcome) -> Void)?
+    /// Like `el2Observer`, and may pause the run: `.pause` ends the current `run(for:)` call
+    /// right after this trap with `.paused` (`run()` runs on). Sees every emulated MMIO access,
+    /// stage-2 fault mapped, hypercall and panic (an outcome with `panic` set; the run then ends).
+    public var el2Hook: ((CPU, TrapOutcome) -> HookVerdict)?
+    /// Told of every DMA copy when it ends (done or faulted), after its memory was written.
+    public var dmaHook: ((DMACopy) -> Void)? {
+        didSet {
+            for (i, e) in dmaEngines.enumerated() {
+                e.copyEnded = dmaHook == nil ? nil : { [unowned self] e in
+                    self.dmaHook?(DMACopy(engine: i, streamID: UInt32(truncatingIfNeeded: e.sid), source: e.src, destination: e.dst,
+                                          length: e.len, copied: e.bytesCopied, faulted: e.status == 2, faultIOVA: e.faultIOVA))
+                }
+            }
+        }
+    }
+    /// The scheduler's state between the calls of a run cut into pieces (`run(for:)`).
+    var schedule: Schedule?
+    /// How the run ended, once it has (later calls return it again).
+    var finalResult: RunResult?
+    /// Set by a hook that asked to pause: the scheduler stops after the trap being handled.
+    var pauseRequested = false
     lazy var disassembler = Disassembler()
     /// Distinct SMMU reachability findings so far, in the order they appeared.
     public internal(set) var smmuFindings: [String] = []
