@@ -96,7 +96,7 @@ public final class CPU {
 
     /// The TLB every data access and fetch probes: direct-mapped on the VA page number, each
     /// entry the combined stage-1 and stage-2 result (see `TLBEntry`).
-    static let tlbSize = 256
+    static let tlbSize = 1024
     // Unsafe buffers, not arrays: no bounds checks or uniqueness checks on every access.
     let tlb: UnsafeMutablePointer<TLBEntry>
     /// 0 at EL1, 3 at EL0: shifts an access's permission bits to the EL's in `TLBEntry.perm`.
