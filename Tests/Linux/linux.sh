@@ -145,7 +145,7 @@ dma_check() {
   grep -q ' W4 SMMU0.GR1.CBAR0 emulated 0x1 ' "$err" || fail "the driver did not make bank 0 a stage-2 context with VMID 1"
   grep -q ' W4 SMMU0.CB0.TCR emulated 0x80022058 ' "$err" || fail "the driver's TCR for bank 0 differs"
   root=$(sed -n 's/.* W8 SMMU0\.CB0\.TTBR0 rewritten \(0x[0-9a-f]*\) .*/\1/p' "$err")
-  [ "$(grep -c 'SMMU0.CB[0-9].TTBR0' "$err")" = 1 ] || fail "expected exactly one TTBR0 write (bank 0)"
+  [ "$(grep -c 'SMMU[01]\.CB[0-9]*\.TTBR0' "$err")" = 1 ] || fail "expected exactly one TTBR0 write on either SMMU (SMMU0 bank 0)"
   # EL2's carve-out starts where the host's RAM ends (the kernel's DMA zone ends just below it).
   ramend=$(sed -n 's/.*DMA *\[mem 0x[0-9a-f]*-\(0x[0-9a-f]*\)\].*/\1/p' "$out" | head -n 1)
   [ -n "$root" ] && [ -n "$ramend" ] && [ $((root)) -eq $((ramend + 1)) ] ||
