@@ -6,7 +6,7 @@ APT_PKGS   := pkg-config libelf-dev libcapstone-dev libunicorn-dev gcc-aarch64-l
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RELEASE_BIN = .build/release/smmu-emu
 
-.PHONY: setup build release run samples test docs examples bench fuzz soak linux linux-check linux-shell clean
+.PHONY: setup build release run samples test docs examples bench fuzz soak linux linux-check linux-shell linux-dma linux-dma-check clean
 
 ## setup: install the Debian packages the project needs (idempotent: only what is missing).
 setup:
@@ -40,6 +40,7 @@ test: setup samples
 	$(MAKE) docs
 	$(MAKE) examples
 	$(MAKE) linux-check
+	$(MAKE) linux-dma-check
 	Tests/Fuzz/fuzz.sh $(FUZZ_SMOKE)
 
 ## docs: the Emulator library's DocC archive (Sources/Emulator/Emulator.docc) under
@@ -87,6 +88,16 @@ linux-check:
 ## and a busybox shell after the report; leaving the shell powers off.
 linux-shell: release
 	Tests/Linux/linux.sh shell $(LINUX_OPTS)
+
+## linux-dma: the same kernel with an init that has the stock arm-smmu driver program a context
+## bank for DMA engine 0 and starts a copy through it from user space (Documentation/Linux.md).
+linux-dma: release
+	Tests/Linux/linux.sh dma $(LINUX_OPTS)
+
+## linux-dma-check: that run as a test (make test runs it): the driver's bank programming, EL2's
+## TTBR0 substitution, the DMA fault and Linux's report, asserted; skipped without network.
+linux-dma-check:
+	Tests/Linux/linux.sh dma-check
 
 clean:
 	rm -rf .build firmware-samples/build
