@@ -87,20 +87,19 @@ initramfs_dma() {
   mkcpio "$init" "$top/initramfs-dma.cpio.gz"
 }
 
-boot() {
+# Boots the kernel with initramfs $1 and the kernel arguments $2 added; the rest are smmu-emu's.
+run_kernel() {
+  initrd=$1; extra=$2; shift 2
   bin=${SMMU_EMU:-.build/release/smmu-emu}
   [ -x "$bin" ] || swift build -c release --product smmu-emu
-  "$bin" run "$top/Image" --cpus 2 --memory 512M --initrd "$top/initramfs.cpio.gz" \
-    --append "console=ttyAMA0 earlycon=pl011,0x09000000 rdinit=/init" "$@"
+  "$bin" run "$top/Image" --cpus 2 --memory 512M --initrd "$initrd" \
+    --append "console=ttyAMA0 earlycon=pl011,0x09000000 rdinit=/init$extra" "$@"
 }
 
+boot() { run_kernel "$top/initramfs.cpio.gz" "" "$@"; }
+
 # The same boot with the terminal on the PL011 and a shell after the report (make linux-shell).
-shell() {
-  bin=${SMMU_EMU:-.build/release/smmu-emu}
-  [ -x "$bin" ] || swift build -c release --product smmu-emu
-  "$bin" run "$top/Image" --cpus 2 --memory 512M --initrd "$top/initramfs.cpio.gz" --serial stdio \
-    --append "console=ttyAMA0 earlycon=pl011,0x09000000 rdinit=/init smmu_emu_shell" "$@"
-}
+shell() { run_kernel "$top/initramfs.cpio.gz" " smmu_emu_shell" --serial stdio "$@"; }
 
 # The boot as a test (make test): what Documentation/Linux.md reports, asserted line by line.
 check() {
@@ -123,12 +122,7 @@ check() {
 }
 
 # DMA engine 0 through a context bank the stock arm-smmu driver programmed (Tests/Linux/init-dma.sh).
-dma() {
-  bin=${SMMU_EMU:-.build/release/smmu-emu}
-  [ -x "$bin" ] || swift build -c release --product smmu-emu
-  "$bin" run "$top/Image" --cpus 2 --memory 512M --initrd "$top/initramfs-dma.cpio.gz" \
-    --append "console=ttyAMA0 earlycon=pl011,0x09000000 rdinit=/init" "$@"
-}
+dma() { run_kernel "$top/initramfs-dma.cpio.gz" "" "$@"; }
 
 # The DMA run as a test (make test): the facts Documentation/Linux.md reports, from the kernel
 # log, the guest's view of the engine, the mmio/dma trace, --check-invariants and --stats.
