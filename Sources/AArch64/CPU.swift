@@ -118,6 +118,10 @@ public final class GlobalMonitor {
     }
     /// Every live CPU of the Inner Shareable domain (for TLBI ...IS).
     var shareableDomain: [CPU] { members.map { $0.takeUnretainedValue() } }
+    /// `body` on every live CPU of the Inner Shareable domain, without building that list.
+    @inline(__always) func forEachShareable(_ body: (CPU) -> Void) {
+        for m in members { body(m.takeUnretainedValue()) }
+    }
 
     @inline(__always) func reserve(cpu: Int, pa: UInt64) {
         if reservations[cpu] == nil { live += 1 }

@@ -71,20 +71,22 @@ extension CPU {
     /// ID_AA64ISAR0_EL1.TLB = 0), which are UNDEFINED.
     func tlbInvalidate(crm: UInt32, op2: UInt32, operand: UInt64) -> Bool {
         guard crm == 3 || crm == 7 else { return false }
-        let targets = crm == 3 ? monitor.shareableDomain : [self]
         // The ASID of the operand: bits 63:48, of which only 55:48 with 8-bit ASIDs (TCR.AS = 0).
+        let invalidate: (CPU) -> Void
         switch op2 {
         case 0:  // VMALLE1(IS)
-            for c in targets { c.invalidateTLB() }
+            invalidate = { $0.invalidateTLB() }
         case 1, 5:  // VAE1(IS), VALE1(IS): no walk caches here, so "last level" drops the same
-            for c in targets { c.invalidateTLB(vaOperand: operand, asid: c.operandASID(operand)) }
+            invalidate = { $0.invalidateTLB(vaOperand: operand, asid: $0.operandASID(operand)) }
         case 2:  // ASIDE1(IS)
-            for c in targets { c.invalidateTLB(asid: c.operandASID(operand)) }
+            invalidate = { $0.invalidateTLB(asid: $0.operandASID(operand)) }
         case 3, 7:  // VAAE1(IS), VAALE1(IS)
-            for c in targets { c.invalidateTLB(vaOperand: operand, asid: nil) }
+            invalidate = { $0.invalidateTLB(vaOperand: operand, asid: nil) }
         default:
             return false
         }
+        // Without building a list of the targets: a kernel issues these on every unmap.
+        if crm == 3 { monitor.forEachShareable(invalidate) } else { invalidate(self) }
         return true
     }
 
