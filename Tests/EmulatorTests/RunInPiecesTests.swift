@@ -84,7 +84,13 @@ import Testing
         }
         #expect(pauses > 0 && pauses == seen.filter { $0 == .emulate_mmio }.count)
         #expect(result?.exitStatus == whole.status && out == whole.output && m.cpus.map(\.cycles) == whole.cycles)
-        // `run()` runs on through a hook's pauses.
+        // A budget of .max runs to the end (it saturates), as `run()` does through a hook's pauses.
+        let big = try machine("smmu-smp") { _ in }
+        _ = big.run(for: .instructions(10))
+        if case .ended(let r) = big.run(for: .instructions(.max)) { #expect(r.exitStatus == whole.status) } else { Issue.record("paused") }
+        let late = try machine("smmu-smp") { _ in }
+        _ = late.run(for: .cycles(10))
+        if case .ended(let r) = late.run(for: .cycles(.max)) { #expect(r.exitStatus == whole.status) } else { Issue.record("paused") }
         let n = try machine("smmu-smp") { _ in }
         n.el2Hook = { _, _ in .pause }
         #expect(n.run().exitStatus == whole.status)

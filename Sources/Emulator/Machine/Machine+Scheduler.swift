@@ -29,8 +29,8 @@ extension Machine {
     /// CPU stopped inside its slice of time finishes that slice first when the run continues.
     public func run(for budget: RunBudget) -> RunProgress {
         switch budget {
-        case .instructions(let n): run(until: .instructions(totalAttempted &+ n))
-        case .cycles(let n): run(until: .cycles(now &+ max(1, n)))
+        case .instructions(let n): run(until: .instructions(Machine.saturatingAdd(totalAttempted, n)))
+        case .cycles(let n): run(until: .cycles(Machine.saturatingAdd(now, max(1, n))))
         }
     }
 
@@ -40,6 +40,12 @@ extension Machine {
         let waiting = schedule?.waiting ?? WaitingCPUs(count: cpus.count)
         if let c = nextCPU(waiting: waiting) { return c.cycles }
         return nextTimerSleeper(waiting)?.timerDeadline ?? (cpus.map(\.cycles).max() ?? 0)
+    }
+
+    /// `a + b`, or `UInt64.max` past it: a budget of `.max` means "to the end".
+    static func saturatingAdd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     /// Instructions attempted by all CPUs (retired, or faulted into an exception).
