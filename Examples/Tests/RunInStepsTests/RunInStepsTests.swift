@@ -35,8 +35,9 @@ struct RunInStepsTests {
         #expect(pauses >= registers.count)
         #expect(copies.first.map { $0.copied == $0.length && !$0.faulted } == true)
         // EL2 gave bank 1 of SMMU0 to VM 1, with a shadow table that maps the copy's source.
-        #expect(machine.kcore.bankOwner(smmu: 0, cb: 1) == 1)
-        #expect(machine.kcore.shadowEntry(smmu: 0, cb: 1, iova: 0x1000_0000) != 0)
+        #expect(machine.bankOwner(smmu: 0, cb: 1) == 1)
+        let pa = try #require(machine.shadowTranslation(smmu: 0, cb: 1, iova: 0x1000_0000))
+        #expect(machine.page(pfn: pa >> 12).owner == 1, "the copy's source is VM 1's page")
 
         // The same image in one run: the same output.
         var whole: [UInt8] = []
