@@ -44,4 +44,15 @@ struct RunInStepsTests {
         let again = try Machine(imagePath: RunInStepsTests.image, configuration: MachineConfiguration()) { whole.append($0) }
         #expect(again.run().exitStatus == 0 && whole == output)
     }
+
+    /// Emulator.docc's stepping snippet: to main, then one instruction.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: image), "make samples first"))
+    func stepsFromABreakpointAtMain() throws {
+        let machine = try Machine(imagePath: RunInStepsTests.image, configuration: MachineConfiguration()) { _ in }
+        let mainAddress = try #require(machine.image.symbols.first { $0.name == "main" }).address
+        if case .breakpoint(let cpu, _) = machine.run(toBreakpoints: [mainAddress]) {
+            _ = machine.step(cpu: cpu)
+        }
+        #expect(machine.cpus[0].pc == mainAddress + 4)
+    }
 }
