@@ -35,12 +35,24 @@ struct RunInStepsTests {
         #expect(pauses >= registers.count)
         #expect(copies.first.map { $0.copied == $0.length && !$0.faulted } == true)
         // EL2 gave bank 1 of SMMU0 to VM 1, with a shadow table that maps the copy's source.
-        #expect(machine.kcore.bankOwner(smmu: 0, cb: 1) == 1)
-        #expect(machine.kcore.shadowEntry(smmu: 0, cb: 1, iova: 0x1000_0000) != 0)
+        #expect(machine.bankOwner(smmu: 0, cb: 1) == 1)
+        let pa = try #require(machine.shadowTranslation(smmu: 0, cb: 1, iova: 0x1000_0000))
+        #expect(machine.page(pfn: pa >> 12).owner == 1, "the copy's source is VM 1's page")
 
         // The same image in one run: the same output.
         var whole: [UInt8] = []
         let again = try Machine(imagePath: RunInStepsTests.image, configuration: MachineConfiguration()) { whole.append($0) }
         #expect(again.run().exitStatus == 0 && whole == output)
+    }
+
+    /// Emulator.docc's stepping snippet: to main, then one instruction.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: image), "make samples first"))
+    func stepsFromABreakpointAtMain() throws {
+        let machine = try Machine(imagePath: RunInStepsTests.image, configuration: MachineConfiguration()) { _ in }
+        let mainAddress = try #require(machine.image.symbols.first { $0.name == "main" }).address
+        if case .breakpoint(let cpu, _) = machine.run(toBreakpoints: [mainAddress]) {
+            _ = machine.step(cpu: cpu)
+        }
+        #expect(machine.cpus[0].pc == mainAddress + 4)
     }
 }

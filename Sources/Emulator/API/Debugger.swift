@@ -70,10 +70,13 @@ public final class Debugger: @unchecked Sendable {
                 self.beforeInstruction(cpu: cpu.index, pc: pc)
             }
         }
-        let previous = machine.el2Observer
-        machine.el2Observer = { [unowned self] cpu, outcome in
-            previous?(cpu, outcome)
+        // `break-el2` is a user of the machine's EL2 hook (after any hook already set); it never
+        // pauses the run itself: the stop comes before the CPU's next instruction.
+        let previous = machine.el2Hook
+        machine.el2Hook = { [unowned self] cpu, outcome in
+            let verdict = previous?(cpu, outcome) ?? .proceed
             self.el2Returned(cpu, outcome)
+            return verdict
         }
     }
 

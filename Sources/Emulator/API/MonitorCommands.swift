@@ -82,7 +82,7 @@ extension Debugger {
     }
 
     func ownerText(pfn: UInt64) -> String {
-        let p = machine.kcore.page(pfn: pfn)
+        let p = machine.page(pfn: pfn)
         return "pfn \(hex(pfn)): owner \(MachineStateView.owner(p.owner)), count \(MachineStateView.count(p.count)), gfn \(hex(p.gfn))\n"
     }
 
@@ -100,7 +100,7 @@ extension Debugger {
         let s = machine.smmus[n]
         var text = "\(s.name): sCR0 \(hex(s.scr0)), context banks \(s.contextBankCount)\n"
         for cb in 0..<s.contextBankCount {
-            let vmid = machine.kcore.bankOwner(smmu: n, cb: cb) ?? KC.INVALID
+            let vmid = machine.bankOwner(smmu: n, cb: cb) ?? KC.INVALID
             text += "  cb\(cb): SCTLR \(hex(s.contextBanks[cb].sctlr)) CBAR \(hex(s.cbar[cb])) TTBR0 \(hex(s.contextBanks[cb].ttbr0)) EL2 vmid \(vmid == KC.INVALID ? "none" : String(vmid))\n"
         }
         return text
@@ -108,13 +108,12 @@ extension Debugger {
 
     func bankText(_ n: Int, _ cb: Int, iova: UInt64?) -> String {
         let s = machine.smmus[n], b = s.contextBanks[cb]
-        let kcore = machine.kcore
-        let vmid = kcore.bankOwner(smmu: n, cb: cb) ?? KC.INVALID
-        let root = kcore.shadowRoot(smmu: n, cb: cb) ?? 0
+        let vmid = machine.bankOwner(smmu: n, cb: cb) ?? KC.INVALID
+        let root = machine.shadowRoot(smmu: n, cb: cb) ?? 0
         var text = "\(s.name) cb\(cb): SCTLR \(hex(b.sctlr)) TCR \(hex(b.tcr)) TTBR0 \(hex(b.ttbr0)) TTBR1 \(hex(b.ttbr1)) CONTEXTIDR \(hex(b.contextidr)) MAIR0 \(hex(b.mair0)) FSR \(hex(b.fsr)) FAR \(hex(b.far))\n"
         text += "  CBAR \(hex(s.cbar[cb])) (VMID \(s.cbar[cb] & 0xFF)), EL2 vmid \(vmid == KC.INVALID ? "none" : String(vmid)), shadow root \(hex(root))\(b.ttbr0 == root ? " (TTBR0 points at it)" : "")\n"
         if let iova {
-            let pte = kcore.shadowEntry(smmu: n, cb: cb, iova: iova)
+            let pte = machine.shadowEntry(smmu: n, cb: cb, iova: iova)
             text += "  IOVA \(hex(iova)): " + (pte == 0 ? "unmapped\n" : "maps to \(hex(KC.phys_page(pte) | (iova & 0xFFF))), pte \(hex(pte))\n")
         }
         return text

@@ -64,7 +64,6 @@ extension Machine {
         el2Statistics.record(EL2Statistics.Key(outcome.decision), cycles: outcome.cycles)
         for ipa in outcome.tlbInvalidations { for c in cpus { c.invalidateStage2TLB(ipa: ipa) } }
         if configuration.checkInvariants { checkKCoreInvariants(cpu, outcome) }
-        el2Observer?(cpu, outcome)
         if let el2Hook, el2Hook(cpu, outcome) == .pause { pauseRequested = true }
         if let p = outcome.panic {
             let pc = "0x" + String(cpu.el2.elr, radix: 16)

@@ -1,7 +1,7 @@
 import AArch64
 
 /// How a run ended; `exitStatus` follows HARDWARE.md's command-line contract.
-public struct RunResult {
+public struct RunResult: Equatable, Sendable {
     public var exitStatus: Int32
     public var reason: String
     public init(exitStatus: Int32, reason: String) {

@@ -26,11 +26,10 @@ public final class Machine {
     public var traceSink: (String) -> Void = { _ in }
     /// Where `--trace-json` records go (one JSON object per line), if anywhere.
     public var traceJSONSink: ((String) -> Void)?
-    /// Sees every trap EL2's software handled (stage-2 fault or HVC), once its effects are applied.
-    public var el2Observer: ((CPU, TrapOutcome) -> Void)?
-    /// Like `el2Observer`, and may pause the run: `.pause` ends the current `run(for:)` call
-    /// right after this trap with `.paused` (`run()` runs on). Sees every emulated MMIO access,
-    /// stage-2 fault mapped, hypercall and panic (an outcome with `panic` set; the run then ends).
+    /// Sees every trap EL2's software handled, once its effects are applied, and may pause the
+    /// run: `.pause` ends the current `run(for:)` call right after this trap with `.paused`
+    /// (`run()` runs on). Sees every emulated MMIO access, stage-2 fault mapped, hypercall and
+    /// panic (an outcome with `panic` set; the run then ends).
     public var el2Hook: ((CPU, TrapOutcome) -> HookVerdict)?
     /// Told of every DMA copy when it ends (done or faulted), after its memory was written.
     public var dmaHook: ((DMACopy) -> Void)? {

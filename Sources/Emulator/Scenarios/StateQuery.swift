@@ -58,7 +58,7 @@ final class MachineStateView {
         let hex = MachineStateView.hex
         switch q.kind {
         case .page(let pfn, let owner, let count, let gfn):
-            let p = machine.kcore.page(pfn: pfn)
+            let p = machine.page(pfn: pfn)
             let what = "pfn \(hex(pfn))"
             if let owner, owner != p.owner {
                 return "\(what): owner \(MachineStateView.owner(p.owner)), expected \(MachineStateView.owner(owner))"
@@ -68,7 +68,7 @@ final class MachineStateView {
             }
             if let gfn, gfn != p.gfn { return "\(what): gfn \(hex(p.gfn)), expected \(hex(gfn))" }
         case .shadow(let smmu, let cb, let iova, let mapsTo, let unmapped, let pte):
-            let e = machine.kcore.shadowEntry(smmu: smmu, cb: cb, iova: iova)
+            let e = machine.shadowEntry(smmu: smmu, cb: cb, iova: iova)
             let what = "SMMU\(smmu) CB\(cb) IOVA \(hex(iova)) (\(level) level)"
             let actual = e == 0 ? "unmapped" : "maps to \(hex(KC.phys_page(e) | (iova & 0xFFF)))"
             if unmapped && e != 0 { return "\(what): \(actual) (pte \(hex(e))), expected unmapped" }
@@ -79,7 +79,7 @@ final class MachineStateView {
         case .bank(let smmu, let cb, let vmid, let cbarVMID, let ttbr0):
             let what = "SMMU\(smmu) CB\(cb)"
             if let vmid {
-                let v = machine.kcore.bankOwner(smmu: smmu, cb: cb) ?? KC.INVALID
+                let v = machine.bankOwner(smmu: smmu, cb: cb) ?? KC.INVALID
                 if v != vmid {
                     return "\(what): EL2 config vmid \(v == KC.INVALID ? "none" : String(v)), expected \(vmid == KC.INVALID ? "none" : String(vmid))"
                 }
@@ -95,7 +95,7 @@ final class MachineStateView {
             if let ttbr0 {
                 let want: UInt64
                 switch ttbr0 {
-                case .shadowRoot: want = machine.kcore.shadowRoot(smmu: smmu, cb: cb) ?? 0
+                case .shadowRoot: want = machine.shadowRoot(smmu: smmu, cb: cb) ?? 0
                 case .value(let v): want = v
                 }
                 let v = exists ? device.contextBanks[cb].ttbr0 : 0
@@ -105,7 +105,7 @@ final class MachineStateView {
                 }
             }
         case .npt(let ipa, let mapsTo, let unmapped, let perms, let memory, let pte):
-            let entry = machine.kcore.hostNPTEntry(gfn: ipa / 4096)
+            let entry = machine.hostNPTEntry(ipa: ipa)
             let valid = entry & 1 == 1
             let what = "host NPT IPA \(hex(ipa)) (\(level) level)"
             let actual = valid ? "maps to \(hex(KC.phys_page(entry) | (ipa & 0xFFF)))" : (entry == 0 ? "unmapped" : "invalid entry \(hex(entry))")
@@ -123,7 +123,7 @@ final class MachineStateView {
             }
             if let pte, pte != entry { return "\(what): pte \(hex(entry)), expected \(hex(pte))" }
         case .panicked(let want, let text):
-            let halted = machine.kcore.halted
+            let halted = machine.hypervisorPanicked
             if halted != want { return "panicked \(halted) (\(reason)), expected \(want)" }
             if let text, !reason.contains(text) { return "panic reason \(reason.debugDescription) lacks \(text.debugDescription)" }
         }
