@@ -2,18 +2,18 @@ import CCapstone
 
 /// One-instruction AArch64 disassembly through capstone 4 (CS_ARCH_ARM64), for traces only:
 /// never on the hot path (traces record raw words and disassemble when printing).
-public final class Disassembler {
+final class Disassembler {
     var handle: csh = 0
     let ok: Bool
 
-    public init() {
+    init() {
         ok = cs_open(CS_ARCH_ARM64, CS_MODE_LITTLE_ENDIAN, &handle) == CS_ERR_OK
     }
 
     deinit { if ok { cs_close(&handle) } }
 
     /// "ldr x1, [x2, #8]", or ".word 0x…" for a word capstone cannot decode.
-    public func disassemble(_ word: UInt32, at address: UInt64) -> String {
+    func disassemble(_ word: UInt32, at address: UInt64) -> String {
         let fallback = ".word 0x" + String(word, radix: 16)
         guard ok else { return fallback }
         var bytes = [UInt8(word & 0xFF), UInt8((word >> 8) & 0xFF), UInt8((word >> 16) & 0xFF), UInt8(word >> 24)]

@@ -18,13 +18,13 @@
 /// The output depends on nothing but the run: the same run gives the same bytes.
 public final class PerfettoTrace {
     /// An argument shown in the span's details.
-    public enum Argument: Equatable {
+    enum Argument: Equatable {
         case int(UInt64)
         case string(String)
     }
 
     /// What a CPU is doing from one moment to the next; each state becomes one span.
-    public enum CPUState: Equatable {
+    enum CPUState: Equatable {
         /// Running the host at EL1/EL0.
         case guest
         /// In an EL2 handler (`emulate_mmio`, `map_page_host`, `el2_alloc_smmu_pgd`, a PSCI
@@ -33,7 +33,7 @@ public final class PerfettoTrace {
         /// WFE: the CPU's clock jumped past the others' to let them run.
         case waitForEvent
 
-        public static func == (a: CPUState, b: CPUState) -> Bool {
+        static func == (a: CPUState, b: CPUState) -> Bool {
             switch (a, b) {
             case (.guest, .guest), (.waitForEvent, .waitForEvent): true
             case (.el2(let h1, let a1), .el2(let h2, let a2)): h1 == h2 && a1.elementsEqual(a2) { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -61,15 +61,15 @@ public final class PerfettoTrace {
     }
 
     public let image: String
-    public let cpuCount: Int
-    public let smmuNames: [String]
+    let cpuCount: Int
+    let smmuNames: [String]
     var cpuTracks: [[Event]]
     var smmuTracks: [[Event]]
     var open: [OpenSpan?]
 
     /// - Parameters: image: the image's file name (no directories, so traces compare across
     ///   machines); cpus: how many CPU tracks; smmus: one track per SMMU, in index order.
-    public init(image: String, cpus: Int, smmus: [String]) {
+    init(image: String, cpus: Int, smmus: [String]) {
         self.image = image
         cpuCount = max(0, cpus)
         smmuNames = smmus
@@ -82,7 +82,7 @@ public final class PerfettoTrace {
     /// `cycle`; the span of its previous state ends there. Entering the state it is already in
     /// changes nothing, so guest time across scheduler quanta is one span. `instructions` is
     /// the CPU's retired-instruction count now (guest spans show how many instructions they ran).
-    public func enter(cpu: Int, _ state: CPUState?, at cycle: UInt64, instructions: UInt64) {
+    func enter(cpu: Int, _ state: CPUState?, at cycle: UInt64, instructions: UInt64) {
         guard open.indices.contains(cpu) else { return }
         if let o = open[cpu], let state, o.state == state { return }
         close(cpu: cpu, at: cycle, instructions: instructions)
@@ -106,26 +106,26 @@ public final class PerfettoTrace {
     }
 
     /// A wait for EL2 lock `lock` on `cpu`, inside the handler span open there.
-    public func lockWait(cpu: Int, lock: String, start: UInt64, cycles: UInt64) {
+    func lockWait(cpu: Int, lock: String, start: UInt64, cycles: UInt64) {
         guard cpuTracks.indices.contains(cpu) else { return }
         let e = Event(name: "lock wait " + lock, category: "lock", phase: "X", ts: start, dur: cycles, arguments: [("lock", .string(lock))])
         if open[cpu] != nil { open[cpu]!.children.append(e) } else { cpuTracks[cpu].append(e) }
     }
 
     /// A marker on `cpu`'s track (how the run ended).
-    public func instant(cpu: Int, name: String, at cycle: UInt64, arguments: [(String, Argument)]) {
+    func instant(cpu: Int, name: String, at cycle: UInt64, arguments: [(String, Argument)]) {
         guard cpuTracks.indices.contains(cpu) else { return }
         cpuTracks[cpu].append(Event(name: name, category: "run", phase: "i", ts: cycle, dur: 0, arguments: arguments))
     }
 
     /// One DMA transaction on SMMU `smmu`'s track.
-    public func dmaTransaction(smmu: Int, name: String, start: UInt64, cycles: UInt64, arguments: [(String, Argument)]) {
+    func dmaTransaction(smmu: Int, name: String, start: UInt64, cycles: UInt64, arguments: [(String, Argument)]) {
         guard smmuTracks.indices.contains(smmu) else { return }
         smmuTracks[smmu].append(Event(name: name, category: "dma", phase: "X", ts: start, dur: cycles, arguments: arguments))
     }
 
     /// Ends every open span at its CPU's cycle count (end of the run). Idempotent.
-    public func finish(cycles: [UInt64], instructions: [UInt64]) {
+    func finish(cycles: [UInt64], instructions: [UInt64]) {
         for cpu in open.indices where open[cpu] != nil {
             close(cpu: cpu, at: cycles.indices.contains(cpu) ? cycles[cpu] : 0,
                   instructions: instructions.indices.contains(cpu) ? instructions[cpu] : 0)
@@ -246,11 +246,11 @@ public final class PerfettoTrace {
 
 /// A wait for an EL2 lock inside a handler: which lock, how far into the handler the wait began,
 /// and for how many cycles. The timeline nests these in the handler's span.
-public struct LockWait: Equatable, Sendable {
-    public var lock: String
-    public var offset: UInt64
-    public var cycles: UInt64
-    public init(lock: String, offset: UInt64, cycles: UInt64) {
+struct LockWait: Equatable, Sendable {
+    var lock: String
+    var offset: UInt64
+    var cycles: UInt64
+    init(lock: String, offset: UInt64, cycles: UInt64) {
         self.lock = lock
         self.offset = offset
         self.cycles = cycles
