@@ -404,8 +404,10 @@ public final class CPU {
     func runTraced(cycleLimit requestedLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
         var budget = instructionLimit
         let cache = monitor.decoded
+        // Read on every instruction, so that `stopBeforeNextInstruction` ends this loop too.
+        requestedRunLimit = requestedLimit
         while true {
-            if cycles >= min(requestedLimit, timerDeadline) { return .cycleLimit }
+            if cycles >= min(requestedRunLimit, timerDeadline) { return .cycleLimit }
             if budget == 0 { return .instructionLimit }
             if takeInterruptIfUnmasked() { continue }
             budget -= 1

@@ -8,6 +8,14 @@ extension CPU {
         runLimit = deliverable ? 0 : min(requestedRunLimit, timerDeadline)
     }
 
+    /// Ends the current `run` before the next instruction, as its cycle limit would (it returns
+    /// `.cycleLimit`): for a caller that decides inside an instruction, such as a hook on a
+    /// device access, that the run must pause after it.
+    public func stopBeforeNextInstruction() {
+        requestedRunLimit = 0
+        updateAttention()
+    }
+
     /// Takes an asserted interrupt that PSTATE does not mask. - Returns: whether it took one.
     @inline(never)
     func takeInterruptIfUnmasked() -> Bool {

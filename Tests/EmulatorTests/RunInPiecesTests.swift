@@ -100,7 +100,7 @@ import Testing
     func theDMAHookSeesEveryCopy() throws {
         let m = try machine("smmu-dma") { _ in }
         var copies: [DMACopy] = []
-        m.dmaHook = { copies.append($0) }
+        m.dmaHook = { copies.append($0); return .proceed }
         _ = m.run()
         // The sample's copies: 256 bytes through SMMU0's bank 1, a read that faults, a copy
         // through the stale IOTLB entry, then a write that faults after the invalidation.
@@ -108,5 +108,38 @@ import Testing
                                         copied: 256, faulted: false, faultIOVA: 0), "\(copies)")
         #expect(copies.contains { $0.faulted && $0.faultIOVA == 0x1000_5000 })
         #expect(copies.last?.faulted == true)
+    }
+
+    /// A DMA hook that pauses stops the run right after the store that started the copy (the
+    /// CTRL write's instruction retired, nothing after it), and the run then ends as one run does.
+    @Test(.enabled(if: SamplePaths.has("smmu-dma"), "make samples first"))
+    func aDMAHookPausesRightAfterTheStartingStore() throws {
+        let (whole, _) = try ending("smmu-dma", pieces: nil)
+        for traced in [false, true] {
+            var out: [UInt8] = []
+            let m = try machine("smmu-dma") { out.append($0) }
+            if traced { m.cpus[0].instructionObserver = { _, _ in } ; m.cpus[0].traceInstructions = true }
+            var copies = 0
+            m.dmaHook = { _ in
+                copies += 1
+                return .pause
+            }
+            var pauses = 0, result: RunResult?
+            while result == nil {
+                switch m.run(for: .instructions(.max)) {
+                case .paused:
+                    pauses += 1
+                    // The store that started the copy (`R32(DMA0 + 0x18) = 1`: a 32-bit STR whose
+                    // address is DMA0's CTRL, 0x0907_0018) is the last instruction that ran.
+                    let word = UInt32(truncatingIfNeeded: m.ram.load(m.cpus[0].pc - 4, size: 4) ?? 0)
+                    let base = m.cpus[0].x(Int((word >> 5) & 31)) &+ UInt64((word >> 10) & 0xFFF) * 4
+                    #expect(word & 0xFFC0_0000 == 0xB900_0000 && base == 0x0907_0018,
+                            "traced: \(traced): 0x\(String(word, radix: 16)) before pc 0x\(String(m.cpus[0].pc, radix: 16))")
+                case .ended(let r): result = r
+                }
+            }
+            #expect(pauses == copies && copies >= 3, "traced: \(traced)")
+            #expect(result?.exitStatus == whole.status && out == whole.output && m.cpus.map(\.cycles) == whole.cycles, "traced: \(traced)")
+        }
     }
 }

@@ -21,7 +21,7 @@ struct RunInStepsTests {
             return .pause
         }
         var copies: [DMACopy] = []
-        machine.dmaHook = { copies.append($0) }
+        machine.dmaHook = { copies.append($0); return .proceed }
         var pauses = 0
         var result: RunResult?
         while result == nil {

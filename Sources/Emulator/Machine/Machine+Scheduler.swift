@@ -85,6 +85,11 @@ extension Machine {
         case nil: break
         }
         while true {
+            // A hook asked to pause (after an EL2 trap, or a DMA copy inside an instruction).
+            if pauseRequested {
+                pauseRequested = false
+                return nil
+            }
             // A slice a pause cut short goes on first, to the limit it was given.
             let slice: (cpu: CPU, limit: UInt64, resumed: Bool)
             if let cut = state.cutShort {
@@ -117,10 +122,6 @@ extension Machine {
                         cpu.returnFromEL2(ramWritten: false)
                         if !cpu.isPoweredOn { perfetto?.enter(cpu: cpu.index, nil, at: cpu.cycles, instructions: cpu.instructionsRetired) }
                         wake(&state.waiting, at: cpu.cycles)
-                    }
-                    if pauseRequested {
-                        pauseRequested = false
-                        return nil
                     }
                     continue
                 }
@@ -155,7 +156,8 @@ extension Machine {
             // Cut short by the pause mark (not by the slice's own limit): the slice goes on when
             // the run continues, as if it had never stopped.
             if Machine.cutShort(exit, byInstructions: instructionMark < configuration.maxInstructions,
-                                byCycles: cpu.cycles < slice.limit && cpu.cycles >= cycleMark) {
+                                byCycles: cpu.cycles < slice.limit && (cpu.cycles >= cycleMark || pauseRequested)) {
+                pauseRequested = false
                 state.cutShort = (cpu.index, slice.limit)
                 return nil
             }

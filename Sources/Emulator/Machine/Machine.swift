@@ -31,13 +31,18 @@ public final class Machine {
     /// (`run()` runs on). Sees every emulated MMIO access, stage-2 fault mapped, hypercall and
     /// panic (an outcome with `panic` set; the run then ends).
     public var el2Hook: ((CPU, TrapOutcome) -> HookVerdict)?
-    /// Told of every DMA copy when it ends (done or faulted), after its memory was written.
-    public var dmaHook: ((DMACopy) -> Void)? {
+    /// Told of every DMA copy when it ends (done or faulted), after its memory was written;
+    /// `.pause` ends the current `run(for:)` call right after the store that started the copy.
+    public var dmaHook: ((DMACopy) -> HookVerdict)? {
         didSet {
             for (i, e) in dmaEngines.enumerated() {
                 e.copyEnded = dmaHook == nil ? nil : { [unowned self] e in
-                    self.dmaHook?(DMACopy(engine: i, streamID: UInt32(truncatingIfNeeded: e.sid), source: e.src, destination: e.dst,
-                                          length: e.len, copied: e.bytesCopied, faulted: e.status == 2, faultIOVA: e.faultIOVA))
+                    let copy = DMACopy(engine: i, streamID: UInt32(truncatingIfNeeded: e.sid), source: e.src, destination: e.dst,
+                                       length: e.len, copied: e.bytesCopied, faulted: e.status == 2, faultIOVA: e.faultIOVA)
+                    if self.dmaHook?(copy) == .pause {
+                        self.pauseRequested = true
+                        self.runningCPU?.stopBeforeNextInstruction()
+                    }
                 }
             }
         }
