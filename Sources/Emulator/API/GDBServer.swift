@@ -451,6 +451,14 @@ enum GDBTargetDescription {
         }
     }
 
+    /// The lane vectors the unions below are made of: id, element type, lanes.
+    static let vectorTypes: [(String, String, Int)] = [
+        ("v2d", "ieee_double", 2), ("v2u", "uint64", 2), ("v2i", "int64", 2),
+        ("v4f", "ieee_single", 4), ("v4u", "uint32", 4), ("v4i", "int32", 4),
+        ("v8u", "uint16", 8), ("v8i", "int16", 8), ("v16u", "uint8", 16), ("v16i", "int8", 16),
+        ("v1u", "uint128", 1), ("v1i", "int128", 1),
+    ]
+
     /// org.gnu.gdb.aarch64.fpu with the vector views gdb shows (`p $v0.d.f`, `$q0`, `$s0`…): each
     /// Vn is a union of its lanes as doubles/singles/halves and integers of every width.
     static let fpuFeature: String = {
@@ -458,18 +466,10 @@ enum GDBTargetDescription {
             <?xml version="1.0"?>
             <!DOCTYPE feature SYSTEM "gdb-target.dtd">
             <feature name="org.gnu.gdb.aarch64.fpu">
-            <vector id="v2d" type="ieee_double" count="2"/>
-            <vector id="v2u" type="uint64" count="2"/>
-            <vector id="v2i" type="int64" count="2"/>
-            <vector id="v4f" type="ieee_single" count="4"/>
-            <vector id="v4u" type="uint32" count="4"/>
-            <vector id="v4i" type="int32" count="4"/>
-            <vector id="v8u" type="uint16" count="8"/>
-            <vector id="v8i" type="int16" count="8"/>
-            <vector id="v16u" type="uint8" count="16"/>
-            <vector id="v16i" type="int8" count="16"/>
-            <vector id="v1u" type="uint128" count="1"/>
-            <vector id="v1i" type="int128" count="1"/>
+
+            """
+        for (id, type, count) in vectorTypes { xml += "<vector id=\"\(id)\" type=\"\(type)\" count=\"\(count)\"/>\n" }
+        xml += """
             <union id="vnd"><field name="f" type="v2d"/><field name="u" type="v2u"/><field name="s" type="v2i"/></union>
             <union id="vns"><field name="f" type="v4f"/><field name="u" type="v4u"/><field name="s" type="v4i"/></union>
             <union id="vnh"><field name="u" type="v8u"/><field name="s" type="v8i"/></union>
