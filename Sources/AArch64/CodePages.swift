@@ -39,9 +39,12 @@ final class CodePages {
     /// Whether any page of `[pa, pa + length)` was ever fetched from.
     func intersects(_ pa: UInt64, length: UInt64) -> Bool {
         if everywhere { return true }
-        guard length > 0, pa &+ length > ramBase, pa < ramBase &+ UInt64(pages) << 12 else { return false }
+        // The last byte written, saturated: a range running past 2^64 covers the rest of RAM.
+        let (end, overflow) = pa.addingReportingOverflow(length)
+        let lastByte = overflow ? UInt64.max : end &- 1
+        guard length > 0, lastByte >= ramBase, pa < ramBase &+ UInt64(pages) << 12 else { return false }
         let first = Int((max(pa, ramBase) &- ramBase) >> 12)
-        let last = min(pages - 1, Int((pa &+ length &- 1 &- ramBase) >> 12))
+        let last = Int(min(UInt64(pages - 1), (lastByte &- ramBase) >> 12))
         guard first <= last else { return false }
         for page in first...last where bits[page >> 6] & (1 << UInt64(page & 63)) != 0 { return true }
         return false

@@ -65,5 +65,6 @@ struct CodePagesTests {
         #expect(!pages.intersects(0x4000_5000, length: 0))
         #expect(!pages.intersects(0x0, length: 0x2000))
         #expect(pages.intersects(0x0, length: UInt64.max))
+        #expect(pages.intersects(0x4000_0000, length: UInt64.max))  // runs past 2^64
     }
 }
