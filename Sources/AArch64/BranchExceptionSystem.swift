@@ -1,17 +1,9 @@
-/// A64 "Branches, Exception Generating and System instructions" (ARM DDI 0487, C4.1.87).
+/// A64 "Branches, Exception Generating and System instructions" (ARM DDI 0487, C4.1.87) executed
+/// from their word: exception generation, the system rows, ERET (the caller charges `branch`).
 extension CPU {
-    func execBranchExceptionSystem(_ w: UInt32) -> Bool {
-        if let taken = immediateOrRegisterBranch(w) { return taken }
-        cycles &+= costs.branch
-        if w >> 24 == 0b0101_0100 { return undefined() }  // BC.cond (FEAT_HBC): not implemented
-        if w >> 24 == 0b1101_0100 { return exceptionGeneration(w) }
-        if w >> 22 == 0b11_0101_0100 { return system(w) }
-        if w >> 25 == 0b110_1011 { return branchRegister(w) }
-        return undefined()
-    }
-
-    /// ERET; BR, BLR and RET are decoded with the other branches (`immediateOrRegisterBranch`), so
-    /// what reaches here with opc 0-2 is a pointer-authentication form: not implemented, UNDEFINED.
+    /// ERET; BR, BLR and RET have their decoded forms (`A64Decode.unconditionalBranchRegister`),
+    /// so what reaches here with opc 0-2 is a pointer-authentication form: not implemented,
+    /// UNDEFINED.
     func branchRegister(_ w: UInt32) -> Bool {
         let opc = (w >> 21) & 0xF, op2 = (w >> 16) & 31, op3 = (w >> 10) & 63, op4 = w & 31
         let rn = (w >> 5) & 31
@@ -196,19 +188,5 @@ extension CPU {
     func waitTrap(wfe: Bool) -> Bool {
         takeExceptionToEL1(.wfxTrap, iss: 1 << 24 | 0xE << 20 | (wfe ? 1 : 0))
         return false
-    }
-
-    /// B, BL, B.cond, CBZ, CBNZ, TBZ, TBNZ, BR, BLR, RET: decoded by the decode cache's pre-decoder
-    /// and run by its executor, so a stepped branch and a cached one are one implementation. Nil
-    /// when `w` is none of them.
-    @inline(never)
-    func immediateOrRegisterBranch(_ w: UInt32) -> Bool? {
-        var d = predecode(w, tag: 0)
-        switch d.op {
-        case .b, .bl, .bCond, .cbz, .cbnz, .tbz, .tbnz, .ret, .br, .blr:
-            return withUnsafeMutablePointer(to: &d) { executeOutOfLine($0) } != .fault
-        default:
-            return nil
-        }
     }
 }

@@ -1,81 +1,69 @@
-/// A64 "Data Processing -- Register" (ARM DDI 0487, C4.1.90): logical and add/subtract (shifted,
-/// extended), with carry, conditional compare/select, 1-, 2- and 3-source operations.
+/// A64 "Data Processing -- Register" (ARM DDI 0487, C4.1.90) executed from the word: the classes
+/// of the encoding table without a decoded form (logical with ROR, add/subtract extended and with
+/// carry, conditional compare, 1-, 2- and 3-source operations other than MADD/MSUB).
 extension CPU {
-    func execDataProcessingRegister(_ w: UInt32) -> Bool {
+    /// Logical (shifted register) with ROR (the other shifts have decoded forms).
+    func logicalShiftedRegister(_ w: UInt32) -> Bool {
         let rd = w & 31, rn = (w >> 5) & 31, rm = (w >> 16) & 31
         let sf = w >> 31 != 0
         cycles &+= costs.alu
-        if (w >> 28) & 1 == 0 {
-            if (w >> 24) & 1 == 0 {  // logical (shifted register)
-                let shift = (w >> 22) & 3, n = (w >> 21) & 1, imm6 = UInt64((w >> 10) & 63)
-                if !sf && imm6 >= 32 { return undefined() }
-                var b = shiftReg(xr(rm), type: shift, amount: imm6, sf: sf)
-                if n == 1 { b = ~b }
-                let a = xr(rn)
-                var r: UInt64
-                switch (w >> 29) & 3 {
-                case 0: r = a & b
-                case 1: r = a | b
-                case 2: r = a ^ b
-                default:
-                    r = a & b
-                    nzcv = logicalFlags(r, sf: sf)
-                }
-                setXR(rd, r, sf: sf)
-            } else if (w >> 21) & 1 == 0 {  // add/subtract (shifted register)
-                let shift = (w >> 22) & 3, imm6 = UInt64((w >> 10) & 63)
-                if shift == 3 || (!sf && imm6 >= 32) { return undefined() }
-                let b = shiftReg(xr(rm), type: shift, amount: imm6, sf: sf)
-                addSub(w, a: xr(rn), b: b, rd: rd, sf: sf, rdIsSP: false)
-            } else {  // add/subtract (extended register)
-                let opt = (w >> 22) & 3, imm3 = (w >> 10) & 7
-                if opt != 0 || imm3 > 4 { return undefined() }
-                let b = extendReg(xr(rm), option: (w >> 13) & 7, shift: imm3)
-                addSub(w, a: xsp(rn), b: b, rd: rd, sf: sf, rdIsSP: (w >> 29) & 1 == 0)
-            }
-            pc &+= 4
-            return true
-        }
-        switch (w >> 21) & 0xF {
-        case 0b0000:  // ADC/ADCS/SBC/SBCS
-            if (w >> 10) & 63 != 0 { return undefined() }
-            let carry = nzcv >> 29 & 1 == 1
-            let b = (w >> 30) & 1 == 1 ? ~xr(rm) : xr(rm)
-            let (r, f) = addWithCarry(xr(rn), b, carry: carry, sf: sf)
-            if (w >> 29) & 1 == 1 { nzcv = f }
-            setXR(rd, r, sf: sf)
-        case 0b0010:  // CCMN/CCMP (register or immediate)
-            if (w >> 29) & 1 == 0 || (w >> 10) & 1 != 0 || (w >> 4) & 1 != 0 { return undefined() }
-            let b = (w >> 11) & 1 == 1 ? UInt64(rm) : xr(rm)
-            if conditionHolds((w >> 12) & 0xF) {
-                let sub = (w >> 30) & 1 == 1
-                nzcv = addWithCarry(xr(rn), sub ? ~b : b, carry: sub, sf: sf).1
-            } else {
-                nzcv = UInt64(w & 0xF) << 28
-            }
-        case 0b0100:  // CSEL/CSINC/CSINV/CSNEG
-            if (w >> 29) & 1 != 0 || (w >> 11) & 1 != 0 { return undefined() }
-            let op = (w >> 30) & 1, o2 = (w >> 10) & 1
-            var r: UInt64
-            if conditionHolds((w >> 12) & 0xF) {
-                r = xr(rn)
-            } else {
-                r = xr(rm)
-                switch (op, o2) {
-                case (0, 1): r = r &+ 1
-                case (1, 0): r = ~r
-                case (1, 1): r = 0 &- r
-                default: break
-                }
-            }
-            setXR(rd, r, sf: sf)
-        case 0b0110:
-            if (w >> 30) & 1 == 0 { return dataProcessing2Source(w, rd: rd, rn: rn, rm: rm, sf: sf) }
-            return dataProcessing1Source(w, rd: rd, rn: rn, sf: sf)
-        case 0b1000...0b1111:
-            return dataProcessing3Source(w, rd: rd, rn: rn, rm: rm, sf: sf)
+        let shift = (w >> 22) & 3, n = (w >> 21) & 1, imm6 = UInt64((w >> 10) & 63)
+        var b = shiftReg(xr(rm), type: shift, amount: imm6, sf: sf)
+        if n == 1 { b = ~b }
+        let a = xr(rn)
+        var r: UInt64
+        switch (w >> 29) & 3 {
+        case 0: r = a & b
+        case 1: r = a | b
+        case 2: r = a ^ b
         default:
-            return undefined()
+            r = a & b
+            nzcv = logicalFlags(r, sf: sf)
+        }
+        setXR(rd, r, sf: sf)
+        pc &+= 4
+        return true
+    }
+
+    /// ADD, ADDS, SUB, SUBS (extended register).
+    func addSubtractExtendedRegister(_ w: UInt32) -> Bool {
+        let rd = w & 31, rn = (w >> 5) & 31, rm = (w >> 16) & 31
+        let sf = w >> 31 != 0
+        cycles &+= costs.alu
+        let opt = (w >> 22) & 3, imm3 = (w >> 10) & 7
+        if opt != 0 || imm3 > 4 { return undefined() }
+        let b = extendReg(xr(rm), option: (w >> 13) & 7, shift: imm3)
+        addSub(w, a: xsp(rn), b: b, rd: rd, sf: sf, rdIsSP: (w >> 29) & 1 == 0)
+        pc &+= 4
+        return true
+    }
+
+    /// ADC, ADCS, SBC, SBCS.
+    func addSubtractWithCarry(_ w: UInt32) -> Bool {
+        let rd = w & 31, rn = (w >> 5) & 31, rm = (w >> 16) & 31
+        let sf = w >> 31 != 0
+        cycles &+= costs.alu
+        let carry = nzcv >> 29 & 1 == 1
+        let b = (w >> 30) & 1 == 1 ? ~xr(rm) : xr(rm)
+        let (r, f) = addWithCarry(xr(rn), b, carry: carry, sf: sf)
+        if (w >> 29) & 1 == 1 { nzcv = f }
+        setXR(rd, r, sf: sf)
+        pc &+= 4
+        return true
+    }
+
+    /// CCMN, CCMP (register or immediate).
+    func conditionalCompare(_ w: UInt32) -> Bool {
+        let rn = (w >> 5) & 31, rm = (w >> 16) & 31
+        let sf = w >> 31 != 0
+        cycles &+= costs.alu
+        if (w >> 29) & 1 == 0 || (w >> 10) & 1 != 0 || (w >> 4) & 1 != 0 { return undefined() }
+        let b = (w >> 11) & 1 == 1 ? UInt64(rm) : xr(rm)
+        if conditionHolds((w >> 12) & 0xF) {
+            let sub = (w >> 30) & 1 == 1
+            nzcv = addWithCarry(xr(rn), sub ? ~b : b, carry: sub, sf: sf).1
+        } else {
+            nzcv = UInt64(w & 0xF) << 28
         }
         pc &+= 4
         return true
@@ -90,7 +78,10 @@ extension CPU {
     }
 
     /// UDIV/SDIV, LSLV/LSRV/ASRV/RORV, CRC32*/CRC32C*.
-    func dataProcessing2Source(_ w: UInt32, rd: UInt32, rn: UInt32, rm: UInt32, sf: Bool) -> Bool {
+    func dataProcessing2Source(_ w: UInt32) -> Bool {
+        let rd = w & 31, rn = (w >> 5) & 31, rm = (w >> 16) & 31
+        let sf = w >> 31 != 0
+        cycles &+= costs.alu
         if (w >> 29) & 1 != 0 { return undefined() }
         let opcode = (w >> 10) & 63
         let a = xr(rn), b = xr(rm)
@@ -126,7 +117,10 @@ extension CPU {
     }
 
     /// RBIT, REV16, REV32, REV, CLZ, CLS.
-    func dataProcessing1Source(_ w: UInt32, rd: UInt32, rn: UInt32, sf: Bool) -> Bool {
+    func dataProcessing1Source(_ w: UInt32) -> Bool {
+        let rd = w & 31, rn = (w >> 5) & 31
+        let sf = w >> 31 != 0
+        cycles &+= costs.alu
         if (w >> 16) & 31 != 0 || (w >> 29) & 1 != 0 { return undefined() }
         let a = xr(rn)
         let r: UInt64
@@ -159,8 +153,11 @@ extension CPU {
         return true
     }
 
-    /// MADD/MSUB, SMADDL/SMSUBL/UMADDL/UMSUBL, SMULH/UMULH.
-    func dataProcessing3Source(_ w: UInt32, rd: UInt32, rn: UInt32, rm: UInt32, sf: Bool) -> Bool {
+    /// SMADDL/SMSUBL/UMADDL/UMSUBL, SMULH/UMULH (MADD/MSUB have a decoded form, `.madd`).
+    func dataProcessing3Source(_ w: UInt32) -> Bool {
+        let rd = w & 31, rn = (w >> 5) & 31, rm = (w >> 16) & 31
+        let sf = w >> 31 != 0
+        cycles &+= costs.alu
         let op54 = (w >> 29) & 3, op31 = (w >> 21) & 7, o0 = (w >> 15) & 1
         let ra = (w >> 10) & 31
         if op54 != 0 { return undefined() }

@@ -1,13 +1,14 @@
 /// Decode once: a direct-mapped cache of pre-decoded instructions, keyed by physical address and
 /// shared by all CPUs of a machine, whose entries also describe *runs* (straight-line blocks).
 ///
-/// The hot encodings are decoded into `DecodedInstruction` with operands extracted, register 31
-/// resolved, bitmask immediates expanded and condition codes turned into truth tables; everything
-/// else is cached as `.generic` and executed by the per-class decoders.
+/// Every word is decoded once, by the encoding table (`A64EncodingTable.decode`), into a
+/// `DecodedInstruction` with operands extracted, register 31 resolved, bitmask immediates
+/// expanded and condition codes turned into truth tables; the rare classes are cached as the
+/// executor that reads its operands from the word, and UNDEFINED encodings as `.undefined`.
 ///
 /// Runs: every valid entry also says how many instructions follow it in a straight line
-/// (`runLength`, ending at the first branch or generic instruction; the last instruction of a
-/// page is always decoded as generic, so runs end there too) and what
+/// (`runLength`, ending at the first branch or instruction executed from its word; the last
+/// instruction of a page is always cached as `.lastInPage`, so runs end there too) and what
 /// they cost before the last one (`runCost`). `CPU.run` uses them to check the cycle and
 /// instruction limits once per run instead of once per instruction, with exactly the same
 /// outcome. That is only sound if a valid entry's run is still what memory holds, so:
@@ -121,12 +122,15 @@ final class DecodeCache {
 /// tests for it; ADD/SUB (immediate), the commonest, have separate `…SP` forms so that the
 /// plain ones index `regs` directly, and flag-setting ones with SP as a source stay generic.
 struct DecodedInstruction {
+    /// Forms executed inline by the run loop come first; from `lastInPage` on, the forms that
+    /// end a run and execute out of line (`CPU.executeFromWord`).
     enum Op: UInt8 {
-        case generic
         // data processing, immediate (cost: alu)
         case addImm, subImm  // Rd = Rn ± imm, masked by imm2 (neither is SP)
         case addImmSP, subImmSP  // Rd|SP = Rn|SP ± imm, masked by imm2
-        case addsImm32, addsImm64, subsImm32, subsImm64  // Rd = Rn ± imm, NZCV (Rn = SP: generic)
+        case addsImm32, addsImm64, subsImm32, subsImm64  // Rd = Rn ± imm, NZCV
+        /// ADDS/SUBS (immediate) with SP as the source (CMP SP, #imm): aux = 1 sub | 2 sf.
+        case addsSubsImmSP
         case movImm  // Rd = imm (MOVZ, MOVN: value precomputed)
         case movk  // Rd = (Rn & imm2) | imm, Rn = Rd as a source
         case andImm, orrImm, eorImm  // Rd|SP = (Rn op imm) & imm2
@@ -135,6 +139,11 @@ struct DecodedInstruction {
         /// SBFM/UBFM (ASR, LSL, LSR, SBFX, UBFX, SXT*, UXT*, …) as one shift pair:
         /// Rd = ((Rn << rm) >> ra) & imm2, the right shift arithmetic for SBFM.
         case sbfm, ubfm
+        /// BFM (BFI, BFXIL): Rd = (Rm & ~imm | ROR(Rn, ra) & imm) & imm2, Rm = Rd as a source,
+        /// imm = wmask AND tmask, aux = sf.
+        case bfm
+        /// EXTR: Rd = (Rn:Rm) >> aux at 64 bits (ra = 1) or 32.
+        case extr
         // data processing, register (cost: alu; multiply adds `multiply`)
         /// Logical (shifted register, not ROR): operand = ((Rm << aux) >> ra arithmetic) & imm3,
         /// which is LSL, LSR or ASR at either width; imm = invert mask (N), imm2 = result mask.
@@ -148,16 +157,31 @@ struct DecodedInstruction {
         // branches (cost: branch); end a run
         case b, bl, bCond, cbz, cbnz, tbz, tbnz, ret, br, blr
         case nop  // hint space NOPs: cost branch + system
+        case prefetch  // PRFM, PRFUM: no access; cost alu
         // loads and stores (cost: load / store)
         /// LDR/STR (unsigned offset), zero-extending: Rt = [Rn|SP + imm]; imm2 = syndrome.
         case ldr1, ldr2, ldr4, ldr8, str1, str2, str4, str8
         /// Any other single-register load/store: aux = bytes | 0x10 signed | 0x20 to 64 bits
-        /// | 0x40 store; mode in rm (0 offset, 1 pre-index, 2 post-index, 3 register offset with
-        /// the offset register in ra, extend option and shift packed in imm).
+        /// | 0x40 store; mode in ra (0 offset, 1 pre-index, 2 post-index, 3 register offset with
+        /// the offset register in rm, extend option and shift packed in imm).
         case ldst
+        /// LDTR/STTR and kin: as `ldst` (mode 0), with EL0's permissions.
+        case ldstUnprivileged
         /// LDP/STP/LDPSW: rm = Rt2, aux = bytes | 0x10 signed | 0x40 store, ra = mode (0 offset,
         /// 1 pre-index, 2 post-index), imm = offset.
         case ldstPair
+        // Out of line, end a run (`CPU.executeFromWord`).
+        /// The last word of a page, decoded again when executed, so that every run ends in it.
+        case lastInPage
+        /// UNDEFINED: no row, a row not implemented, or a reserved encoding of a class.
+        case undefined
+        /// The FP/SIMD rows (`CPU.simdAndFP`).
+        case fpsimd
+        /// Executed from the word by the class's executor.
+        case exceptionGeneration, system, branchRegister
+        case exclusiveOrderedCAS, loadLiteral, atomicMemoryOperation
+        case logicalShiftedRegister, addSubtractExtendedRegister, addSubtractWithCarry, conditionalCompare
+        case dataProcessing1Source, dataProcessing2Source, dataProcessing3Source
     }
     var tag: UInt64 = .max
     var imm: UInt64 = 0
@@ -167,7 +191,7 @@ struct DecodedInstruction {
     /// means "unknown": the run is always stepped).
     var runCost: UInt64 = .max
     var word: UInt32 = 0
-    var op: Op = .generic
+    var op: Op = .undefined
     var rd: UInt8 = 0
     var rn: UInt8 = 0
     var rm: UInt8 = 0

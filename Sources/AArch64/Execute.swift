@@ -1,28 +1,14 @@
-/// Top-level A64 decode by the ARM ARM's main encoding groups (op0 = bits 28:25), then per class.
-/// Each `exec…` returns true when the instruction retired; false when it raised an exception
-/// (already taken to EL1) or left `pendingExit` set for an exit to EL2.
+/// Execution helpers shared by the executors: register 31, flags, shifts and extends; and the
+/// FP/SIMD row group's entry (`simdAndFP`).
 extension CPU {
-    @inline(__always)
-    func execute(_ w: UInt32) -> Bool {
-        switch (w >> 25) & 0xF {
-        case 0b1000, 0b1001: return execDataProcessingImmediate(w)
-        case 0b1010, 0b1011: return execBranchExceptionSystem(w)
-        case 0b0100, 0b0110, 0b1100, 0b1110: return execLoadStore(w)
-        case 0b0101, 0b1101: return execDataProcessingRegister(w)
-        case 0b0111, 0b1111: return simdAndFP(w)
-        default: return undefined()
-        }
-    }
-
-    /// FP/SIMD: trapped as CPACR_EL1.FPEN says (EC 0x07), else executed by `executeFPSIMD`;
-    /// what it does not implement is UNDEFINED (Documentation/Interpreter.md lists what is).
-    /// An encoding of a class this model does not implement is unallocated here, so UNDEFINED
-    /// even when FP/SIMD is trapped (the trap is part of an allocated instruction's execution;
-    /// reserved fields inside an implemented class still take the trap first).
-    @inline(never)
+    /// The FP/SIMD rows: trapped as CPACR_EL1.FPEN says (EC 0x07), else executed by
+    /// `executeFPSIMD`; what it does not implement is UNDEFINED (Documentation/Interpreter.md
+    /// lists what is). The rows of classes this model does not implement decode to
+    /// `.undefined`, so they are UNDEFINED even when FP/SIMD is trapped (the trap is part of an
+    /// allocated instruction's execution; reserved fields inside an implemented class still take
+    /// the trap first).
     func simdAndFP(_ w: UInt32) -> Bool {
         if fpAccessTrapped() {
-            guard A64EncodingTable.encodingClass(of: w)?.status == .implemented else { return undefined() }
             takeExceptionToEL1(.fpAccess, iss: 0)
             return false
         }

@@ -1,25 +1,10 @@
-/// A64 "Loads and Stores" (ARM DDI 0487, C4.1.88): exclusives, ordered, compare-and-swap, literal,
-/// pairs, single registers (immediate, register offset, unprivileged) and LSE atomics.
+/// A64 "Loads and Stores" (ARM DDI 0487, C4.1.88) executed from their word: exclusives, ordered,
+/// compare-and-swap, literal and LSE atomics (the encoding table's rows name them; pairs and
+/// single registers are in Execute/LoadStoreRegister.swift).
 ///
 /// Every form computes all addresses and performs all loads before it writes any register, so a
 /// stage-2 abort leaves the instruction unexecuted and EL2 can emulate or retry it.
 extension CPU {
-    func execLoadStore(_ w: UInt32) -> Bool {
-        if (w >> 26) & 1 == 1 { return simdAndFP(w) }  // V = 1: FP/SIMD registers
-        switch (w >> 27) & 7 {
-        case 0b001:
-            guard (w >> 24) & 7 == 0 else { return undefined() }
-            return exclusiveOrderedCAS(w)
-        case 0b011:
-            guard (w >> 24) & 3 == 0 else { return undefined() }
-            return loadLiteral(w)
-        case 0b101, 0b111:  // pair; single register, atomics
-            return loadStoreRegisterOrPair(w)
-        default:
-            return undefined()
-        }
-    }
-
     @inline(__always)
     func signExtend(_ v: UInt64, bytes: Int) -> UInt64 {
         switch bytes {

@@ -418,9 +418,9 @@ extension CPU {
 
     /// LDTR/STTR and the other unprivileged loads and stores: at EL1 their stage-1 permission
     /// checks are EL0's (ARM DDI 0487, C3.2.5; no PAN or UAO here); a fault is still reported
-    /// as from EL1. `d` is a single-register access the decoder left generic.
+    /// as from EL1. `d` is a `.ldstUnprivileged` access.
+    @inline(never)
     func unprivilegedLoadStore(_ d: UnsafeMutablePointer<DecodedInstruction>) -> Bool {
-        d.pointee.op = .ldst
         let shift = tlbPermShift
         tlbPermShift = 3
         defer { tlbPermShift = shift }

@@ -116,8 +116,6 @@ final class UnicornEngine {
 /// 16-byte aligned).
 struct StreamGenerator {
     var state: UInt64
-    /// A CPU only for its DecodeBitMasks (which immediates are encodable).
-    static let bitMasks = CPU(index: 0, bus: PhysicalBus(ram: PhysicalMemory(base: 0x4000_0000, size: 0x1000)!), monitor: GlobalMonitor())
     /// The registers `r()` draws from (default x0–x27; the control-flow programs reserve some).
     var registers: [UInt32] = Array(0...27)
     init(seed: UInt64) { state = seed }
@@ -158,7 +156,7 @@ struct StreamGenerator {
         case 1:  // logical immediate (only encodings DecodeBitMasks accepts)
             while true {
                 let n = sf == 1 ? bits(1) : 0, immr = bits(6), imms = bits(6)
-                if Self.bitMasks.decodeBitMasks(n: n, imms: imms, immr: immr, immediate: true, sf: sf == 1) != nil {
+                if CPU.decodeBitMasks(n: n, imms: imms, immr: immr, immediate: true, sf: sf == 1) != nil {
                     return sf << 31 | bits(2) << 29 | 0b100100 << 23 | n << 22 | immr << 16 | imms << 10 | rn << 5 | rd
                 }
             }

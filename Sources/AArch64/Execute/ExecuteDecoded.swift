@@ -1,14 +1,17 @@
-/// Pre-decoding and execution of the hot encodings cached in `DecodeCache`. The semantics and
-/// costs are exactly those of the per-class decoders, which every other encoding still uses
-/// (pinned by the same tests, the QEMU comparisons and the Unicorn lockstep test). Load/store
-/// register and pair are decoded and executed by `Execute/LoadStoreRegister.swift` on both paths.
+/// Execution of decoded instructions (`DecodedInstruction`, made once per word by the encoding
+/// table's row decoders, `A64EncodingTable.decode`) and the decoding of runs into the decode
+/// cache. There is one decoder and one set of executors: the run loop in `CPU.run` inlines
+/// `execute(decoded:)`, the stepping loops call its out-of-line copy, and a word executed
+/// outside the cache (`execute(_:)`) is decoded by the same table first.
 ///
 /// Why it looks the way it does (measured with callgrind on the bench sample, see BENCHMARKS.md):
 /// - operands are resolved at decode time (register 31 → zero slot or sink, 32-bit results → a
 ///   mask, condition codes → a 16-bit truth table indexed by NZCV), so the executor has almost no
 ///   data-dependent branches besides the one dispatch per instruction;
 /// - each form gets its own case with constant sizes, so the memory helpers inline to a few
-///   instructions;
+///   instructions; width variants are one generic executor (`loadUnsignedOffset<T>`);
+/// - the rare classes executed from their word share one out-of-line call
+///   (`executeFromWord`), so the inlined dispatch stays small;
 /// - shifts use masking shifts (`&<<`, `&>>`): no traps, no range tests.
 extension CPU {
     /// What executing one pre-decoded instruction did, for the run loop in `CPU.run`.
@@ -18,7 +21,8 @@ extension CPU {
         /// Retired a load or store: the run re-checks the limits (a stage-2 walk or a device access
         /// may have added cycles) and the decode cache epoch (the store may have hit code).
         case memory
-        /// Retired and left the straight line (branch, generic instruction): the run ends.
+        /// Retired and left the straight line (branch, an instruction executed from its word):
+        /// the run ends.
         case jump
         /// Not retired: an EL1 exception was taken or `pendingExit` is set.
         case fault
@@ -33,26 +37,26 @@ extension CPU {
         return t
     }
 
-    /// True when `op` ends a run: control flow, or an instruction the fast executor doesn't know.
+    /// True when `op` ends a run: control flow, and whatever is executed from its word (it
+    /// may change the PC, the exception level or the translation regime).
     @inline(__always)
     static func endsRun(_ op: DecodedInstruction.Op) -> Bool {
         switch op {
-        case .generic, .b, .bl, .bCond, .cbz, .cbnz, .tbz, .tbnz, .ret, .br, .blr: return true
-        default: return false
+        case .b, .bl, .bCond, .cbz, .cbnz, .tbz, .tbnz, .ret, .br, .blr: return true
+        default: return op.rawValue >= DecodedInstruction.Op.lastInPage.rawValue
         }
     }
 
-    /// Cycles `op` adds when nothing slow happens (no stage-2 walk, device or fault): what the
-    /// per-class decoders add for the same encoding.
+    /// Cycles `op` adds when nothing slow happens (no stage-2 walk, device or fault).
     static func staticCost(_ op: DecodedInstruction.Op, aux: UInt8, _ c: CPUCostModel) -> UInt64 {
+        if op.rawValue >= DecodedInstruction.Op.lastInPage.rawValue { return .max }  // only ever last in a run
         switch op {
-        case .generic: return .max  // only ever last in a run, where its cost is not counted
         case .madd: return c.alu &+ c.multiply
         case .b, .bl, .bCond, .cbz, .cbnz, .tbz, .tbnz, .ret, .br, .blr: return c.branch
         case .nop: return c.branch &+ c.system
         case .ldr1, .ldr2, .ldr4, .ldr8: return c.load
         case .str1, .str2, .str4, .str8: return c.store
-        case .ldst: return aux & 0x40 != 0 ? c.store : c.load
+        case .ldst, .ldstUnprivileged: return aux & 0x40 != 0 ? c.store : c.load
         case .ldstPair: return aux & 0x40 != 0 ? c.store &* 2 : c.load &* 2
         default: return c.alu
         }
@@ -73,8 +77,8 @@ extension CPU {
             let e = cache.slot(q)
             if e.pointee.tag != cache.tag(q) {
                 let word = UInt32(littleEndian: host.load(fromByteOffset: Int(q & 0xFFF), as: UInt32.self))
-                var d = predecode(word, tag: cache.tag(q))
-                if q & 0xFFF == 0xFFC { d.op = .generic }
+                var d = A64EncodingTable.decode(word, tag: cache.tag(q))
+                if q & 0xFFF == 0xFFC { d.op = .lastInPage }
                 cache.install(d, pa: q)
             }
             n += 1
@@ -97,180 +101,6 @@ extension CPU {
             e.pointee.runCost = cost
             length &+= 1
             j -= 1
-        }
-    }
-
-    func predecode(_ w: UInt32, tag: UInt64) -> DecodedInstruction {
-        var d = DecodedInstruction()
-        d.tag = tag
-        d.word = w
-        let rt = UInt8(w & 31), rn = UInt8((w >> 5) & 31), rm = UInt8((w >> 16) & 31)
-        let rtW: UInt8 = rt == 31 ? 32 : rt  // XR destination: XZR writes go to the sink
-        let sf = w >> 31 == 1
-        let width: UInt64 = sf ? ~0 : 0xFFFF_FFFF
-
-        // Data processing -- immediate.
-        switch (w >> 23) & 0x3F {
-        case 0b100010:  // ADD/ADDS/SUB/SUBS (immediate)
-            d.imm = UInt64((w >> 10) & 0xFFF) << ((w >> 22) & 1 == 1 ? 12 : 0)
-            d.imm2 = width
-            d.rn = rn  // 31 = SP
-            // SP operands need the banked SP: own forms for ADD/SUB, generic for the rare flag-
-            // setting ones (CMP SP, #imm), so the common forms index `regs` directly.
-            let sp = rt == 31 || rn == 31
-            switch (w >> 29) & 3 {
-            case 0: d.op = sp ? .addImmSP : .addImm; d.rd = rt  // 31 = SP
-            case 1: if rn == 31 { return d }; d.op = sf ? .addsImm64 : .addsImm32; d.rd = rtW
-            case 2: d.op = sp ? .subImmSP : .subImm; d.rd = rt
-            default: if rn == 31 { return d }; d.op = sf ? .subsImm64 : .subsImm32; d.rd = rtW
-            }
-            return d
-        case 0b100101:  // MOVN/MOVZ/MOVK
-            let hw = (w >> 21) & 3
-            if !sf && hw > 1 { return d }
-            let pos = UInt64(hw * 16)
-            let imm16 = UInt64((w >> 5) & 0xFFFF)
-            d.rd = rtW
-            switch (w >> 29) & 3 {
-            case 0: d.op = .movImm; d.imm = ~(imm16 << pos) & width
-            case 2: d.op = .movImm; d.imm = imm16 << pos
-            case 3: d.op = .movk; d.rn = rt; d.imm = imm16 << pos; d.imm2 = ~(0xFFFF << pos) & width
-            default: return d
-            }
-            return d
-        case 0b100100:  // AND/ORR/EOR/ANDS (immediate)
-            let n = (w >> 22) & 1
-            if !sf && n == 1 { return d }
-            guard let (mask, _) = decodeBitMasks(n: n, imms: (w >> 10) & 63, immr: (w >> 16) & 63, immediate: true, sf: sf)
-            else { return d }
-            d.imm = mask
-            d.imm2 = width
-            d.rn = rn
-            d.rd = rt  // 31 = SP, except ANDS
-            switch (w >> 29) & 3 {
-            case 0: d.op = .andImm
-            case 1: d.op = .orrImm
-            case 2: d.op = .eorImm
-            default: d.op = sf ? .andsImm64 : .andsImm32; d.rd = rtW
-            }
-            return d
-        case 0b100110:  // SBFM, UBFM (BFM stays generic)
-            let opc = (w >> 29) & 3
-            guard opc == 0 || opc == 2 else { return d }
-            let n = (w >> 22) & 1, immr = (w >> 16) & 63, imms = (w >> 10) & 63
-            if sf && n != 1 { return d }
-            if !sf && (n != 0 || immr >= 32 || imms >= 32) { return d }
-            // The field Rn<imms:0> (imms < immr: placed at bit width - immr) or Rn<imms:immr>
-            // (imms >= immr: moved down to bit 0), extended above: one left shift puts bit imms
-            // at bit 63, one right shift (arithmetic for SBFM) puts it in place and extends.
-            let bits: UInt32 = sf ? 64 : 32
-            d.op = opc == 0 ? .sbfm : .ubfm
-            d.rd = rtW
-            d.rn = rn
-            d.rm = UInt8(63 - imms)
-            d.ra = UInt8(imms < immr ? 63 - imms - (bits - immr) : 63 - imms + immr)
-            d.imm2 = width
-            return d
-        default: break
-        }
-        if (w >> 24) & 0x1F == 0b10000 {  // ADR, ADRP
-            let immlo = UInt64((w >> 29) & 3), immhi = UInt64((w >> 5) & 0x7FFFF)
-            let imm = UInt64(bitPattern: Int64(Int32(bitPattern: UInt32((immhi << 2 | immlo) << 11)) >> 11))
-            d.rd = rtW
-            if sf { d.op = .adrp; d.imm = imm << 12 } else { d.op = .adr; d.imm = imm }
-            return d
-        }
-
-        // Data processing -- register.
-        switch (w >> 24) & 0x1F {
-        case 0b01010:  // logical (shifted register)
-            let amount = (w >> 10) & 63
-            if !sf && amount >= 32 { return d }
-            guard (w >> 22) & 3 != 3 else { return d }  // ROR: generic
-            setShift(&d, type: (w >> 22) & 3, amount: amount, sf: sf)
-            switch (w >> 29) & 3 {
-            case 0: d.op = .andReg
-            case 1: d.op = .orrReg
-            case 2: d.op = .eorReg
-            default: d.op = sf ? .andsReg64 : .andsReg32
-            }
-            d.rd = rtW; d.rn = rn; d.rm = rm
-            d.imm = (w >> 21) & 1 == 1 ? ~0 : 0
-            d.imm2 = width
-            return d
-        case 0b01011 where (w >> 21) & 1 == 0:  // add/subtract (shifted register)
-            let amount = (w >> 10) & 63, shift = (w >> 22) & 3
-            if shift == 3 || (!sf && amount >= 32) { return d }
-            switch (w >> 29) & 3 {
-            case 0: d.op = .addReg
-            case 1: d.op = sf ? .addsReg64 : .addsReg32
-            case 2: d.op = .subReg
-            default: d.op = sf ? .subsReg64 : .subsReg32
-            }
-            d.rd = rtW; d.rn = rn; d.rm = rm
-            setShift(&d, type: shift, amount: amount, sf: sf)
-            d.imm2 = width
-            return d
-        case 0b11010 where (w >> 21) & 7 == 0b100:  // CSEL/CSINC/CSINV/CSNEG
-            if (w >> 29) & 1 != 0 || (w >> 11) & 1 != 0 { return d }
-            d.op = .csel
-            d.rd = rtW; d.rn = rn; d.rm = rm
-            d.aux = UInt8((w >> 30) & 1) << 1 | UInt8((w >> 10) & 1)
-            d.imm = width
-            d.imm2 = CPU.conditionTable((w >> 12) & 0xF)
-            return d
-        case 0b11011 where (w >> 29) & 3 == 0 && (w >> 21) & 7 == 0:  // MADD/MSUB (op54 = 0, op31 = 0)
-            d.op = .madd
-            d.rd = rtW; d.rn = rn; d.rm = rm
-            d.ra = UInt8((w >> 10) & 31)
-            d.aux = UInt8((w >> 15) & 1)
-            d.imm2 = width
-            return d
-        default: break
-        }
-
-        // Branches and hints.
-        if (w >> 26) & 0x1F == 0b00101 {  // B, BL
-            d.op = w >> 31 == 1 ? .bl : .b
-            d.imm = UInt64(bitPattern: Int64(Int32(bitPattern: w << 6) >> 4))
-        } else if w >> 24 == 0x54 && w & 0x10 == 0 {  // B.cond
-            d.op = .bCond
-            d.imm = UInt64(bitPattern: Int64(Int32(bitPattern: (w >> 5 & 0x7FFFF) << 13) >> 11))
-            d.imm2 = CPU.conditionTable(w & 0xF)
-        } else if (w >> 25) & 0x3F == 0b011010 {  // CBZ, CBNZ
-            d.op = (w >> 24) & 1 == 1 ? .cbnz : .cbz
-            d.rd = rt
-            d.imm = UInt64(bitPattern: Int64(Int32(bitPattern: (w >> 5 & 0x7FFFF) << 13) >> 11))
-            d.imm2 = width
-        } else if (w >> 25) & 0x3F == 0b011011 {  // TBZ, TBNZ
-            d.op = (w >> 24) & 1 == 1 ? .tbnz : .tbz
-            d.rd = rt
-            d.aux = UInt8((w >> 31) << 5 | (w >> 19) & 31)
-            d.imm = UInt64(bitPattern: Int64(Int32(bitPattern: (w >> 5 & 0x3FFF) << 18) >> 16))
-        } else if w & 0xFFFF_FC1F == 0xD65F_0000 {
-            d.op = .ret; d.rn = rn
-        } else if w & 0xFFFF_FC1F == 0xD61F_0000 {
-            d.op = .br; d.rn = rn
-        } else if w & 0xFFFF_FC1F == 0xD63F_0000 {
-            d.op = .blr; d.rn = rn
-        } else if w & 0xFFFF_F01F == 0xD503_201F && (w >> 5) & 0x7F != 2 && (w >> 5) & 0x7F != 3 {
-            d.op = .nop  // NOP, YIELD, SEV, SEVL and unallocated hints; WFE/WFI stay generic
-        } else if (w >> 25) & 0x1F == 0b11100 {  // bits 29:25: single register, V = 0
-            predecodeLoadStore(w, &d)
-        } else if (w >> 25) & 0x1F == 0b10100 {  // bits 29:25: pair, V = 0
-            predecodePair(w, &d)
-        }
-        return d
-    }
-
-    /// LSL/LSR/ASR by `amount` at width `sf` as ((x << aux) >> ra, arithmetic) & imm3; the
-    /// operation masks its result to its width.
-    private func setShift(_ d: inout DecodedInstruction, type: UInt32, amount: UInt32, sf: Bool) {
-        let pre: UInt32 = sf ? 0 : 32
-        switch type {
-        case 0: d.aux = UInt8(amount); d.ra = 0; d.imm3 = ~0
-        case 1: d.aux = UInt8(pre); d.ra = UInt8(pre + amount); d.imm3 = (sf ? ~0 : 0xFFFF_FFFF) >> UInt64(amount)
-        default: d.aux = UInt8(pre); d.ra = UInt8(pre + amount); d.imm3 = ~0
         }
     }
 
@@ -318,14 +148,22 @@ extension CPU {
 
     @_transparent func holds(_ table: UInt64) -> Bool { (table &>> (nzcv >> 28)) & 1 != 0 }
 
-    /// Executes one pre-decoded instruction: the same architectural effect, cycles and faults as
-    /// `execute(d.word)`.
+    /// Executes one decoded instruction.
     @inline(__always)
     func execute(decoded e: UnsafeMutablePointer<DecodedInstruction>) -> Step {
         let rd = Int(e.pointee.rd), rn = e.pointee.rn
         switch e.pointee.op {
-        case .generic:
-            return execute(e.pointee.word) ? .jump : .fault
+        case .lastInPage, .undefined, .fpsimd, .exceptionGeneration, .system, .branchRegister, .exclusiveOrderedCAS,
+            .loadLiteral, .atomicMemoryOperation, .logicalShiftedRegister, .addSubtractExtendedRegister,
+            .addSubtractWithCarry, .conditionalCompare, .dataProcessing1Source, .dataProcessing2Source,
+            .dataProcessing3Source:
+            return executeFromWord(e)
+        case .addsSubsImmSP:
+            cycles &+= costs.alu
+            let sub = e.pointee.aux & 1 != 0, imm = e.pointee.imm
+            let (r, f) = addWithCarry(rsp(rn), sub ? ~imm : imm, carry: sub, sf: e.pointee.aux & 2 != 0)
+            nzcv = f
+            regs[rd] = r
         case .addImm:
             cycles &+= costs.alu
             regs[rd] = (regs[Int(rn)] &+ e.pointee.imm) & e.pointee.imm2
@@ -396,6 +234,18 @@ extension CPU {
         case .ubfm:
             cycles &+= costs.alu
             regs[rd] = (regs[Int(rn)] &<< UInt64(e.pointee.rm)) &>> UInt64(e.pointee.ra) & e.pointee.imm2
+        case .bfm:
+            cycles &+= costs.alu
+            let rotated = rotateRight(regs[Int(rn)], by: e.pointee.ra, sixtyFour: e.pointee.aux != 0)
+            regs[rd] = (regs[Int(e.pointee.rm)] & ~e.pointee.imm | rotated & e.pointee.imm) & e.pointee.imm2
+        case .extr:
+            cycles &+= costs.alu
+            let hi = regs[Int(rn)], lo = regs[Int(e.pointee.rm)], lsb = UInt64(e.pointee.aux)
+            if e.pointee.ra != 0 {
+                regs[rd] = lsb == 0 ? lo : lo &>> lsb | hi &<< (64 &- lsb)
+            } else {
+                regs[rd] = ((hi & 0xFFFF_FFFF) << 32 | lo & 0xFFFF_FFFF) &>> lsb & 0xFFFF_FFFF
+            }
         case .andReg:
             cycles &+= costs.alu
             let b = shifted(e) ^ e.pointee.imm
@@ -471,6 +321,8 @@ extension CPU {
             regs[rd] = (e.pointee.aux == 0 ? acc &+ p : acc &- p) & e.pointee.imm2
         case .nop:
             cycles &+= costs.branch &+ costs.system
+        case .prefetch:
+            cycles &+= costs.alu
         case .b:
             cycles &+= costs.branch
             pc &+= e.pointee.imm
@@ -530,9 +382,56 @@ extension CPU {
             return loadStoreSingle(e) ? .memory : .fault
         case .ldstPair:
             return loadStorePair(e) ? .memory : .fault
+        case .ldstUnprivileged:
+            return unprivilegedLoadStore(e) ? .memory : .fault
         }
         pc &+= 4
         return .next
+    }
+
+    /// ROR at 64 or 32 bits (masking shifts: a rotation by 0 ORs the value with itself).
+    @_transparent
+    func rotateRight(_ v: UInt64, by r: UInt8, sixtyFour: Bool) -> UInt64 {
+        if sixtyFour { return v &>> UInt64(r) | v &<< (64 &- UInt64(r)) }
+        let v32 = UInt32(truncatingIfNeeded: v)
+        return UInt64(v32 &>> UInt32(r) | v32 &<< (32 &- UInt32(r)))
+    }
+
+    /// The classes executed from their word, out of line so that the run loop's inlined dispatch
+    /// stays small; all of them end a run.
+    @inline(never)
+    func executeFromWord(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Step {
+        let w = e.pointee.word
+        let retired: Bool
+        switch e.pointee.op {
+        case .lastInPage:
+            // Cached so that the run ends here (see `decodeRun`): decoded again, executed as such.
+            var d = A64EncodingTable.decode(w)
+            return executeOutOfLine(&d) == .fault ? .fault : .jump
+        case .fpsimd: retired = simdAndFP(w)
+        case .exceptionGeneration: cycles &+= costs.branch; retired = exceptionGeneration(w)
+        case .system: cycles &+= costs.branch; retired = system(w)
+        case .branchRegister: cycles &+= costs.branch; retired = branchRegister(w)
+        case .exclusiveOrderedCAS: retired = exclusiveOrderedCAS(w)
+        case .loadLiteral: retired = loadLiteral(w)
+        case .atomicMemoryOperation: retired = atomicMemoryOperation(w)
+        case .logicalShiftedRegister: retired = logicalShiftedRegister(w)
+        case .addSubtractExtendedRegister: retired = addSubtractExtendedRegister(w)
+        case .addSubtractWithCarry: retired = addSubtractWithCarry(w)
+        case .conditionalCompare: retired = conditionalCompare(w)
+        case .dataProcessing1Source: retired = dataProcessing1Source(w)
+        case .dataProcessing2Source: retired = dataProcessing2Source(w)
+        case .dataProcessing3Source: retired = dataProcessing3Source(w)
+        default: retired = undefined()
+        }
+        return retired ? .jump : .fault
+    }
+
+    /// Decodes `w` through the encoding table and executes it: a word not in the decode cache
+    /// (tests, and the last word of a page). True when it retired.
+    func execute(_ w: UInt32) -> Bool {
+        var d = A64EncodingTable.decode(w)
+        return executeOutOfLine(&d) != .fault
     }
 
     /// `execute(decoded:)` for the traced loop: keeps the fast loop the only inlined call site.
