@@ -157,7 +157,7 @@ extension CPU {
             .loadLiteral, .atomicMemoryOperation, .logicalShiftedRegister, .addSubtractExtendedRegister,
             .addSubtractWithCarry, .conditionalCompare, .dataProcessing1Source, .dataProcessing2Source,
             .dataProcessing3Source:
-            return executeFromWord(e)
+            return executeFromWord(e) ? .jump : .fault
         case .addsSubsImmSP:
             cycles &+= costs.alu
             let sub = e.pointee.aux & 1 != 0, imm = e.pointee.imm
@@ -398,16 +398,17 @@ extension CPU {
     }
 
     /// The classes executed from their word, out of line so that the run loop's inlined dispatch
-    /// stays small; all of them end a run.
+    /// stays small; all of them end a run. True when the instruction retired (a Bool, not a
+    /// `Step`: the run loop then tests one flag instead of switching on a second table).
     @inline(never)
-    func executeFromWord(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Step {
+    func executeFromWord(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Bool {
         let w = e.pointee.word
         let retired: Bool
         switch e.pointee.op {
         case .lastInPage:
             // Cached so that the run ends here (see `decodeRun`): decoded again, executed as such.
             var d = A64EncodingTable.decode(w)
-            return executeOutOfLine(&d) == .fault ? .fault : .jump
+            return executeOutOfLine(&d) != .fault
         case .fpsimd: retired = simdAndFP(w)
         case .exceptionGeneration: cycles &+= costs.branch; retired = exceptionGeneration(w)
         case .system: cycles &+= costs.branch; retired = system(w)
@@ -424,7 +425,7 @@ extension CPU {
         case .dataProcessing3Source: retired = dataProcessing3Source(w)
         default: retired = undefined()
         }
-        return retired ? .jump : .fault
+        return retired
     }
 
     /// Decodes `w` through the encoding table and executes it: a word not in the decode cache
