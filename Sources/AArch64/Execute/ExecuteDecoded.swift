@@ -43,13 +43,13 @@ extension CPU {
     static func endsRun(_ op: DecodedInstruction.Op) -> Bool {
         switch op {
         case .b, .bl, .bCond, .cbz, .cbnz, .tbz, .tbnz, .ret, .br, .blr: return true
-        default: return op.rawValue >= DecodedInstruction.Op.lastInPage.rawValue
+        default: return op.rawValue <= DecodedInstruction.Op.dataProcessing3Source.rawValue
         }
     }
 
     /// Cycles `op` adds when nothing slow happens (no stage-2 walk, device or fault).
     static func staticCost(_ op: DecodedInstruction.Op, aux: UInt8, _ c: CPUCostModel) -> UInt64 {
-        if op.rawValue >= DecodedInstruction.Op.lastInPage.rawValue { return .max }  // only ever last in a run
+        if op.rawValue <= DecodedInstruction.Op.dataProcessing3Source.rawValue { return .max }  // only ever last in a run
         switch op {
         case .madd: return c.alu &+ c.multiply
         case .b, .bl, .bCond, .cbz, .cbnz, .tbz, .tbnz, .ret, .br, .blr: return c.branch
@@ -65,7 +65,7 @@ extension CPU {
     /// Decodes the run starting at physical address `pa` (in the current fetch page) into the
     /// cache: every instruction up to the first that ends a run; then stamps each entry with the
     /// length and static cost of the run from it. The last instruction of a page is always
-    /// cached as `.generic`, so that every run ends in an instruction that leaves it: the run
+    /// cached as `.lastInPage`, so that every run ends in an instruction that leaves it: the run
     /// loop then needs no length test per instruction.
     @inline(never)
     func decodeRun(at pa: UInt64) {
@@ -158,12 +158,6 @@ extension CPU {
             .addSubtractWithCarry, .conditionalCompare, .dataProcessing1Source, .dataProcessing2Source,
             .dataProcessing3Source:
             return executeFromWord(e) ? .jump : .fault
-        case .addsSubsImmSP:
-            cycles &+= costs.alu
-            let sub = e.pointee.aux & 1 != 0, imm = e.pointee.imm
-            let (r, f) = addWithCarry(rsp(rn), sub ? ~imm : imm, carry: sub, sf: e.pointee.aux & 2 != 0)
-            nzcv = f
-            regs[rd] = r
         case .addImm:
             cycles &+= costs.alu
             regs[rd] = (regs[Int(rn)] &+ e.pointee.imm) & e.pointee.imm2
@@ -234,18 +228,6 @@ extension CPU {
         case .ubfm:
             cycles &+= costs.alu
             regs[rd] = (regs[Int(rn)] &<< UInt64(e.pointee.rm)) &>> UInt64(e.pointee.ra) & e.pointee.imm2
-        case .bfm:
-            cycles &+= costs.alu
-            let rotated = rotateRight(regs[Int(rn)], by: e.pointee.ra, sixtyFour: e.pointee.aux != 0)
-            regs[rd] = (regs[Int(e.pointee.rm)] & ~e.pointee.imm | rotated & e.pointee.imm) & e.pointee.imm2
-        case .extr:
-            cycles &+= costs.alu
-            let hi = regs[Int(rn)], lo = regs[Int(e.pointee.rm)], lsb = UInt64(e.pointee.aux)
-            if e.pointee.ra != 0 {
-                regs[rd] = lsb == 0 ? lo : lo &>> lsb | hi &<< (64 &- lsb)
-            } else {
-                regs[rd] = ((hi & 0xFFFF_FFFF) << 32 | lo & 0xFFFF_FFFF) &>> lsb & 0xFFFF_FFFF
-            }
         case .andReg:
             cycles &+= costs.alu
             let b = shifted(e) ^ e.pointee.imm
@@ -321,8 +303,6 @@ extension CPU {
             regs[rd] = (e.pointee.aux == 0 ? acc &+ p : acc &- p) & e.pointee.imm2
         case .nop:
             cycles &+= costs.branch &+ costs.system
-        case .prefetch:
-            cycles &+= costs.alu
         case .b:
             cycles &+= costs.branch
             pc &+= e.pointee.imm
@@ -382,6 +362,26 @@ extension CPU {
             return loadStoreSingle(e) ? .memory : .fault
         case .ldstPair:
             return loadStorePair(e) ? .memory : .fault
+        case .addsSubsImmSP:
+            cycles &+= costs.alu
+            let sub = e.pointee.aux & 1 != 0, imm = e.pointee.imm
+            let (r, f) = addWithCarry(rsp(rn), sub ? ~imm : imm, carry: sub, sf: e.pointee.aux & 2 != 0)
+            nzcv = f
+            regs[rd] = r
+        case .bfm:
+            cycles &+= costs.alu
+            let rotated = rotateRight(regs[Int(rn)], by: e.pointee.ra, sixtyFour: e.pointee.aux != 0)
+            regs[rd] = (regs[Int(e.pointee.rm)] & ~e.pointee.imm | rotated & e.pointee.imm) & e.pointee.imm2
+        case .extr:
+            cycles &+= costs.alu
+            let hi = regs[Int(rn)], lo = regs[Int(e.pointee.rm)], lsb = UInt64(e.pointee.aux)
+            if e.pointee.ra != 0 {
+                regs[rd] = lsb == 0 ? lo : lo &>> lsb | hi &<< (64 &- lsb)
+            } else {
+                regs[rd] = ((hi & 0xFFFF_FFFF) << 32 | lo & 0xFFFF_FFFF) &>> lsb & 0xFFFF_FFFF
+            }
+        case .prefetch:
+            cycles &+= costs.alu
         case .ldstUnprivileged:
             return unprivilegedLoadStore(e) ? .memory : .fault
         }
