@@ -7,7 +7,7 @@
 /// executor that reads its operands from the word, and UNDEFINED encodings as `.undefined`.
 ///
 /// Runs: every valid entry also says how many instructions follow it in a straight line
-/// (`runLength`, ending at the first branch or instruction executed from its word; the last
+/// (`runLength`, ending at the first branch or run-ending instruction executed from its word; the last
 /// instruction of a page is always cached as `.lastInPage`, so runs end there too) and what
 /// they cost before the last one (`runCost`). `CPU.run` uses them to check the cycle and
 /// instruction limits once per run instead of once per instruction, with exactly the same
@@ -122,8 +122,9 @@ final class DecodeCache {
 /// tests for it; ADD/SUB (immediate), the commonest, have separate `…SP` forms so that the
 /// plain ones index `regs` directly, and flag-setting ones with SP as a source stay generic.
 struct DecodedInstruction {
-    /// The forms that end a run and execute out of line (`CPU.executeFromWord`) come first, up to
-    /// `dataProcessing3Source`; the forms the run loop executes inline follow.
+    /// The forms executed out of line (`CPU.executeFromWord`) come first: up to
+    /// `atomicMemoryOperation` they end a run, the data-processing ones after it do not; the
+    /// forms the run loop executes inline follow.
     enum Op: UInt8 {
         // Executed out of line; they end a run (`CPU.executeFromWord`).
         /// The last word of a page, decoded again when executed, so that every run ends in it.
@@ -135,6 +136,9 @@ struct DecodedInstruction {
         /// Executed from the word by the class's executor.
         case exceptionGeneration, system, branchRegister
         case exclusiveOrderedCAS, loadLiteral, atomicMemoryOperation
+        /// Data processing (register) executed from the word by the class's executor, out of
+        /// line, without ending the run: they only compute registers and flags (cost: alu;
+        /// UDIV/SDIV add `divide`, the 3-source forms `multiply`).
         case logicalShiftedRegister, addSubtractExtendedRegister, addSubtractWithCarry, conditionalCompare
         case dataProcessing1Source, dataProcessing2Source, dataProcessing3Source
         // data processing, immediate (cost: alu)

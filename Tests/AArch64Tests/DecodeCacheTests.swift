@@ -247,4 +247,64 @@ struct DecodeCacheTests {
             #expect(fast.cpu.x(2) == 0)
         }
     }
+
+    /// The data-processing classes executed from their word (ROR, extended register, ADC, CCMP,
+    /// 1-, 2- and 3-source) stay inside a run: their static cost (UDIV/SDIV add `divide`, the
+    /// 3-source forms `multiply`) must be what they charge, or a limit inside the run lands on
+    /// another instruction than stepping does.
+    @Test func outOfLineDataProcessingStaysInTheRunAndMatchesStepping() throws {
+        let program = """
+            mov x2, #200
+            mov x3, #7
+            loop:
+            udiv x4, x2, x3
+            sdiv w5, w2, w3
+            add x6, x6, w4, uxtw #2
+            adcs x7, x7, x2
+            ccmp x4, #3, #4, ne
+            clz x8, x4
+            umulh x9, x2, x3
+            smaddl x10, w2, w3, x10
+            eor x11, x11, x2, ror #5
+            lslv x12, x2, x3
+            subs x2, x2, #1
+            b.ne loop
+            hvc #0
+            """
+        let probe = try TestMachine(program)
+        let loopPA = TestMachine.codeBase + 8
+        _ = probe.cpu.run(cycleLimit: .max, instructionLimit: 3)
+        let entry = probe.cpu.monitor.decoded.slot(loopPA)
+        #expect(entry.pointee.tag == probe.cpu.monitor.decoded.tag(loopPA))
+        #expect(entry.pointee.runLength == 12, "the loop body is one run up to its B.NE")
+        let costs = CPUCostModel()
+        #expect(entry.pointee.runCost == 11 * costs.alu + 2 * costs.divide + 2 * costs.multiply)
+
+        var seed: UInt64 = 0xD1CE
+        func next() -> UInt64 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return seed >> 33
+        }
+        for _ in 0..<10 {
+            let stepped = try TestMachine(program), fast = try TestMachine(program)
+            stepped.cpu.traceInstructions = true
+            var slices = 0
+            while true {
+                let byCycles = next() % 2 == 0
+                let amount = 1 + next() % 80
+                let limits = byCycles ? (stepped.cpu.cycles + amount, UInt64.max) : (UInt64.max, amount)
+                let a = stepped.cpu.run(cycleLimit: limits.0, instructionLimit: limits.1)
+                let b = fast.cpu.run(cycleLimit: limits.0, instructionLimit: limits.1)
+                #expect(a == b)
+                #expect(stepped.cpu.pc == fast.cpu.pc)
+                #expect(stepped.cpu.cycles == fast.cpu.cycles)
+                #expect(stepped.cpu.instructionsRetired == fast.cpu.instructionsRetired)
+                #expect(stepped.cpu.nzcv == fast.cpu.nzcv)
+                for i in 0..<31 { #expect(stepped.cpu.x(i) == fast.cpu.x(i), "x\(i)") }
+                slices += 1
+                if a != .cycleLimit && a != .instructionLimit || slices > 100_000 { break }
+            }
+            #expect(fast.cpu.x(2) == 0)
+        }
+    }
 }

@@ -37,21 +37,28 @@ extension CPU {
         return t
     }
 
-    /// True when `op` ends a run: control flow, and whatever is executed from its word (it
-    /// may change the PC, the exception level or the translation regime).
+    /// True when `op` ends a run: control flow, and the classes executed from their word that
+    /// may change the PC, the exception level or the translation regime, or access memory.
     @inline(__always)
     static func endsRun(_ op: DecodedInstruction.Op) -> Bool {
+        isBranch(op) || op.rawValue <= DecodedInstruction.Op.atomicMemoryOperation.rawValue
+    }
+
+    @inline(__always)
+    static func isBranch(_ op: DecodedInstruction.Op) -> Bool {
         switch op {
         case .b, .bl, .bCond, .cbz, .cbnz, .tbz, .tbnz, .ret, .br, .blr: return true
-        default: return op.rawValue <= DecodedInstruction.Op.dataProcessing3Source.rawValue
+        default: return false
         }
     }
 
-    /// Cycles `op` adds when nothing slow happens (no stage-2 walk, device or fault).
-    static func staticCost(_ op: DecodedInstruction.Op, aux: UInt8, _ c: CPUCostModel) -> UInt64 {
-        if op.rawValue <= DecodedInstruction.Op.dataProcessing3Source.rawValue { return .max }  // only ever last in a run
+    /// Cycles `e` adds when nothing slow happens (no stage-2 walk, device or fault).
+    static func staticCost(_ e: DecodedInstruction, _ c: CPUCostModel) -> UInt64 {
+        let op = e.op, aux = e.aux
+        if endsRun(op) && !isBranch(op) { return .max }  // only ever last in a run
         switch op {
-        case .madd: return c.alu &+ c.multiply
+        case .madd, .dataProcessing3Source: return c.alu &+ c.multiply
+        case .dataProcessing2Source: return (e.word >> 11) & 31 == 1 ? c.alu &+ c.divide : c.alu  // UDIV, SDIV
         case .b, .bl, .bCond, .cbz, .cbnz, .tbz, .tbnz, .ret, .br, .blr: return c.branch
         case .nop: return c.branch &+ c.system
         case .ldr1, .ldr2, .ldr4, .ldr8: return c.load
@@ -94,7 +101,7 @@ extension CPU {
         while j >= 0 {
             let e = cache.slot(pa &+ UInt64(4 * j))
             if j < n - 1 {
-                let (sum, overflow) = cost.addingReportingOverflow(CPU.staticCost(e.pointee.op, aux: e.pointee.aux, cache.costs))
+                let (sum, overflow) = cost.addingReportingOverflow(CPU.staticCost(e.pointee, cache.costs))
                 cost = overflow ? .max : sum
             }
             e.pointee.runLength = length
@@ -154,10 +161,11 @@ extension CPU {
         let rd = Int(e.pointee.rd), rn = e.pointee.rn
         switch e.pointee.op {
         case .lastInPage, .undefined, .fpsimd, .exceptionGeneration, .system, .branchRegister, .exclusiveOrderedCAS,
-            .loadLiteral, .atomicMemoryOperation, .logicalShiftedRegister, .addSubtractExtendedRegister,
-            .addSubtractWithCarry, .conditionalCompare, .dataProcessing1Source, .dataProcessing2Source,
-            .dataProcessing3Source:
+            .loadLiteral, .atomicMemoryOperation:
             return executeFromWord(e) ? .jump : .fault
+        case .logicalShiftedRegister, .addSubtractExtendedRegister, .addSubtractWithCarry, .conditionalCompare,
+            .dataProcessing1Source, .dataProcessing2Source, .dataProcessing3Source:
+            return executeFromWord(e) ? .next : .fault
         case .addImm:
             cycles &+= costs.alu
             regs[rd] = (regs[Int(rn)] &+ e.pointee.imm) & e.pointee.imm2
@@ -398,7 +406,7 @@ extension CPU {
     }
 
     /// The classes executed from their word, out of line so that the run loop's inlined dispatch
-    /// stays small; all of them end a run. True when the instruction retired (a Bool, not a
+    /// stays small; all but the data-processing ones end a run. True when the instruction retired (a Bool, not a
     /// `Step`: the run loop then tests one flag instead of switching on a second table).
     @inline(never)
     func executeFromWord(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Bool {
