@@ -220,32 +220,7 @@ struct DecodeCacheTests {
             b.ne loop
             hvc #0
             """
-        var seed: UInt64 = 0x5EED
-        func next() -> UInt64 {
-            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return seed >> 33
-        }
-        for _ in 0..<20 {
-            let stepped = try TestMachine(program), fast = try TestMachine(program)
-            stepped.cpu.traceInstructions = true
-            var slices = 0
-            while true {
-                let byCycles = next() % 2 == 0
-                let amount = 1 + next() % 60
-                let limits = byCycles ? (stepped.cpu.cycles + amount, UInt64.max) : (UInt64.max, amount)
-                let a = stepped.cpu.run(cycleLimit: limits.0, instructionLimit: limits.1)
-                let b = fast.cpu.run(cycleLimit: limits.0, instructionLimit: limits.1)
-                #expect(a == b)
-                #expect(stepped.cpu.pc == fast.cpu.pc)
-                #expect(stepped.cpu.cycles == fast.cpu.cycles)
-                #expect(stepped.cpu.instructionsRetired == fast.cpu.instructionsRetired)
-                #expect(stepped.cpu.nzcv == fast.cpu.nzcv)
-                for i in 0..<31 { #expect(stepped.cpu.x(i) == fast.cpu.x(i), "x\(i)") }
-                slices += 1
-                if a != .cycleLimit && a != .instructionLimit || slices > 100_000 { break }
-            }
-            #expect(fast.cpu.x(2) == 0)
-        }
+        try Self.expectRunsMatchStepping(program, seed: 0x5EED, programs: 20, maxSlice: 60)
     }
 
     /// The data-processing classes executed from their word (ROR, extended register, ADC, CCMP,
@@ -280,18 +255,25 @@ struct DecodeCacheTests {
         let costs = CPUCostModel()
         #expect(entry.pointee.runCost == 11 * costs.alu + 2 * costs.divide + 2 * costs.multiply)
 
-        var seed: UInt64 = 0xD1CE
+        try Self.expectRunsMatchStepping(program, seed: 0xD1CE, programs: 10, maxSlice: 80)
+    }
+
+    /// Runs `program` stepped (traced) and fast side by side, sliced by the same random cycle
+    /// and instruction limits, and requires the same exit and state after every slice; the
+    /// program counts x2 down to zero.
+    static func expectRunsMatchStepping(_ program: String, seed start: UInt64, programs: Int, maxSlice: UInt64) throws {
+        var seed = start
         func next() -> UInt64 {
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return seed >> 33
         }
-        for _ in 0..<10 {
+        for _ in 0..<programs {
             let stepped = try TestMachine(program), fast = try TestMachine(program)
             stepped.cpu.traceInstructions = true
             var slices = 0
             while true {
                 let byCycles = next() % 2 == 0
-                let amount = 1 + next() % 80
+                let amount = 1 + next() % maxSlice
                 let limits = byCycles ? (stepped.cpu.cycles + amount, UInt64.max) : (UInt64.max, amount)
                 let a = stepped.cpu.run(cycleLimit: limits.0, instructionLimit: limits.1)
                 let b = fast.cpu.run(cycleLimit: limits.0, instructionLimit: limits.1)
