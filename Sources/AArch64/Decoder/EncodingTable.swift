@@ -70,13 +70,37 @@ enum A64EncodingTable {
         rows.first { $0.matches(w) }
     }
 
-    /// Row indices by op0 (bits 28:25): the rows a word with that op0 can match, in table order.
-    private static let rowsByOp0: [[Int]] = (0..<16).map { op0 in
-        rows.indices.filter { i in
-            let m = (rows[i].mask >> 25) & 0xF, v = (rows[i].value >> 25) & 0xF
-            return UInt32(op0) & m == v
+    /// The rows a word with each op0 (bits 28:25) can match, in table order, flattened for
+    /// `decode`: each row's mask and value in one integer, in buffers allocated once and never
+    /// freed, so that finding a word's row touches no reference count (the rows themselves
+    /// carry names); the matching row's decoder is then called once.
+    private final class DecodeIndex: @unchecked Sendable {
+        /// mask << 32 | value, bucket by bucket.
+        let patterns: UnsafeMutablePointer<UInt64>
+        let decoders: UnsafeMutablePointer<A64Decoder?>
+        /// Bucket op0 is patterns[start[op0] ..< start[op0 + 1]].
+        let start: UnsafeMutablePointer<Int>
+
+        init(_ rows: [A64EncodingClass]) {
+            var patterns: [UInt64] = [], decoders: [A64Decoder?] = [], start: [Int] = []
+            for op0 in UInt32(0)..<16 {
+                start.append(patterns.count)
+                for row in rows where op0 & ((row.mask >> 25) & 0xF) == (row.value >> 25) & 0xF {
+                    patterns.append(UInt64(row.mask) << 32 | UInt64(row.value))
+                    decoders.append(row.decoder)
+                }
+            }
+            start.append(patterns.count)
+            self.patterns = .allocate(capacity: patterns.count)
+            self.patterns.initialize(from: patterns, count: patterns.count)
+            self.decoders = .allocate(capacity: decoders.count)
+            self.decoders.initialize(from: decoders, count: decoders.count)
+            self.start = .allocate(capacity: start.count)
+            self.start.initialize(from: start, count: start.count)
         }
     }
+
+    private static let index = DecodeIndex(rows)
 
     /// Decodes `w` once, into the typed form the executors take (see `DecodedInstruction`).
     static func decode(_ w: UInt32, tag: UInt64 = 0) -> DecodedInstruction {
@@ -84,9 +108,16 @@ enum A64EncodingTable {
         d.tag = tag
         d.word = w
         d.op = .undefined
-        for i in rowsByOp0[Int((w >> 25) & 0xF)] where rows[i].matches(w) {
-            rows[i].decoder?(w, &d)
-            return d
+        let index = index, op0 = Int((w >> 25) & 0xF)
+        var i = index.start[op0]
+        let end = index.start[op0 + 1]
+        while i < end {
+            let p = index.patterns[i]
+            if w & UInt32(truncatingIfNeeded: p >> 32) == UInt32(truncatingIfNeeded: p) {
+                index.decoders[i]?(w, &d)
+                break
+            }
+            i += 1
         }
         return d
     }
