@@ -127,7 +127,7 @@ struct DecodedInstruction {
     /// forms the run loop executes inline follow.
     enum Op: UInt8 {
         // Executed out of line; they end a run (`CPU.executeFromWord`).
-        /// The last word of a page, decoded again when executed, so that every run ends in it.
+        /// The last word of a page, so that every run ends in it: its own form is `lastInPageOp`.
         case lastInPage
         /// UNDEFINED: no row, a row not implemented, or a reserved encoding of a class.
         case undefined
@@ -205,6 +205,8 @@ struct DecodedInstruction {
     var aux: UInt8 = 0
     /// Instructions in the run starting here (1...maxRun).
     var runLength: UInt16 = 1
+    /// For `.lastInPage`: the word's own decoded form, executed when the entry is reached.
+    var lastInPageOp: Op = .undefined
     /// Pads the record to 64 bytes: indexing and the run loop's instruction count
     /// (`CPU.count(from:to:)`) become shifts instead of multiplications and divisions by 56.
     var padding: UInt64 = 0

@@ -258,6 +258,36 @@ struct DecodeCacheTests {
         try Self.expectRunsMatchStepping(program, seed: 0xD1CE, programs: 10, maxSlice: 80)
     }
 
+    /// The last word of a page is cached as `.lastInPage` with its own form beside it, so that
+    /// every run ends there: a loop whose body runs across a page end (an ALU instruction, then
+    /// a load, as last words) computes what stepping computes, under any limits.
+    @Test func loopAcrossAPageEndMatchesStepping() throws {
+        let program = """
+            movz x1, #0x4000, lsl #16
+            mov x2, #150
+            b loop
+            .balign 4096
+            .skip 4096 - 12
+            loop:
+            add x3, x3, x2
+            eor x4, x4, x3, lsl #1
+            ldr x5, [x1]
+            add x5, x5, #3
+            str x5, [x1]
+            subs x2, x2, #1
+            b.ne loop
+            hvc #0
+            """
+        try Self.expectRunsMatchStepping(program, seed: 0xFACE, programs: 6, maxSlice: 40)
+        let m = try TestMachine(program)
+        #expect(m.cpu.run(cycleLimit: .max, instructionLimit: .max) == .hypervisorCall(imm: 0))
+        #expect(m.cpu.x(5) == 450)
+        #expect(m.cpu.x(3) == (1...150).reduce(0, +))
+        let lastInPage = m.cpu.monitor.decoded.slot(TestMachine.codeBase + 0x1FFC)
+        #expect(lastInPage.pointee.op == .lastInPage)
+        #expect(lastInPage.pointee.lastInPageOp == .ldr8)
+    }
+
     /// Runs `program` stepped (traced) and fast side by side, sliced by the same random cycle
     /// and instruction limits, and requires the same exit and state after every slice; the
     /// program counts x2 down to zero.

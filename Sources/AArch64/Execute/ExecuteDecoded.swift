@@ -85,7 +85,10 @@ extension CPU {
             if e.pointee.tag != cache.tag(q) {
                 let word = UInt32(littleEndian: host.load(fromByteOffset: Int(q & 0xFFF), as: UInt32.self))
                 var d = A64EncodingTable.decode(word, tag: cache.tag(q))
-                if q & 0xFFF == 0xFFC { d.op = .lastInPage }
+                if q & 0xFFF == 0xFFC {
+                    d.lastInPageOp = d.op
+                    d.op = .lastInPage
+                }
                 cache.install(d, pa: q)
             }
             n += 1
@@ -414,8 +417,9 @@ extension CPU {
         let retired: Bool
         switch e.pointee.op {
         case .lastInPage:
-            // Cached so that the run ends here (see `decodeRun`): decoded again, executed as such.
-            var d = A64EncodingTable.decode(w)
+            // Cached so that the run ends here (see `decodeRun`): executed in its own form.
+            var d = e.pointee
+            d.op = d.lastInPageOp
             return executeOutOfLine(&d) != .fault
         case .fpsimd: retired = simdAndFP(w)
         case .exceptionGeneration: cycles &+= costs.branch; retired = exceptionGeneration(w)
