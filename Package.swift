@@ -58,7 +58,7 @@ let package = Package(
             dependencies: ["Emulator", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // Fuzz targets (make fuzz): the functions, and a program that is a libFuzzer target when
         // built with -sanitize=fuzzer -DFUZZING and a replayer of saved inputs otherwise.
-        .target(name: "FuzzTargets", dependencies: ["Emulator", "KCore", "Platform", "SMMUDevice", "Stage2", "TestSupport"]),
+        .target(name: "FuzzTargets", dependencies: ["AArch64", "Emulator", "KCore", "Platform", "SMMUDevice", "Stage2", "TestSupport"]),
         .executableTarget(name: "smmu-fuzz", dependencies: ["FuzzTargets"]),
         // What the tests (and the fuzz soak) share: the seeded random generator.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

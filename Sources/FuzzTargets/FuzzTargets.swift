@@ -1,3 +1,4 @@
+import AArch64
 import Emulator
 import KCore
 import Platform
@@ -21,6 +22,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// The device-tree writer over what a user controls (`--cpus`, `--memory`, `--append`, the
     /// initrd's size), each blob checked by `DeviceTreeCheck`.
     case devicetree
+    /// Arbitrary A64 code at EL1: the decoder, the executors and the run loop over words a
+    /// hostile guest chooses, run stepped and through the run loop, which must agree.
+    case a64
 
     /// Runs one input. A finding stops the process (`fatalError`): a refinement difference
     /// outside the allow-list, or a KCore invariant that breaks (other than the spec's own
@@ -32,6 +36,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .mmio: FuzzTarget.traps(data, hypercalls: false)
         case .hvc: FuzzTarget.traps(data, hypercalls: true)
         case .devicetree: FuzzTarget.deviceTree(data)
+        case .a64: FuzzTarget.a64(data)
         }
     }
 
@@ -56,6 +61,41 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         guard let image = try? ELFImage(bytes: data, into: ram) else { return }
         for s in image.symbols.prefix(16) { _ = image.symbolize(s.address &+ 4) }
         _ = image.symbolize(image.entry)
+    }
+
+    /// The input seeds X0–X30, SP and the two limits; the rest (at most 16 KiB) is the code,
+    /// at 0x4008_0000 in 1 MiB of RAM, run at EL1 from its first word. Two CPUs on two copies of
+    /// that memory run it for the same limits, one stepped (the traced loop, one instruction at
+    /// a time with every check) and one through the run loop (decoded runs, limits checked per
+    /// run): a Swift trap in either, or any difference in the exit, PC, cycles, instruction
+    /// count, PSTATE or registers, is a finding.
+    static func a64(_ data: [UInt8]) {
+        var r = Reader(bytes: data)
+        let registers = (0..<31).map { _ in r.argument() }
+        let sp = r.argument()
+        let instructionLimit = 1 &+ (UInt64(r.byte()) << 8 | UInt64(r.byte())) % 8192
+        let cycleLimit = 1 &+ (UInt64(r.byte()) << 8 | UInt64(r.byte())) << 2
+        let code = Array(data[min(r.at, data.count)...].prefix(16 << 10))
+        let base: UInt64 = 0x4008_0000
+        func machine(stepped: Bool) -> CPU? {
+            guard let ram = PhysicalMemory(base: 0x4000_0000, size: 1 << 20) else { return nil }
+            code.withUnsafeBytes { _ = ram.write($0, at: base) }
+            let cpu = CPU(index: 0, bus: PhysicalBus(ram: ram), monitor: GlobalMonitor())
+            cpu.powerOn(entry: base, context: 0)
+            cpu.setGeneralRegisters(registers)
+            cpu.sp = sp
+            cpu.traceInstructions = stepped
+            return cpu
+        }
+        guard let a = machine(stepped: true), let b = machine(stepped: false) else { return }
+        let exitA = a.run(cycleLimit: cycleLimit, instructionLimit: instructionLimit)
+        let exitB = b.run(cycleLimit: cycleLimit, instructionLimit: instructionLimit)
+        let same = exitA == exitB && a.pc == b.pc && a.cycles == b.cycles
+            && a.instructionsRetired == b.instructionsRetired && a.pstate == b.pstate && a.sp == b.sp
+            && a.generalRegisters == b.generalRegisters && a.el2.esr == b.el2.esr && a.el2.far == b.el2.far
+        if !same {
+            fatalError("a64: stepped \(exitA) pc \(a.pc) cycles \(a.cycles) retired \(a.instructionsRetired), run loop \(exitB) pc \(b.pc) cycles \(b.cycles) retired \(b.instructionsRetired)")
+        }
     }
 
     static func scenario(_ data: [UInt8]) {

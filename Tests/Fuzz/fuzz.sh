@@ -9,7 +9,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}; shift || true
-targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(elf scenario mmio hvc devicetree)
+targets=("$@"); [ ${#targets[@]} -gt 0 ] || targets=(elf scenario mmio hvc devicetree a64)
 # ld.lld (the Swift toolchain's): Debian's gold fails on the sanitizer runtime's objects.
 swift build -c release --scratch-path .build-fuzz --product smmu-fuzz --toolset Tests/Fuzz/lld-toolset.json \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library >/tmp/smmu-fuzz-build.log 2>&1 \
