@@ -75,12 +75,12 @@ func compareStates(_ s: SpecState, _ i: SpecState, logsFrom: [Int: Int]? = nil, 
         let ever = logsFrom?[id] ?? 0
         let fa = min(max(0, ever - s.data.locks.dropped(id)), wa.count)
         let fb = min(max(0, ever - i.data.locks.dropped(id)), wb.count)
-        let a = wa[fa...], b = wb[fb...]
+        let a = wa.dropFirst(fa), b = wb.dropFirst(fb)
         if a != b {
             let j = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
             d.append(.init(field: "log[\(LockID.name(id))] from event \(fa + j)",
-                           spec: wa[(fa + j)...].map(\.description).joined(separator: ", "),
-                           impl: wb[(fb + j)...].map(\.description).joined(separator: ", ")))
+                           spec: wa.dropFirst(fa + j).map(\.description).joined(separator: ", "),
+                           impl: wb.dropFirst(fb + j).map(\.description).joined(separator: ", ")))
         }
     }
     for slot in 0..<16 { cmp("smmu_vmid[\(slot)]", s.data.smmuVmid[slot], i.data.smmuVmid[slot]) }
