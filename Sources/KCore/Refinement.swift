@@ -21,11 +21,24 @@ public enum KnownDivergence: String, Sendable, CaseIterable {
 
 /// The report of one refinement check: function, arguments, differences, and which known
 /// divergence (if any) explains them.
-public struct RefinementReport: Equatable, Sendable, CustomStringConvertible {
-    public var function: String
-    public var arguments: String
-    var differences: [RefinementDifference]
-    public var known: KnownDivergence?
+///
+/// A class: every trap's outcome carries an optional report, almost always nil, and as a
+/// struct of three strings and an array it was copied and destroyed through the runtime's
+/// generic value witnesses on each trap; an optional reference is one pointer.
+public final class RefinementReport: Equatable, Sendable, CustomStringConvertible {
+    public let function: String
+    public let arguments: String
+    let differences: [RefinementDifference]
+    public let known: KnownDivergence?
+    init(function: String, arguments: String, differences: [RefinementDifference], known: KnownDivergence?) {
+        self.function = function
+        self.arguments = arguments
+        self.differences = differences
+        self.known = known
+    }
+    public static func == (a: RefinementReport, b: RefinementReport) -> Bool {
+        a.function == b.function && a.arguments == b.arguments && a.differences == b.differences && a.known == b.known
+    }
     public var description: String {
         "refinement: \(function)(\(arguments))" + (known.map { " [known \($0.rawValue)]" } ?? "") + ": "
             + differences.map(\.description).joined(separator: "; ")

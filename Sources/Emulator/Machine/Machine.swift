@@ -69,7 +69,7 @@ public final class Machine {
     /// in between (a guest can livelock EL2, e.g. fetching from a device page it maps XN).
     var repeatedFaults: [RepeatedFault]
     /// The host context of the trap being handled, kept between traps so that its register
-    /// array is filled in place rather than allocated per trap (`withHostContext`).
+    /// array is filled in place rather than allocated per trap (`loadHostContext`).
     var trapContext = HostContext(cpu: 0)
     /// Identical stage-2 faults in a row, no instruction retired, after which the run stops.
     static let livelockBound = 10_000
