@@ -109,12 +109,14 @@ public struct LockTable: Equatable, Sendable {
                 start = 0
             }
         }
+        @inline(__always)
         mutating func acquire(_ id: Int, cpu: Int, limit: Int) {
             append(LockEvent(cpu: cpu, kind: .waitLock(KC.local_lock_bound)), limit: limit)
             append(LockEvent(cpu: cpu, kind: .pull(id)), limit: limit)
             holder = cpu
             acquisitions += 1
         }
+        @inline(__always)
         mutating func release(cpu: Int, pushing obj: SharedObject, limit: Int) {
             append(LockEvent(cpu: cpu, kind: .push(obj)), limit: limit)
             append(LockEvent(cpu: cpu, kind: .release), limit: limit)
@@ -174,6 +176,7 @@ public struct LockTable: Equatable, Sendable {
 
     /// Acquire (`wait` + `pull`). - Returns: false when the lock is already held (the spec is
     /// undefined there: `LockFalse` is required).
+    @inline(__always)
     mutating func acquire(_ id: Int, cpu: Int) -> Bool {
         let limit = maxEventsPerLock
         // Every handler takes a lock: the slot of a known id is changed in place, in one access.
@@ -188,6 +191,7 @@ public struct LockTable: Equatable, Sendable {
     }
 
     /// Release (`push` + `REL_LOCK`). - Returns: false when this CPU does not hold the lock.
+    @inline(__always)
     mutating func release(_ id: Int, cpu: Int, pushing obj: SharedObject) -> Bool {
         let limit = maxEventsPerLock
         if id >= 0 && id < slots.count {

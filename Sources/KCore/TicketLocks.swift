@@ -51,6 +51,7 @@ public final class TicketLocks {
 
     /// CPU `cpu` takes a ticket for lock `id` at cycle `arrival`. - Returns: the ticket and the
     /// cycle at which the CPU holds the lock (`arrival` when free, else the release + `handoff`).
+    @inline(__always)
     func acquire(_ id: Int, cpu: Int, at arrival: UInt64, handoff: UInt64) -> (ticket: UInt64, granted: UInt64) {
         if id >= 0 && id < timing.count { return TicketLocks.take(&timing[id], cpu: cpu, at: arrival, handoff: handoff, &waitByCPU) }
         return TicketLocks.take(&otherTiming[id, default: Timing()], cpu: cpu, at: arrival, handoff: handoff, &waitByCPU)
@@ -71,6 +72,7 @@ public final class TicketLocks {
     }
 
     /// The holder of lock `id` releases it at cycle `at`.
+    @inline(__always)
     func release(_ id: Int, at: UInt64) {
         if id >= 0 && id < timing.count {
             timing[id].releasedAt = max(timing[id].releasedAt, at)
