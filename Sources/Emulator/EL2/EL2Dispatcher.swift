@@ -1,5 +1,6 @@
 import AArch64
 import KCore
+import SMMUDevice
 import Stage2
 
 /// Forwards EL2's SMMU register accesses to whatever device sits at each SMMU's base on the bus.
@@ -10,20 +11,36 @@ final class BusSMMUHardware: SMMUHardware {
     /// The window last found for each SMMU: windows are only ever added to a bus, so one that
     /// holds an address keeps holding it, and every trapped access skips the bus search.
     private var windows: [MMIORegion?]
+    /// Per SMMU, its window when the device there is an `SMMU` (the usual case): read directly
+    /// and without reference counting (the bus and `windows` hold the device) instead of
+    /// through the device protocol. A trivial value, so reading it retains nothing.
+    private struct DirectWindow {
+        let base: UInt64
+        let size: UInt64
+        let device: Unmanaged<SMMU>
+    }
+    private var direct: [DirectWindow?]
     init(bus: PhysicalBus, bases: [UInt64]) {
         self.bus = bus
         self.bases = bases
         windows = Array(repeating: nil, count: bases.count)
+        direct = Array(repeating: nil, count: bases.count)
     }
     private func window(_ smmu: Int, _ pa: UInt64) -> MMIORegion? {
         if let w = windows[smmu], w.contains(pa) { return w }
         let w = bus.region(at: pa)
-        if w != nil { windows[smmu] = w }
+        if let w {
+            windows[smmu] = w
+            direct[smmu] = (w.device as? SMMU).map { DirectWindow(base: w.base, size: w.size, device: Unmanaged.passUnretained($0)) }
+        }
         return w
     }
     func readRegister(smmu: Int, offset: UInt64, size: Int) -> UInt64 {
         guard bases.indices.contains(smmu) else { return 0 }
         let pa = bases[smmu] &+ offset
+        if let d = direct[smmu], pa >= d.base && pa &- d.base < d.size {
+            return d.device._withUnsafeGuaranteedRef { $0.read(offset: pa &- d.base, size: size) }
+        }
         guard let r = window(smmu, pa) else { return 0 }
         return r.device.read(offset: pa &- r.base, size: size)
     }
