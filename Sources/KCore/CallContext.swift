@@ -146,8 +146,9 @@ final class CallContext {
     /// The oracles are assigned only if one was replaced: a context from the pool was made with
     /// the same ones (`KCore.oracles`), and reassigning three closures costs six reference-count
     /// operations per call. `conf` likewise.
+    /// `x` nil: the registers are left as they are, for a caller that moves the host's in.
     func reset(
-        cpu: Int, conf: SMMUConf, x: [UInt64], elr: UInt64, far: UInt64, costs: KCoreCostModel,
+        cpu: Int, conf: SMMUConf, x: [UInt64]?, elr: UInt64, far: UInt64, costs: KCoreCostModel,
         readDevice: @escaping (Int, UInt64, Int) -> UInt64, pageContents: @escaping (UInt64) -> UInt64,
         hwTTBR: @escaping (Int, Int) -> UInt64
     ) {
@@ -159,12 +160,14 @@ final class CallContext {
         regs.elr = elr
         regs.far = far
         regs.skipTo = nil
-        if regs.x.count == x.count {
-            // Copied into the array this context owns, so a handler's register write does not
-            // copy it.
-            copyRegisters(x, into: &regs.x)
-        } else {
-            regs.x = x
+        if let x {
+            if regs.x.count == x.count {
+                // Copied into the array this context owns, so a handler's register write does
+                // not copy it.
+                copyRegisters(x, into: &regs.x)
+            } else {
+                regs.x = x
+            }
         }
         if oraclesReplaced {
             self.readDevice = readDevice
