@@ -75,7 +75,7 @@ extension Machine {
         cpu.el2.elr = trapContext.elr
         cpu.cycles &+= outcome.cycles
         el2Cycles[cpu.index] &+= outcome.cycles
-        el2Statistics.record(EL2Statistics.Key(outcome.decision), cycles: outcome.cycles)
+        el2Statistics.record(outcome.decision, cycles: outcome.cycles)
         for ipa in outcome.tlbInvalidations { for c in cpus { c.invalidateStage2TLB(ipa: ipa) } }
         if configuration.checkInvariants { checkKCoreInvariants(cpu, outcome) }
         if let el2Hook, el2Hook(cpu, outcome) == .pause { pauseRequested = true }
@@ -136,7 +136,7 @@ extension Machine {
         let start = cpu.cycles
         let outcome = kcore.handleHostStage2Fault(&trapContext)
         let kind: TraceKind = outcome.decision.handler == .emulate_mmio ? .mmio : .s2
-        if configuration.trace.contains(kind) { traceAbort(cpu, outcome, at: start, kind: kind) }
+        if traceMask & kind.bit != 0 { traceAbort(cpu, outcome, at: start, kind: kind) }
         if perfetto != nil { recordHandler(cpu, outcome, name: outcome.decision.handler.rawValue, at: start) }
         return applyTrapOutcome(outcome, to: cpu)
     }
@@ -209,7 +209,7 @@ extension Machine {
     private func hypercall(_ cpu: CPU, fn: UInt64) -> RunResult? {
         let start = cpu.cycles
         let outcome = kcore.handleHVC(&trapContext)
-        if configuration.trace.contains(.hvc) {
+        if traceMask & TraceKind.hvc.bit != 0 {
             emit(TraceEvent(
                 kind: "hvc", cycle: start, cpu: cpu.index, pc: hex(cpu.el2.elr &- 4), symbol: image.symbolize(cpu.el2.elr &- 4),
                 call: Int(fn), args: (1...5).map { hex(cpu.x($0)) }, result: hex(trapContext.x[0]),
