@@ -189,7 +189,7 @@ final class CallContext {
         lockReleases = 0
         lockWaitCycles = 0
         self.costs = costs
-        clock = nil
+        // `clock` is set (or cleared) by `KCore.makeContext`, the only caller.
         coverage = nil
     }
 }

@@ -78,7 +78,16 @@ public final class KCore {
     func makeContext(_ h: HostContext, timed: Bool = false, level: HandlerLevel? = nil, copyingRegisters: Bool = true) -> CallContext {
         let ctx = reusableContext(h, copyingRegisters: copyingRegisters)
         if timed, let c = h.cycle {
-            ctx.clock = HandlerClock(start: c &+ configuration.costModel.trapEntry &+ h.bodyCycles, locks: locks)
+            let start = c &+ configuration.costModel.trapEntry &+ h.bodyCycles
+            // A pooled context keeps its clock on these locks: only its start changes (a new
+            // clock retains the locks and releases the old one's).
+            if ctx.clock?.unretainedLocks.toOpaque() == Unmanaged.passUnretained(locks).toOpaque() {
+                ctx.clock!.start = start
+            } else {
+                ctx.clock = HandlerClock(start: start, locks: locks)
+            }
+        } else if ctx.clock != nil {
+            ctx.clock = nil
         }
         if let coverage, let level { ctx.coverage = CoverageProbe(counters: coverage, level: level) }
         return ctx
