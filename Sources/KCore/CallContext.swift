@@ -175,8 +175,8 @@ final class CallContext {
             self.hwTTBR = hwTTBR
             oraclesReplaced = false
         }
-        panic = nil
-        undefined = nil
+        if panic != nil { panic = nil }
+        if undefined != nil { undefined = nil }
         // One `removeLast` per access (a call makes a few): `removeAll(keepingCapacity:)` is a
         // generic range replacement, several times dearer for one element.
         while !deviceAccesses.isEmpty { deviceAccesses.removeLast() }

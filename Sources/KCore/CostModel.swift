@@ -32,6 +32,7 @@ public struct KCoreCostModel: Equatable, Sendable {
     }
 
     /// Cycles of a whole trap made of this one call.
+    @inline(__always)
     func cycles(_ ctx: CallContext) -> UInt64 {
         trapEntry &+ body(ctx) &+ eret
     }

@@ -17,7 +17,9 @@ struct HandlerClock {
 
 extension CallContext {
     /// The cycle this call has reached (0-based when untimed).
-    var now: UInt64 { (clock?.start ?? 0) &+ costs.body(self) }
+    var now: UInt64 {
+        @inline(__always) get { (clock?.start ?? 0) &+ costs.body(self) }
+    }
 
     /// Called once `LockTable` has given this CPU lock `id`: charges the acquire, and when the
     /// call is timed takes a ticket, waits, and logs `WAIT_LOCK` and `OPULL`.

@@ -126,8 +126,11 @@ extension KCore {
     func outcome(_ ctx: CallContext, _ d: TrapDecision, _ rep: RefinementReport?) -> TrapOutcome {
         var d = d
         if ctx.panic != nil { d.action = .panic }
+        // No invalidations (every trapped SMMU access): the empty array, not the context's
+        // emptied one, which the outcome would retain and release.
         return TrapOutcome(
             panic: ctx.panic, cycles: configuration.costModel.cycles(ctx), lockWaitCycles: ctx.lockWaitCycles,
-            tlbInvalidations: ctx.hostTLBInvalidations, decision: d, specUndefined: ctx.undefined, refinement: rep)
+            tlbInvalidations: ctx.hostTLBInvalidations.isEmpty ? [] : ctx.hostTLBInvalidations, decision: d,
+            specUndefined: ctx.undefined, refinement: rep)
     }
 }

@@ -150,7 +150,7 @@ extension Machine {
             if runningCPU !== cpu { runningCPU = cpu }
             if !slice.resumed {
                 perfetto?.enter(cpu: cpu.index, .guest, at: cpu.cycles, instructions: cpu.instructionsRetired)
-                deliverSerialInput()
+                if serialInput != nil { deliverSerialInput() }
                 // Timers that are off drive nothing (an MSR that enables one drives it at once).
                 if cpu.timersEnabled { driveTimerInterrupts(cpu) }
             }
