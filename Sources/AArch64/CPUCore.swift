@@ -59,11 +59,18 @@ public final class CPU {
     var spEL1: UInt64 = 0
     public var el2 = EL2Registers() {
         didSet {
-            fetchPage = .max
-            if el2.hcr & 1 != oldValue.hcr & 1 || el2.vttbr != oldValue.vttbr || el2.vtcr != oldValue.vtcr {
-                invalidateStage2TLB()
-                updateTranslationRegime()
-            }
+            // Only the translation controls invalidate the fetch page: an exception's syndrome
+            // and return state (every trap writes them) leave it as it was.
+            if el2.hcr != oldValue.hcr || el2.vttbr != oldValue.vttbr || el2.vtcr != oldValue.vtcr { el2TranslationChanged(from: oldValue) }
+        }
+    }
+    /// Out of line, so that the observer of every EL2 register write stays three compares.
+    @inline(never)
+    func el2TranslationChanged(from old: EL2Registers) {
+        fetchPage = .max
+        if el2.hcr & 1 != old.hcr & 1 || el2.vttbr != old.vttbr || el2.vtcr != old.vtcr {
+            invalidateStage2TLB()
+            updateTranslationRegime()
         }
     }
     public var isPoweredOn = false
@@ -267,8 +274,9 @@ public final class CPU {
     /// memory (its page tables in the carve-out, which no host stage-2 entry maps, so no
     /// decoded instruction comes from there): the machine passes false for them and a trap
     /// round trip keeps the guest's decoded code.
+    /// The fetch page stays: EL2's changes to VTTBR, VTCR or HCR (`el2`), its NPT
+    /// invalidations and a return to another EL (`currentEL`) each drop it when they happen.
     public func returnFromEL2(ramWritten: Bool = true) {
-        fetchPage = .max  // EL2 may have changed VTTBR/VTCR/HCR
         if ramWritten { monitor.decoded.invalidateAll() }
         pc = el2.elr
         restorePSTATE(el2.spsr)

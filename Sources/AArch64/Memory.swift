@@ -155,9 +155,7 @@ extension CPU {
         case .addressTranslation:
             iss |= 1 << 8 | 1 << 7 | 1 << 6
         }
-        trapToEL2(ec, iss: iss, returnAddress: pc)
-        el2.far = va
-        el2.hpfar = (ipa >> 12) << 4 & 0x0000_0FFF_FFFF_FFF0
+        trapToEL2(ec, iss: iss, returnAddress: pc, far: va, hpfar: (ipa >> 12) << 4 & 0x0000_0FFF_FFFF_FFF0)
         pendingExit = .stage2Abort
         return nil
     }
@@ -177,11 +175,17 @@ extension CPU {
         }
     }
 
-    /// Records an exception taken to EL2 (the machine's native hypervisor handles it).
-    func trapToEL2(_ ec: ExceptionClass, iss: UInt32, returnAddress: UInt64) {
-        el2.esr = UInt64(ec.rawValue) << 26 | 1 << 25 | UInt64(iss & 0x1FF_FFFF)
-        el2.elr = returnAddress
-        el2.spsr = pstateBits
+    /// Records an exception taken to EL2 (the machine's native hypervisor handles it), and for
+    /// an abort its FAR_EL2 and HPFAR_EL2. The registers are written as one value: `el2`'s
+    /// observer runs once.
+    func trapToEL2(_ ec: ExceptionClass, iss: UInt32, returnAddress: UInt64, far: UInt64? = nil, hpfar: UInt64? = nil) {
+        var e = el2
+        e.esr = UInt64(ec.rawValue) << 26 | 1 << 25 | UInt64(iss & 0x1FF_FFFF)
+        e.elr = returnAddress
+        e.spsr = pstateBits
+        if let far { e.far = far }
+        if let hpfar { e.hpfar = hpfar }
+        el2 = e
         stats.exceptionsToEL2[ec.rawValue, default: 0] &+= 1
         cycles &+= costs.exceptionEntry
     }

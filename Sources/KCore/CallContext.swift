@@ -78,7 +78,7 @@ struct DeviceAccess: Equatable, Sendable, CustomStringConvertible {
 /// level runner, a third of a trap round trip.
 final class CallContext {
     public var cpu: Int
-    var conf: SMMUConf
+    var conf: SMMUConf { didSet { confReplaced = true } }
     var regs: HostRegisters
     /// The device-read oracle (`doracle(0, n)`): the value the SMMU returns for a read.
     var readDevice: (_ smmu: Int, _ offset: UInt64, _ size: Int) -> UInt64 { didSet { oraclesReplaced = true } }
@@ -89,6 +89,10 @@ final class CallContext {
     /// Whether an oracle was replaced since `init` or `reset` (the refinement check's spec run
     /// replays the implementation's device reads): `reset` then puts the given ones back.
     private var oraclesReplaced = false
+    /// Whether `conf` was assigned since `init` or `reset`: a pooled context is made with
+    /// KCore's (a `let` configuration), so `reset` reassigns it only then (comparing its three
+    /// arrays cost more than the rest of the reset).
+    private var confReplaced = false
 
     public var panic: PanicReason?
     /// Set when a guest-reachable `rely` failed: the spec does not define the case, and the
@@ -141,23 +145,29 @@ final class CallContext {
     /// stored property is set here; `CallContextReuseTests` holds a reused context to a new one.
     /// The oracles are assigned only if one was replaced: a context from the pool was made with
     /// the same ones (`KCore.oracles`), and reassigning three closures costs six reference-count
-    /// operations per call.
+    /// operations per call. `conf` likewise.
+    /// `x` nil: the registers are left as they are, for a caller that moves the host's in.
     func reset(
-        cpu: Int, conf: SMMUConf, x: [UInt64], elr: UInt64, far: UInt64, costs: KCoreCostModel,
+        cpu: Int, conf: SMMUConf, x: [UInt64]?, elr: UInt64, far: UInt64, costs: KCoreCostModel,
         readDevice: @escaping (Int, UInt64, Int) -> UInt64, pageContents: @escaping (UInt64) -> UInt64,
         hwTTBR: @escaping (Int, Int) -> UInt64
     ) {
         self.cpu = cpu
-        if self.conf != conf { self.conf = conf }
+        if confReplaced {
+            self.conf = conf
+            confReplaced = false
+        }
         regs.elr = elr
         regs.far = far
         regs.skipTo = nil
-        if regs.x.count == x.count {
-            // Copied into the array this context owns, so a handler's register write does not
-            // copy it.
-            copyRegisters(x, into: &regs.x)
-        } else {
-            regs.x = x
+        if let x {
+            if regs.x.count == x.count {
+                // Copied into the array this context owns, so a handler's register write does
+                // not copy it.
+                copyRegisters(x, into: &regs.x)
+            } else {
+                regs.x = x
+            }
         }
         if oraclesReplaced {
             self.readDevice = readDevice
@@ -165,9 +175,11 @@ final class CallContext {
             self.hwTTBR = hwTTBR
             oraclesReplaced = false
         }
-        panic = nil
-        undefined = nil
-        if !deviceAccesses.isEmpty { deviceAccesses.removeAll(keepingCapacity: true) }
+        if panic != nil { panic = nil }
+        if undefined != nil { undefined = nil }
+        // One `removeLast` per access (a call makes a few): `removeAll(keepingCapacity:)` is a
+        // generic range replacement, several times dearer for one element.
+        while !deviceAccesses.isEmpty { deviceAccesses.removeLast() }
         steps = 0
         tableAccesses = 0
         sptWritten = false
@@ -177,7 +189,7 @@ final class CallContext {
         lockReleases = 0
         lockWaitCycles = 0
         self.costs = costs
-        clock = nil
+        // `clock` is set (or cleared) by `KCore.makeContext`, the only caller.
         coverage = nil
     }
 }

@@ -24,6 +24,7 @@ public struct KCoreCostModel: Equatable, Sendable {
 
     /// Cycles of a call's body, from its start to where it is now: everything but trap entry
     /// and ERET, lock waits included. `HandlerClock` stamps lock events with it.
+    @inline(__always)
     func body(_ ctx: CallContext) -> UInt64 {
         primitiveStep &* UInt64(ctx.steps) &+ tableAccess &* UInt64(ctx.tableAccesses)
             &+ deviceAccess &* UInt64(ctx.deviceAccesses.count)
@@ -31,6 +32,7 @@ public struct KCoreCostModel: Equatable, Sendable {
     }
 
     /// Cycles of a whole trap made of this one call.
+    @inline(__always)
     func cycles(_ ctx: CallContext) -> UInt64 {
         trapEntry &+ body(ctx) &+ eret
     }

@@ -21,6 +21,13 @@ struct DataLog: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Counts one more value consumed by `vmid`: one array access for the host and the VMs
+    /// (the subscript's read and write are two).
+    @inline(__always)
+    mutating func increment(_ vmid: UInt32) {
+        if vmid < counts.count { counts[Int(vmid)] &+= 1 } else { others[vmid, default: 0] &+= 1 }
+    }
+
     static func == (a: DataLog, b: DataLog) -> Bool { a.counts == b.counts && a.others == b.others }
 
     /// `[vmid: count, …]` for the ids that consumed a value, in order (refinement reports).

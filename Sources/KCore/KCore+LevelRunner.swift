@@ -11,7 +11,7 @@ extension KCore {
         impl implBody: (inout ImplState, inout CallContext) -> R, spec specBody: (inout SpecState, inout CallContext) -> R
     ) -> (R, CallContext, RefinementReport?) {
         if configuration.handlers == .spec {
-            var ctx = makeContext(h, timed: true, level: .spec)
+            var ctx = makeDrivingContext(&h, level: .spec)
             let r = specBody(&spec, &ctx)
             h.bodyCycles &+= ctx.costs.body(ctx)
             // The spec records the device writes SeKVM's C performs; the hardware must see them.
@@ -26,8 +26,8 @@ extension KCore {
             apply(ctx, to: &h)
             return (r, ctx, nil)
         }
-        var ictx = makeContext(h, timed: true, level: .impl)
         guard configuration.checkRefinement else {
+            var ictx = makeDrivingContext(&h, level: .impl)
             let r = implBody(&impl, &ictx)
             h.bodyCycles &+= ictx.costs.body(ictx)
             if implNPT != nil && ictx.nptWritten { _ = updateImplNPT(writes: ictx.nptWrites) }
@@ -35,6 +35,7 @@ extension KCore {
             apply(ictx, to: &h)
             return (r, ictx, nil)
         }
+        let ictx = makeContext(h, timed: true, level: .impl)
         return runCheckingRefinement(name, args(), &h, bank: bank, iova: iova, known: known, ictx, impl: implBody, spec: specBody)
     }
 
@@ -106,18 +107,30 @@ extension KCore {
         return ((), c, r)
     }
 
-    /// The host registers as the call left them (read in place: copying `HostRegisters` out of
-    /// the context costs a retain and release of its register array per call).
+    /// A timed context for the level that drives the call, holding the host's register array
+    /// itself: moved in from `h` here and back by `apply`, instead of copied both ways on
+    /// every call. Until `apply`, `h.x` holds the context's spare array.
+    func makeDrivingContext(_ h: inout HostContext, level: HandlerLevel) -> CallContext {
+        let ctx = makeContext(h, timed: true, level: level, copyingRegisters: false)
+        swap(&ctx.regs.x, &h.x)
+        return ctx
+    }
+
+    /// The host registers as the call left them: the context's register array and the host's
+    /// trade places (the context's spare is overwritten when it is next used).
     func apply(_ ctx: CallContext, to h: inout HostContext) {
-        copyRegisters(ctx.regs.x, into: &h.x)
+        swap(&ctx.regs.x, &h.x)
         if let pc = ctx.regs.skipTo { h.elr = pc }
     }
 
     func outcome(_ ctx: CallContext, _ d: TrapDecision, _ rep: RefinementReport?) -> TrapOutcome {
         var d = d
         if ctx.panic != nil { d.action = .panic }
+        // No invalidations (every trapped SMMU access): the empty array, not the context's
+        // emptied one, which the outcome would retain and release.
         return TrapOutcome(
             panic: ctx.panic, cycles: configuration.costModel.cycles(ctx), lockWaitCycles: ctx.lockWaitCycles,
-            tlbInvalidations: ctx.hostTLBInvalidations, decision: d, specUndefined: ctx.undefined, refinement: rep)
+            tlbInvalidations: ctx.hostTLBInvalidations.isEmpty ? [] : ctx.hostTLBInvalidations, decision: d,
+            specUndefined: ctx.undefined, refinement: rep)
     }
 }

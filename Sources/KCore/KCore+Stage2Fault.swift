@@ -18,10 +18,14 @@ extension KCore {
             let acc = ctx.deviceAccesses.last
             // The host's value: Xt, or zero for Rt = 31 (the trap frame's XZR slot), so that a
             // `str wzr` is "emulated", not "rewritten".
-            let hostValue = ctx.regs.get(KC.host_dabt_get_rd(hsr))
+            let rd = KC.host_dabt_get_rd(hsr)
+            let hostValue = rd < 31 && rd < h.x.count ? h.x[rd] : 0
             let rewritten = acc.map { $0.isWrite && $0.value != (hostValue & ($0.size == 4 ? 0xFFFF_FFFF : .max)) } ?? false
+            // An access EL2 completed returned `is_smmu_range` of the page; a panic or a halted
+            // EL2 returns 0, so the window is looked up again.
+            let smmu = ctx.panic == nil && !halted ? res : isSMMURange(configuration.smmuConf, page)
             return outcome(ctx, TrapDecision(
-                handler: .emulate_mmio, target: .smmuRegister(smmu: isSMMURange(configuration.smmuConf, page), offset: ipa & 0xFFFF), action: rewritten ? .rewritten : .emulated, value: acc?.value), rep)
+                handler: .emulate_mmio, target: .smmuRegister(smmu: smmu, offset: ipa & 0xFFFF), action: rewritten ? .rewritten : .emulated, value: acc?.value), rep)
         }
         var o = outcome(ctx, TrapDecision(handler: .emulate_mmio, target: .ipa(ipa), action: .ignored), rep)
         let (_, mctx, mrep) = run(

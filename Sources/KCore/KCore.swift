@@ -73,10 +73,21 @@ public final class KCore {
     /// A call's context. `timed`: this call drives the machine, so its lock operations take
     /// tickets on `locks` at the trap's cycle (never for the shadow run of a refinement check).
     /// `level` names the level whose branches it counts (`--coverage`; nil: none).
-    func makeContext(_ h: HostContext, timed: Bool = false, level: HandlerLevel? = nil) -> CallContext {
-        let ctx = reusableContext(h)
+    /// `copyingRegisters: false` leaves the host registers out (the caller moves them in:
+    /// `makeDrivingContext`).
+    func makeContext(_ h: HostContext, timed: Bool = false, level: HandlerLevel? = nil, copyingRegisters: Bool = true) -> CallContext {
+        let ctx = reusableContext(h, copyingRegisters: copyingRegisters)
         if timed, let c = h.cycle {
-            ctx.clock = HandlerClock(start: c &+ configuration.costModel.trapEntry &+ h.bodyCycles, locks: locks)
+            let start = c &+ configuration.costModel.trapEntry &+ h.bodyCycles
+            // A pooled context keeps its clock on these locks: only its start changes (a new
+            // clock retains the locks and releases the old one's).
+            if ctx.clock?.unretainedLocks.toOpaque() == Unmanaged.passUnretained(locks).toOpaque() {
+                ctx.clock!.start = start
+            } else {
+                ctx.clock = HandlerClock(start: start, locks: locks)
+            }
+        } else if ctx.clock != nil {
+            ctx.clock = nil
         }
         if let coverage, let level { ctx.coverage = CoverageProbe(counters: coverage, level: level) }
         return ctx
@@ -86,11 +97,11 @@ public final class KCore {
     /// the pool's is its only reference (`isKnownUniquelyReferenced`), so one a caller still
     /// holds is never handed out twice; the pool stays as small as the most contexts ever
     /// alive at once (two per level of a trap, two more with the refinement check).
-    private func reusableContext(_ h: HostContext) -> CallContext {
+    private func reusableContext(_ h: HostContext, copyingRegisters: Bool) -> CallContext {
         let o = oracles
         for i in contextPool.indices where isKnownUniquelyReferenced(&contextPool[i]) {
             let ctx = contextPool[i]
-            ctx.reset(cpu: h.cpu, conf: configuration.smmuConf, x: h.x, elr: h.elr, far: h.far, costs: configuration.costModel,
+            ctx.reset(cpu: h.cpu, conf: configuration.smmuConf, x: copyingRegisters ? h.x : nil, elr: h.elr, far: h.far, costs: configuration.costModel,
                       readDevice: o.readDevice, pageContents: o.pageContents, hwTTBR: o.hwTTBR)
             return ctx
         }

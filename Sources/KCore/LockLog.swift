@@ -75,31 +75,48 @@ public struct TimedLockEvent: Equatable, Sendable, CustomStringConvertible {
 /// dictionary): every handler takes and releases locks, and hashing the id for each of the
 /// four lookups an acquire or release makes was a tenth of a trap's cost.
 public struct LockTable: Equatable, Sendable {
-    struct Slot: Equatable, Sendable {
+    struct Slot: Sendable {
         var holder: Int?
-        var log: [LockEvent] = []
+        /// The log is `storage[start...]`: dropping the oldest half only moves `start`, and
+        /// the dropped prefix is compacted away once it is twice the limit (moving a quarter
+        /// of an event per append instead of one).
+        private var storage: [LockEvent] = []
+        private var start = 0
         var dropped = 0
         public var acquisitions = 0
+
+        /// The kept events, oldest first (the storage itself until something was dropped).
+        var log: [LockEvent] { start == 0 ? storage : Array(storage[start...]) }
+        /// The kept events without a copy.
+        var events: ArraySlice<LockEvent> { storage[start...] }
+        var isEmpty: Bool { storage.count == start }
+        var count: Int { storage.count &- start }
 
         /// Appends `e`; beyond `limit` events the oldest half is dropped and counted. Inlined:
         /// every acquire and release appends two events, on every trap.
         @inline(__always)
         mutating func append(_ e: LockEvent, limit: Int) {
-            log.append(e)
-            if log.count > limit { dropOldestHalf(limit: limit) }
+            storage.append(e)
+            if storage.count &- start > limit { dropOldestHalf(limit: limit) }
         }
         @inline(never)
         private mutating func dropOldestHalf(limit: Int) {
             let drop = limit / 2
-            log.removeFirst(drop)
+            start += drop
             dropped += drop
+            if start >= 2 * limit {
+                storage.removeFirst(start)
+                start = 0
+            }
         }
+        @inline(__always)
         mutating func acquire(_ id: Int, cpu: Int, limit: Int) {
             append(LockEvent(cpu: cpu, kind: .waitLock(KC.local_lock_bound)), limit: limit)
             append(LockEvent(cpu: cpu, kind: .pull(id)), limit: limit)
             holder = cpu
             acquisitions += 1
         }
+        @inline(__always)
         mutating func release(cpu: Int, pushing obj: SharedObject, limit: Int) {
             append(LockEvent(cpu: cpu, kind: .push(obj)), limit: limit)
             append(LockEvent(cpu: cpu, kind: .release), limit: limit)
@@ -131,7 +148,7 @@ public struct LockTable: Equatable, Sendable {
     }
     /// Each lock's log (locks that never logged an event are absent).
     var log: [Int: [LockEvent]] {
-        ids.reduce(into: [:]) { d, e in if !e.1.log.isEmpty { d[e.0] = e.1.log } }
+        ids.reduce(into: [:]) { d, e in if !e.1.isEmpty { d[e.0] = e.1.log } }
     }
     /// Events dropped from each lock's log (absent: none).
     var droppedEvents: [Int: Int] {
@@ -145,8 +162,8 @@ public struct LockTable: Equatable, Sendable {
     /// Per lock: every event its log received, the dropped ones included.
     var eventsEver: [Int: Int] {
         var d: [Int: Int] = [:]
-        for id in slots.indices where !slots[id].log.isEmpty { d[id] = slots[id].log.count + slots[id].dropped }
-        for (id, s) in others where !s.log.isEmpty { d[id] = s.log.count + s.dropped }
+        for id in slots.indices where !slots[id].isEmpty { d[id] = slots[id].count + slots[id].dropped }
+        for (id, s) in others where !s.isEmpty { d[id] = s.count + s.dropped }
         return d
     }
 
@@ -159,6 +176,7 @@ public struct LockTable: Equatable, Sendable {
 
     /// Acquire (`wait` + `pull`). - Returns: false when the lock is already held (the spec is
     /// undefined there: `LockFalse` is required).
+    @inline(__always)
     mutating func acquire(_ id: Int, cpu: Int) -> Bool {
         let limit = maxEventsPerLock
         // Every handler takes a lock: the slot of a known id is changed in place, in one access.
@@ -173,6 +191,7 @@ public struct LockTable: Equatable, Sendable {
     }
 
     /// Release (`push` + `REL_LOCK`). - Returns: false when this CPU does not hold the lock.
+    @inline(__always)
     mutating func release(_ id: Int, cpu: Int, pushing obj: SharedObject) -> Bool {
         let limit = maxEventsPerLock
         if id >= 0 && id < slots.count {
@@ -190,15 +209,15 @@ public struct LockTable: Equatable, Sendable {
         append(LockID.flatmem, LockEvent(cpu: cpu, kind: .push(.flatmem)))
     }
 
-    /// The log of lock `id` (empty if it never logged), without building `log`.
-    func events(_ id: Int) -> [LockEvent] { slot(id)?.log ?? [] }
+    /// The log of lock `id` (empty if it never logged), without building `log` or copying it.
+    func events(_ id: Int) -> ArraySlice<LockEvent> { slot(id)?.events ?? [] }
     /// The CPU holding lock `id`, or nil.
     func heldBy(_ id: Int) -> Int? { slot(id)?.holder }
     /// Events dropped from lock `id`'s log.
     func dropped(_ id: Int) -> Int { slot(id)?.dropped ?? 0 }
     /// The ids of locks that are held or have logged, in order.
     var usedIDs: [Int] {
-        slots.indices.filter { slots[$0].holder != nil || !slots[$0].log.isEmpty } + others.keys.sorted()
+        slots.indices.filter { slots[$0].holder != nil || !slots[$0].isEmpty } + others.keys.sorted()
     }
 
     /// Equality of what the spec's state holds: holders, logs and what was dropped from them

@@ -21,11 +21,24 @@ public enum KnownDivergence: String, Sendable, CaseIterable {
 
 /// The report of one refinement check: function, arguments, differences, and which known
 /// divergence (if any) explains them.
-public struct RefinementReport: Equatable, Sendable, CustomStringConvertible {
-    public var function: String
-    public var arguments: String
-    var differences: [RefinementDifference]
-    public var known: KnownDivergence?
+///
+/// A class: every trap's outcome carries an optional report, almost always nil, and as a
+/// struct of three strings and an array it was copied and destroyed through the runtime's
+/// generic value witnesses on each trap; an optional reference is one pointer.
+public final class RefinementReport: Equatable, Sendable, CustomStringConvertible {
+    public let function: String
+    public let arguments: String
+    let differences: [RefinementDifference]
+    public let known: KnownDivergence?
+    init(function: String, arguments: String, differences: [RefinementDifference], known: KnownDivergence?) {
+        self.function = function
+        self.arguments = arguments
+        self.differences = differences
+        self.known = known
+    }
+    public static func == (a: RefinementReport, b: RefinementReport) -> Bool {
+        a.function == b.function && a.arguments == b.arguments && a.differences == b.differences && a.known == b.known
+    }
     public var description: String {
         "refinement: \(function)(\(arguments))" + (known.map { " [known \($0.rawValue)]" } ?? "") + ": "
             + differences.map(\.description).joined(separator: "; ")
@@ -75,12 +88,12 @@ func compareStates(_ s: SpecState, _ i: SpecState, logsFrom: [Int: Int]? = nil, 
         let ever = logsFrom?[id] ?? 0
         let fa = min(max(0, ever - s.data.locks.dropped(id)), wa.count)
         let fb = min(max(0, ever - i.data.locks.dropped(id)), wb.count)
-        let a = wa[fa...], b = wb[fb...]
+        let a = wa.dropFirst(fa), b = wb.dropFirst(fb)
         if a != b {
             let j = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
             d.append(.init(field: "log[\(LockID.name(id))] from event \(fa + j)",
-                           spec: wa[(fa + j)...].map(\.description).joined(separator: ", "),
-                           impl: wb[(fb + j)...].map(\.description).joined(separator: ", ")))
+                           spec: wa.dropFirst(fa + j).map(\.description).joined(separator: ", "),
+                           impl: wb.dropFirst(fb + j).map(\.description).joined(separator: ", ")))
         }
     }
     for slot in 0..<16 { cmp("smmu_vmid[\(slot)]", s.data.smmuVmid[slot], i.data.smmuVmid[slot]) }

@@ -26,16 +26,20 @@ public struct LockContention: Equatable, Sendable {
 /// context of the level that drives the machine holds one (the shadow run of a refinement check
 /// must not take tickets twice).
 public final class TicketLocks {
-    /// Per lock id (an array for `LockID.count` ids, then a dictionary): the cycle its last
-    /// holder released it, and its contention (the tickets handed out are `acquisitions`).
-    private var releasedAtByID = [UInt64](repeating: 0, count: LockID.count)
-    private var contentionByID = [LockContention](repeating: LockContention(), count: LockID.count)
-    private var otherReleasedAt: [Int: UInt64] = [:]
-    private var otherContention: [Int: LockContention] = [:]
+    /// One lock's timing: the cycle its last holder released it, and its contention (the
+    /// tickets handed out are `acquisitions`). One array element per lock id, changed in place:
+    /// a ticket is taken on every trap.
+    struct Timing {
+        var releasedAt: UInt64 = 0
+        var contention = LockContention()
+    }
+    /// Per lock id: an array for `LockID.count` ids, then a dictionary.
+    private var timing = [Timing](repeating: Timing(), count: LockID.count)
+    private var otherTiming: [Int: Timing] = [:]
     /// Contention per lock that has been taken.
     public var contention: [Int: LockContention] {
-        var d = otherContention
-        for (id, c) in contentionByID.enumerated() where c.acquisitions > 0 { d[id] = c }
+        var d = otherTiming.mapValues(\.contention).filter { $0.value.acquisitions > 0 }
+        for (id, t) in timing.enumerated() where t.contention.acquisitions > 0 { d[id] = t.contention }
         return d
     }
     /// Cycles each CPU spent waiting for locks.
@@ -47,35 +51,39 @@ public final class TicketLocks {
 
     /// CPU `cpu` takes a ticket for lock `id` at cycle `arrival`. - Returns: the ticket and the
     /// cycle at which the CPU holds the lock (`arrival` when free, else the release + `handoff`).
+    @inline(__always)
     func acquire(_ id: Int, cpu: Int, at arrival: UInt64, handoff: UInt64) -> (ticket: UInt64, granted: UInt64) {
-        let inArray = id >= 0 && id < LockID.count
-        let free = inArray ? releasedAtByID[id] : otherReleasedAt[id, default: 0]
-        var c = inArray ? contentionByID[id] : otherContention[id, default: LockContention()]
-        let ticket = c.acquisitions
-        c.acquisitions &+= 1
+        if id >= 0 && id < timing.count { return TicketLocks.take(&timing[id], cpu: cpu, at: arrival, handoff: handoff, &waitByCPU) }
+        return TicketLocks.take(&otherTiming[id, default: Timing()], cpu: cpu, at: arrival, handoff: handoff, &waitByCPU)
+    }
+
+    @inline(__always)
+    private static func take(_ t: inout Timing, cpu: Int, at arrival: UInt64, handoff: UInt64, _ waitByCPU: inout [Int: UInt64]) -> (ticket: UInt64, granted: UInt64) {
+        let ticket = t.contention.acquisitions
+        t.contention.acquisitions &+= 1
         var granted = arrival
-        if arrival < free {
-            granted = free &+ handoff
-            c.contended &+= 1
-            c.waitCycles &+= granted &- arrival
+        if arrival < t.releasedAt {
+            granted = t.releasedAt &+ handoff
+            t.contention.contended &+= 1
+            t.contention.waitCycles &+= granted &- arrival
             waitByCPU[cpu, default: 0] &+= granted &- arrival
         }
-        if inArray { contentionByID[id] = c } else { otherContention[id] = c }
         return (ticket, granted)
     }
 
     /// The holder of lock `id` releases it at cycle `at`.
+    @inline(__always)
     func release(_ id: Int, at: UInt64) {
-        if id >= 0 && id < LockID.count {
-            releasedAtByID[id] = max(releasedAtByID[id], at)
+        if id >= 0 && id < timing.count {
+            timing[id].releasedAt = max(timing[id].releasedAt, at)
         } else {
-            otherReleasedAt[id] = max(otherReleasedAt[id, default: 0], at)
+            otherTiming[id, default: Timing()].releasedAt = max(otherTiming[id]?.releasedAt ?? 0, at)
         }
     }
 
     /// The cycle at which lock `id` was last released (0: never taken).
     func lastRelease(_ id: Int) -> UInt64 {
-        id >= 0 && id < LockID.count ? releasedAtByID[id] : otherReleasedAt[id, default: 0]
+        id >= 0 && id < timing.count ? timing[id].releasedAt : otherTiming[id]?.releasedAt ?? 0
     }
 
     /// Total cycles all CPUs waited.

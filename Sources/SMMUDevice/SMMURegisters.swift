@@ -128,14 +128,18 @@ public enum SMMURegisterMap {
     public static func locate(offset: UInt64) -> Location? {
         let off = offset & 0xFFFC
         let page = off >> 12, word = Int(truncatingIfNeeded: (off & 0xFFF) >> 2)
-        let space: Space, table: [Register], slots: [Int32]
+        // Each page's tables are read where they are (held in locals, the two arrays were
+        // retained and released on every access).
         switch page {
-        case 0: space = .gr0; table = gr0; slots = gr0Slots
-        case 1: space = .gr1; table = gr1; slots = gr1Slots
-        case 8...15: space = .contextBank(Int(page - 8)); table = contextBank; slots = contextBankSlots
+        case 0: return location(word, .gr0, gr0Slots[word], gr0)
+        case 1: return location(word, .gr1, gr1Slots[word], gr1)
+        case 8...15: return location(word, .contextBank(Int(page - 8)), contextBankSlots[word], contextBank)
         default: return nil
         }
-        let slot = slots[word]
+    }
+
+    @inline(__always)
+    private static func location(_ word: Int, _ space: Space, _ slot: Int32, _ table: [Register]) -> Location? {
         guard slot >= 0 else { return nil }
         let r = table[Int(slot >> 16)]
         let within = UInt64(word) << 2

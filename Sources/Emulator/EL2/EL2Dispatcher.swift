@@ -1,5 +1,6 @@
 import AArch64
 import KCore
+import SMMUDevice
 import Stage2
 
 /// Forwards EL2's SMMU register accesses to whatever device sits at each SMMU's base on the bus.
@@ -10,20 +11,36 @@ final class BusSMMUHardware: SMMUHardware {
     /// The window last found for each SMMU: windows are only ever added to a bus, so one that
     /// holds an address keeps holding it, and every trapped access skips the bus search.
     private var windows: [MMIORegion?]
+    /// Per SMMU, its window when the device there is an `SMMU` (the usual case): read directly
+    /// and without reference counting (the bus and `windows` hold the device) instead of
+    /// through the device protocol. A trivial value, so reading it retains nothing.
+    private struct DirectWindow {
+        let base: UInt64
+        let size: UInt64
+        let device: Unmanaged<SMMU>
+    }
+    private var direct: [DirectWindow?]
     init(bus: PhysicalBus, bases: [UInt64]) {
         self.bus = bus
         self.bases = bases
         windows = Array(repeating: nil, count: bases.count)
+        direct = Array(repeating: nil, count: bases.count)
     }
     private func window(_ smmu: Int, _ pa: UInt64) -> MMIORegion? {
         if let w = windows[smmu], w.contains(pa) { return w }
         let w = bus.region(at: pa)
-        if w != nil { windows[smmu] = w }
+        if let w {
+            windows[smmu] = w
+            direct[smmu] = (w.device as? SMMU).map { DirectWindow(base: w.base, size: w.size, device: Unmanaged.passUnretained($0)) }
+        }
         return w
     }
     func readRegister(smmu: Int, offset: UInt64, size: Int) -> UInt64 {
         guard bases.indices.contains(smmu) else { return 0 }
         let pa = bases[smmu] &+ offset
+        if let d = direct[smmu], pa >= d.base && pa &- d.base < d.size {
+            return d.device._withUnsafeGuaranteedRef { $0.read(offset: pa &- d.base, size: size) }
+        }
         guard let r = window(smmu, pa) else { return 0 }
         return r.device.read(offset: pa &- r.base, size: size)
     }
@@ -38,30 +55,27 @@ final class BusSMMUHardware: SMMUHardware {
 /// The EL2 trap dispatcher: stage-2 aborts go to KCore's `handle_host_stage2_fault`, HVC/SMC with
 /// a PSCI function id to the machine's PSCI, every other id to KCore's hypercall dispatcher.
 extension Machine {
-    /// Runs `body` on KCore's view of the trapped CPU's context: its registers copied into the
-    /// machine's one `trapContext` (moved out for the call, so its array is uniquely held and
-    /// is written in place, never reallocated).
-    func withHostContext<R>(_ cpu: CPU, _ body: (inout HostContext) -> R) -> R {
-        var h = HostContext.placeholder
-        swap(&h, &trapContext)
-        defer { swap(&h, &trapContext) }
-        h.cpu = cpu.index
-        cpu.copyGeneralRegisters(into: &h.x)
-        h.elr = cpu.el2.elr
-        h.esr = cpu.el2.esr
-        h.far = cpu.el2.far
-        h.hpfar = cpu.el2.hpfar
-        h.cycle = cpu.cycles
-        return body(&h)
+    /// Fills the machine's one `trapContext`, KCore's view of the trapped CPU, in place: its
+    /// register array is held by nothing else, so it is written, never reallocated. Handlers
+    /// take it `inout` where it is (moving it out and back cost two copies of the context).
+    func loadHostContext(_ cpu: CPU) {
+        trapContext.cpu = cpu.index
+        cpu.copyGeneralRegisters(into: &trapContext.x)
+        trapContext.elr = cpu.el2.elr
+        trapContext.esr = cpu.el2.esr
+        trapContext.far = cpu.el2.far
+        trapContext.hpfar = cpu.el2.hpfar
+        trapContext.cycle = cpu.cycles
     }
 
-    /// Applies a KCore handler's effects to the machine; returns a run result on a hypervisor panic.
-    func apply(_ outcome: TrapOutcome, _ h: HostContext, to cpu: CPU) -> RunResult? {
-        cpu.setGeneralRegisters(h.x)
-        cpu.el2.elr = h.elr
+    /// Applies a KCore handler's effects (its outcome, and the registers it left in
+    /// `trapContext`) to the machine; returns a run result on a hypervisor panic.
+    func applyTrapOutcome(_ outcome: TrapOutcome, to cpu: CPU) -> RunResult? {
+        cpu.setGeneralRegisters(trapContext.x)
+        cpu.el2.elr = trapContext.elr
         cpu.cycles &+= outcome.cycles
         el2Cycles[cpu.index] &+= outcome.cycles
-        el2Statistics.record(EL2Statistics.Key(outcome.decision), cycles: outcome.cycles)
+        el2Statistics.record(outcome.decision, cycles: outcome.cycles)
         for ipa in outcome.tlbInvalidations { for c in cpus { c.invalidateStage2TLB(ipa: ipa) } }
         if configuration.checkInvariants { checkKCoreInvariants(cpu, outcome) }
         if let el2Hook, el2Hook(cpu, outcome) == .pause { pauseRequested = true }
@@ -118,14 +132,13 @@ extension Machine {
                 return nil
             }
         }
-        return withHostContext(cpu) { h in
-            let start = cpu.cycles
-            let outcome = kcore.handleHostStage2Fault(&h)
-            let kind: TraceKind = outcome.decision.handler == .emulate_mmio ? .mmio : .s2
-            if configuration.trace.contains(kind) { traceAbort(cpu, outcome, at: start, kind: kind) }
-            if perfetto != nil { recordHandler(cpu, outcome, name: outcome.decision.handler.rawValue, at: start) }
-            return apply(outcome, h, to: cpu)
-        }
+        loadHostContext(cpu)
+        let start = cpu.cycles
+        let outcome = kcore.handleHostStage2Fault(&trapContext)
+        let kind: TraceKind = outcome.decision.handler == .emulate_mmio ? .mmio : .s2
+        if traceMask & kind.bit != 0 { traceAbort(cpu, outcome, at: start, kind: kind) }
+        if perfetto != nil { recordHandler(cpu, outcome, name: outcome.decision.handler.rawValue, at: start) }
+        return applyTrapOutcome(outcome, to: cpu)
     }
 
     /// Opens the handler's span on the CPU's timeline (it ends when the CPU is back in the guest)
@@ -188,17 +201,18 @@ extension Machine {
             el2Statistics.record(.psci, cycles: kcore.configuration.costModel.trapEntry)
             return psci(cpu)
         }
-        return withHostContext(cpu) { h in hypercall(cpu, fn: fn, &h) }
+        loadHostContext(cpu)
+        return hypercall(cpu, fn: fn)
     }
 
     /// A hypercall for KCore's dispatcher, with its trace and timeline records.
-    private func hypercall(_ cpu: CPU, fn: UInt64, _ h: inout HostContext) -> RunResult? {
+    private func hypercall(_ cpu: CPU, fn: UInt64) -> RunResult? {
         let start = cpu.cycles
-        let outcome = kcore.handleHVC(&h)
-        if configuration.trace.contains(.hvc) {
+        let outcome = kcore.handleHVC(&trapContext)
+        if traceMask & TraceKind.hvc.bit != 0 {
             emit(TraceEvent(
                 kind: "hvc", cycle: start, cpu: cpu.index, pc: hex(cpu.el2.elr &- 4), symbol: image.symbolize(cpu.el2.elr &- 4),
-                call: Int(fn), args: (1...5).map { hex(cpu.x($0)) }, result: hex(h.x[0]),
+                call: Int(fn), args: (1...5).map { hex(cpu.x($0)) }, result: hex(trapContext.x[0]),
                 target: outcome.decision.targetName, action: outcome.decision.action.rawValue,
                 panic: outcome.panic.map { "\($0)" }, el2Cycles: outcome.cycles))
         }
@@ -206,7 +220,7 @@ extension Machine {
             // HVC spans are named by the called function (el2_alloc_smmu_pgd), not "hvc".
             recordHandler(cpu, outcome, name: outcome.decision.targetName, at: start)
         }
-        return apply(outcome, h, to: cpu)
+        return applyTrapOutcome(outcome, to: cpu)
     }
 }
 

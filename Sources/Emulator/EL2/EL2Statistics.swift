@@ -71,6 +71,21 @@ public struct EL2Statistics: Equatable, Sendable {
         entries[slot].cycles &+= cycles
     }
 
+    /// `record(Key(d), …)` for a handler's decision, its slot found without building the key.
+    @inline(__always)
+    mutating func record(_ d: TrapDecision, cycles: UInt64) {
+        let slot: Int
+        switch (d.handler, d.target) {
+        case (.emulate_mmio, _): slot = 0
+        case (.map_page_host, _): slot = 1
+        case (.hvc, .hypercall(let c)): slot = 3 + Key.hypercallSlot[Int(c.rawValue)]
+        case (.hvc, .halted): slot = Key.all.count - 2
+        case (.hvc, _): slot = Key.all.count - 3
+        }
+        entries[slot].calls &+= 1
+        entries[slot].cycles &+= cycles
+    }
+
     /// One line per handler, most expensive first (ties by name, so the output is stable).
     public var lines: [String] {
         byHandler.sorted { $0.value.cycles != $1.value.cycles ? $0.value.cycles > $1.value.cycles : $0.key < $1.key }.map { name, e in

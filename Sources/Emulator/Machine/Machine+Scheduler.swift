@@ -112,7 +112,7 @@ extension Machine {
                 if let exit = state.pending[cpu.index] {
                     state.pending[cpu.index] = nil
                     lockLog?.flush(before: cpu.cycles)
-                    runningCPU = cpu
+                    if runningCPU !== cpu { runningCPU = cpu }
                     switch exit {
                     case .stage2Abort:
                         if let end = handleStage2Abort(cpu) { return end }
@@ -145,10 +145,12 @@ extension Machine {
                 if slice.resumed { state.cutShort = (cpu.index, slice.limit) }
                 return nil
             }
-            runningCPU = cpu
+            // Assigned only when it changes: the same CPU again (every trap of a one-CPU guest)
+            // would retain and release it for nothing.
+            if runningCPU !== cpu { runningCPU = cpu }
             if !slice.resumed {
                 perfetto?.enter(cpu: cpu.index, .guest, at: cpu.cycles, instructions: cpu.instructionsRetired)
-                deliverSerialInput()
+                if serialInput != nil { deliverSerialInput() }
                 // Timers that are off drive nothing (an MSR that enables one drives it at once).
                 if cpu.timersEnabled { driveTimerInterrupts(cpu) }
             }

@@ -12,7 +12,12 @@ import Stage2
 /// next (ties: lowest index) for at most `quantum` cycles, so a run is reproducible bit for bit.
 public final class Machine {
     /// A debugger may change `trace` while the machine is stopped (gdb's `monitor trace`).
-    public internal(set) var configuration: MachineConfiguration
+    public internal(set) var configuration: MachineConfiguration {
+        didSet { traceMask = TraceKind.mask(configuration.trace) }
+    }
+    /// `configuration.trace` as bits (`TraceKind.bit`): every trap asks whether it is traced,
+    /// and a set lookup retains and releases the set's storage.
+    private(set) var traceMask: UInt8 = 0
     public let ram: PhysicalMemory
     public let bus: PhysicalBus
     public let cpus: [CPU]
@@ -69,7 +74,7 @@ public final class Machine {
     /// in between (a guest can livelock EL2, e.g. fetching from a device page it maps XN).
     var repeatedFaults: [RepeatedFault]
     /// The host context of the trap being handled, kept between traps so that its register
-    /// array is filled in place rather than allocated per trap (`withHostContext`).
+    /// array is filled in place rather than allocated per trap (`loadHostContext`).
     var trapContext = HostContext(cpu: 0)
     /// Identical stage-2 faults in a row, no instruction retired, after which the run stops.
     static let livelockBound = 10_000
@@ -155,6 +160,7 @@ public final class Machine {
         load: (PhysicalMemory) throws(ELFLoadError) -> ELFImage
     ) throws(ELFLoadError) {
         self.configuration = configuration
+        traceMask = TraceKind.mask(configuration.trace)
         guard let ram = PhysicalMemory(base: configuration.ramBase, size: configuration.ramSize) else {
             throw .unreadable("cannot reserve \(configuration.ramSize) bytes of RAM")
         }

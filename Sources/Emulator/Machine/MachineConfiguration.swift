@@ -63,6 +63,19 @@ public enum TraceKind: String, CaseIterable, Sendable {
     /// The streams that are `TraceEvent`s (all but insn, which is text only): what
     /// `--trace-json` records when `--trace` does not narrow it.
     public static let events: Set<TraceKind> = [.mmio, .hvc, .s2, .dma]
+
+    /// This stream's bit in `Machine.traceMask`.
+    var bit: UInt8 {
+        switch self {
+        case .mmio: 1
+        case .hvc: 2
+        case .s2: 4
+        case .dma: 8
+        case .insn: 16
+        case .guest: 32
+        }
+    }
+    static func mask(_ kinds: Set<TraceKind>) -> UInt8 { kinds.reduce(0) { $0 | $1.bit } }
 }
 
 /// Which level of the seed spec drives the EL2 handlers: `impl` (the composition of primitives,

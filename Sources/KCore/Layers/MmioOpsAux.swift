@@ -18,7 +18,7 @@ extension MmioOps.Spec {
             }
             ctx.hit(len == 4 ? .emulateRead32 : .emulateRead64)
             var data = ctx.readDevice(index, off, len)
-            s.data.dataLog[KC.HOSTVISOR, default: 0] &+= 1
+            s.data.dataLog.increment(KC.HOSTVISOR)
             if len == 4 { data &= 0xFFFF_FFFF }
             ctx.deviceAccesses.append(DeviceAccess(smmu: index, offset: off, size: len, isWrite: false, value: data))
             ctx.regs.set(rt, data)
@@ -82,7 +82,7 @@ extension MmioOps.Impl {
         m.hit(len == 4 ? .emulateRead32 : .emulateRead64, &ctx)
         var v = m.smmu.readRegister(smmu: index, offset: off, size: len)
         if len == 4 { v &= 0xFFFF_FFFF }
-        m.data.dataLog[KC.HOSTVISOR, default: 0] &+= 1
+        m.data.dataLog.increment(KC.HOSTVISOR)
         ctx.deviceAccesses.append(DeviceAccess(smmu: index, offset: off, size: len, isWrite: false, value: v))
         ctx.regs.set(rt, v)  // set_shadow_ctxt
     }
