@@ -29,7 +29,10 @@ public struct ExceptionClass: RawRepresentable, Hashable {
 /// result is cached in a software TLB (`TLB.swift`).
 public final class CPU {
     public let index: Int
-    public var costs: CPUCostModel
+    public var costs: CPUCostModel { didSet { adoptedCostsVersion = .max } }
+    /// The decode cache's `costsVersion` when it last had this CPU's cost model (`.max`: not
+    /// known), so that `run` compares the models only when either side changed.
+    var adoptedCostsVersion: UInt64 = .max
     let bus: PhysicalBus
     let ram: PhysicalMemory
     /// The pages code was fetched from (`GlobalMonitor.codePages`, held here for the fetch path).
@@ -323,7 +326,7 @@ public final class CPU {
     public func run(cycleLimit requestedLimit: UInt64, instructionLimit: UInt64) -> CPUExit {
         guard isPoweredOn else { return .waitForInterrupt }
         let cache = monitor.decoded
-        cache.adopt(costs)
+        if adoptedCostsVersion != cache.costsVersion { adoptedCostsVersion = cache.adopt(costs) }
         // Tracing is decided once per call, outside the loop: the loop below has no trace test at
         // all, so tracing off costs nothing per instruction (measured in BENCHMARKS.md).
         if traceInstructions { return runTraced(cycleLimit: requestedLimit, instructionLimit: instructionLimit) }

@@ -63,12 +63,18 @@ final class DecodeCache {
         }
     }
 
+    /// Bumped whenever `costs` changes: a CPU that adopted this version needs no comparison.
+    private(set) var costsVersion: UInt64 = 0
+
     /// Run costs are sums of a cost model's fields: a CPU with another model drops them all.
-    func adopt(_ model: CPUCostModel) {
+    /// Returns the version of the model the cache now has.
+    func adopt(_ model: CPUCostModel) -> UInt64 {
         if model != costs {
             costs = model
+            costsVersion &+= 1
             invalidateAll()
         }
+        return costsVersion
     }
 
     /// A store of `size` bytes at `pa` (at most 16): drop the entries of the granules it covers.

@@ -134,6 +134,26 @@ struct DecodeCacheTests {
         }
     }
 
+    /// Run costs are sums of the cost model's fields: a model changed between two runs is
+    /// adopted by the next (the cached runs dropped), so a cycle limit inside a run still stops
+    /// where stepping stops. (Only ALU costs can show it: after a load the run loop re-checks
+    /// the limit with the cycles the load really added.)
+    @Test func aCostModelChangedBetweenRunsIsAdopted() throws {
+        for slice: UInt64 in stride(from: 20, through: 280, by: 7) {
+            let fast = try TestMachine(Self.straightLine), stepped = try TestMachine(Self.straightLine)
+            stepped.cpu.traceInstructions = true
+            for m in [fast, stepped] {
+                #expect(m.cpu.run(cycleLimit: .max, instructionLimit: 3) == .instructionLimit)
+                m.cpu.costs.alu = 9
+            }
+            let a = stepped.cpu.run(cycleLimit: stepped.cpu.cycles + slice, instructionLimit: .max)
+            let b = fast.cpu.run(cycleLimit: fast.cpu.cycles + slice, instructionLimit: .max)
+            #expect(a == b, "slice \(slice)")
+            #expect(fast.cpu.cycles == stepped.cpu.cycles, "slice \(slice)")
+            #expect(fast.cpu.instructionsRetired == stepped.cpu.instructionsRetired, "slice \(slice)")
+        }
+    }
+
     /// Register 31 is XZR or SP depending on the operand; the pre-decoded forms resolve it to
     /// a zero slot, a sink slot or the banked SP (Documentation/Interpreter.md).
     @Test func registerThirtyOneIsZeroRegisterOrStackPointerAsEachOperandSays() throws {
