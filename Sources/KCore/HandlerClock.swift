@@ -2,6 +2,9 @@
 /// its body started at, and the machine's ticket locks. A call's current cycle is `start` plus
 /// what the cost model charges for the work done so far (`KCoreCostModel.body`), waits included.
 struct HandlerClock {
+    /// The cycle this call's body starts at: the trap's cycle, plus trap entry, plus the earlier
+    /// calls of the same trap (a stage-2 fault runs `emulate_mmio` then `map_page_host`;
+    /// HVC 20 runs `smmu_assign_page` then `smmu_map_page`).
     var start: UInt64
     public let locks: TicketLocks
     /// `locks` for the lock operations, which take and release a ticket on every trap: read
