@@ -126,7 +126,8 @@ final class DecodeCache {
 /// test for register 31: a source that reads XZR names slot 31 (always zero) and a destination
 /// that writes XZR names slot 32 (a sink). Operands where 31 means SP keep 31 and the operation
 /// tests for it; ADD/SUB (immediate), the commonest, have separate `…SP` forms so that the
-/// plain ones index `regs` directly, and flag-setting ones with SP as a source stay generic.
+/// plain ones index `regs` directly; the flag-setting ones with SP as a source share one form
+/// (`addsSubsImmSP`).
 struct DecodedInstruction {
     /// The forms executed out of line (`CPU.executeFromWord`) come first: up to
     /// `atomicMemoryOperation` they end a run, the data-processing ones after it do not; the

@@ -41,7 +41,13 @@ extension CPU {
     /// may change the PC, the exception level or the translation regime, or access memory.
     @inline(__always)
     static func endsRun(_ op: DecodedInstruction.Op) -> Bool {
-        isBranch(op) || op.rawValue <= DecodedInstruction.Op.atomicMemoryOperation.rawValue
+        isBranch(op) || endsRunOutOfLine(op)
+    }
+
+    /// The run-ending forms executed from their word: the first cases of `Op`.
+    @inline(__always)
+    static func endsRunOutOfLine(_ op: DecodedInstruction.Op) -> Bool {
+        op.rawValue <= DecodedInstruction.Op.atomicMemoryOperation.rawValue
     }
 
     @inline(__always)
@@ -55,7 +61,7 @@ extension CPU {
     /// Cycles `e` adds when nothing slow happens (no stage-2 walk, device or fault).
     static func staticCost(_ e: DecodedInstruction, _ c: CPUCostModel) -> UInt64 {
         let op = e.op, aux = e.aux
-        if endsRun(op) && !isBranch(op) { return .max }  // only ever last in a run
+        if endsRunOutOfLine(op) { return .max }  // only ever last in a run
         switch op {
         case .madd, .dataProcessing3Source: return c.alu &+ c.multiply
         case .dataProcessing2Source: return (e.word >> 11) & 31 == 1 ? c.alu &+ c.divide : c.alu  // UDIV, SDIV
@@ -441,7 +447,7 @@ extension CPU {
     }
 
     /// Decodes `w` through the encoding table and executes it: a word not in the decode cache
-    /// (tests, and the last word of a page). True when it retired.
+    /// (the tests). True when it retired.
     func execute(_ w: UInt32) -> Bool {
         var d = A64EncodingTable.decode(w)
         return executeOutOfLine(&d) != .fault
