@@ -368,14 +368,20 @@ public final class CPU {
             // instruction that returns `.jump` or `.fault` (a branch or a generic instruction;
             // see `decodeRun`), so there is no length test either. One call site for `execute`,
             // so it inlines into this loop.
+            // The `.next` forms (data processing) neither count cycles nor advance the PC: the
+            // run charges them from the `runCost`s before the next form that does (`syncRun`),
+            // which also sets the PC from the record's address; `charged` is the `runCost` from
+            // the first one not charged yet.
             let first = entry
             let epoch = cache.epoch
+            var charged = entry.pointee.runCost
             execution: while true {
-                switch execute(decoded: entry) {
+                switch execute(decoded: entry, inRun: true, charged: charged) {
                 case .next:
                     entry += 1
                 case .memory:
                     entry += 1
+                    charged = entry.pointee.runCost
                     // Extra cycles or dropped code: leave, the outer loop checks afresh.
                     if cache.epoch != epoch || cycles >= cycleLimit || cycleLimit &- cycles <= entry.pointee.runCost {
                         break execution

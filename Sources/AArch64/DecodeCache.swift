@@ -27,6 +27,9 @@ final class DecodeCache {
     static let mask = entries - 1
     /// Longest run (a page of instructions); also bounds the walk in `dropCovering`.
     static let maxRun = 1024
+    /// The table's alignment, a page's worth of records: the record's address divided by a
+    /// quarter of the stride then ends in bits 11:2 of its PA (`CPU.pageOffset(of:)`).
+    static let alignment = MemoryLayout<DecodedInstruction>.stride * 1024
     let table: UnsafeMutablePointer<DecodedInstruction>
     /// Bits 63:48 of every valid tag; PAs are below 2^48.
     private(set) var generation: UInt64 = 1 << 48
@@ -36,9 +39,10 @@ final class DecodeCache {
     private(set) var costs = CPUCostModel()
 
     init() {
-        // Cache-line aligned, so that each 64-byte record is one line.
+        // Aligned to 64 KiB: each 64-byte record is one cache line, and a record's address holds
+        // its instruction's page offset (`CPU.pageOffset(of:)`).
         let bytes = DecodeCache.entries * MemoryLayout<DecodedInstruction>.stride
-        table = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        table = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: DecodeCache.alignment)
             .bindMemory(to: DecodedInstruction.self, capacity: DecodeCache.entries)
         table.initialize(repeating: DecodedInstruction(), count: DecodeCache.entries)
     }

@@ -15,14 +15,22 @@
 /// - shifts use masking shifts (`&<<`, `&>>`): no traps, no range tests.
 extension CPU {
     /// What executing one pre-decoded instruction did, for the run loop in `CPU.run`.
+    ///
+    /// The forms whose only effect on the cycle count is their static cost and on the PC is +4
+    /// (data processing, hints) return `.next` and touch neither: a run charges them all at once
+    /// from its `runCost`s and computes the PC from the record's address when it is needed
+    /// (`syncRun`), and a stepped instruction has them added by `executeOutOfLine`. Every other
+    /// form charges its own cycles and sets the PC, after the run loop made both exact.
     enum Step {
-        /// Retired; the next instruction in the run follows (ALU, hints).
+        /// Retired; the next instruction in the run follows. Cycles and PC are the caller's.
         case next
-        /// Retired a load or store: the run re-checks the limits (a stage-2 walk or a device access
-        /// may have added cycles) and the decode cache epoch (the store may have hit code).
+        /// Retired a load or store, or an instruction executed from its word that does not end a
+        /// run; cycles and PC are up to date. The run re-checks the limits (a stage-2 walk or a
+        /// device access may have added cycles) and the decode cache epoch (the store may have
+        /// hit code).
         case memory
         /// Retired and left the straight line (branch, an instruction executed from its word):
-        /// the run ends.
+        /// the run ends. Cycles and PC are up to date.
         case jump
         /// Not retired: an EL1 exception was taken or `pendingExit` is set.
         case fault
@@ -164,143 +172,141 @@ extension CPU {
 
     @_transparent func holds(_ table: UInt64) -> Bool { (table &>> (nzcv >> 28)) & 1 != 0 }
 
-    /// Executes one decoded instruction.
+    /// Bits 11:2 of the address of the instruction cached in `e`, from the record's address
+    /// (the table is aligned so that they are there; see `DecodeCache.alignment`).
+    @_transparent
+    static func pageOffset(of e: UnsafeMutablePointer<DecodedInstruction>) -> UInt64 {
+        UInt64(truncatingIfNeeded: UInt(bitPattern: e) / UInt(MemoryLayout<DecodedInstruction>.stride / 4)) & 0xFFC
+    }
+
+    /// The address of the instruction in `e`: inside a run the PC is left at the run's page (the
+    /// `.next` forms do not advance it), so it is rebuilt from the record's address.
+    @_transparent
+    func address(of e: UnsafeMutablePointer<DecodedInstruction>, inRun: Bool) -> UInt64 {
+        inRun ? pc & ~0xFFF | CPU.pageOffset(of: e) : pc
+    }
+
+    /// Before a form that reads or charges cycles or sets the PC, inside a run: charges the
+    /// `.next` forms since the run's last such form (`charged` is the `runCost` from the first
+    /// of them) and sets the PC to `e`'s address. Stepping, both are exact already.
+    @_transparent
+    func syncRun(_ e: UnsafeMutablePointer<DecodedInstruction>, inRun: Bool, charged: UInt64) {
+        if inRun {
+            cycles &+= charged &- e.pointee.runCost
+            pc = pc & ~0xFFF | CPU.pageOffset(of: e)
+        }
+    }
+
+    /// Executes one decoded instruction. `inRun` (a constant at each call site) says that it is
+    /// the run loop's copy: `charged` is then the `runCost` of the first `.next` form the cycle
+    /// count does not include yet (see `Step`).
     @inline(__always)
-    func execute(decoded e: UnsafeMutablePointer<DecodedInstruction>) -> Step {
+    func execute(decoded e: UnsafeMutablePointer<DecodedInstruction>, inRun: Bool, charged: UInt64) -> Step {
         let rd = Int(e.pointee.rd), rn = e.pointee.rn
         switch e.pointee.op {
         case .lastInPage, .undefined, .fpsimd, .exceptionGeneration, .system, .branchRegister, .exclusiveOrderedCAS,
             .loadLiteral, .atomicMemoryOperation:
+            syncRun(e, inRun: inRun, charged: charged)
             return executeFromWord(e) ? .jump : .fault
         case .logicalShiftedRegister, .addSubtractExtendedRegister, .addSubtractWithCarry, .conditionalCompare,
             .dataProcessing1Source, .dataProcessing2Source, .dataProcessing3Source:
-            return executeFromWord(e) ? .next : .fault
+            syncRun(e, inRun: inRun, charged: charged)
+            return executeFromWord(e) ? .memory : .fault
         case .addImm:
-            cycles &+= costs.alu
             regs[rd] = (regs[Int(rn)] &+ e.pointee.imm) & e.pointee.imm2
         case .subImm:
-            cycles &+= costs.alu
             regs[rd] = (regs[Int(rn)] &- e.pointee.imm) & e.pointee.imm2
         case .addImmSP:
-            cycles &+= costs.alu
             wsp(e.pointee.rd, (rsp(rn) &+ e.pointee.imm) & e.pointee.imm2)
         case .subImmSP:
-            cycles &+= costs.alu
             wsp(e.pointee.rd, (rsp(rn) &- e.pointee.imm) & e.pointee.imm2)
         case .addsImm32:
-            cycles &+= costs.alu
             let (r, f) = adds(regs[Int(rn)], e.pointee.imm, sixtyFour: false)
             nzcv = f
             regs[rd] = r
         case .addsImm64:
-            cycles &+= costs.alu
             let (r, f) = adds(regs[Int(rn)], e.pointee.imm, sixtyFour: true)
             nzcv = f
             regs[rd] = r
         case .subsImm32:
-            cycles &+= costs.alu
             let (r, f) = subs(regs[Int(rn)], e.pointee.imm, sixtyFour: false)
             nzcv = f
             regs[rd] = r
         case .subsImm64:
-            cycles &+= costs.alu
             let (r, f) = subs(regs[Int(rn)], e.pointee.imm, sixtyFour: true)
             nzcv = f
             regs[rd] = r
         case .movImm:
-            cycles &+= costs.alu
             regs[rd] = e.pointee.imm
         case .movk:
-            cycles &+= costs.alu
             regs[rd] = (regs[Int(rn)] & e.pointee.imm2) | e.pointee.imm
         case .andImm:
-            cycles &+= costs.alu
             wsp(e.pointee.rd, regs[Int(rn)] & e.pointee.imm)
         case .orrImm:
-            cycles &+= costs.alu
             wsp(e.pointee.rd, (regs[Int(rn)] | e.pointee.imm) & e.pointee.imm2)
         case .eorImm:
-            cycles &+= costs.alu
             wsp(e.pointee.rd, (regs[Int(rn)] ^ e.pointee.imm) & e.pointee.imm2)
         case .andsImm32:
-            cycles &+= costs.alu
             let r = regs[Int(rn)] & e.pointee.imm
             nzcv = logicalFlags(r, sf: false)
             regs[rd] = r
         case .andsImm64:
-            cycles &+= costs.alu
             let r = regs[Int(rn)] & e.pointee.imm
             nzcv = logicalFlags(r, sf: true)
             regs[rd] = r
         case .adr:
-            cycles &+= costs.alu
-            regs[rd] = pc &+ e.pointee.imm
+            regs[rd] = address(of: e, inRun: inRun) &+ e.pointee.imm
         case .adrp:
-            cycles &+= costs.alu
-            regs[rd] = (pc & ~0xFFF) &+ e.pointee.imm
+            regs[rd] = (address(of: e, inRun: inRun) & ~0xFFF) &+ e.pointee.imm
         case .sbfm:
-            cycles &+= costs.alu
             let v = regs[Int(rn)] &<< UInt64(e.pointee.rm)
             regs[rd] = UInt64(bitPattern: Int64(bitPattern: v) &>> Int64(e.pointee.ra)) & e.pointee.imm2
         case .ubfm:
-            cycles &+= costs.alu
             regs[rd] = (regs[Int(rn)] &<< UInt64(e.pointee.rm)) &>> UInt64(e.pointee.ra) & e.pointee.imm2
         case .andReg:
-            cycles &+= costs.alu
             let b = shifted(e) ^ e.pointee.imm
             regs[rd] = regs[Int(rn)] & b & e.pointee.imm2
         case .orrReg:
-            cycles &+= costs.alu
             let b = shifted(e) ^ e.pointee.imm
             regs[rd] = (regs[Int(rn)] | b) & e.pointee.imm2
         case .eorReg:
-            cycles &+= costs.alu
             let b = shifted(e) ^ e.pointee.imm
             regs[rd] = (regs[Int(rn)] ^ b) & e.pointee.imm2
         case .andsReg32:
-            cycles &+= costs.alu
             let r = regs[Int(rn)] & (shifted(e) ^ e.pointee.imm)
             nzcv = logicalFlags(r, sf: false)
             regs[rd] = r & e.pointee.imm2
         case .andsReg64:
-            cycles &+= costs.alu
             let r = regs[Int(rn)] & (shifted(e) ^ e.pointee.imm)
             nzcv = logicalFlags(r, sf: true)
             regs[rd] = r & e.pointee.imm2
         case .addReg:
-            cycles &+= costs.alu
             let b = shifted(e)
             regs[rd] = (regs[Int(rn)] &+ b) & e.pointee.imm2
         case .subReg:
-            cycles &+= costs.alu
             let b = shifted(e)
             regs[rd] = (regs[Int(rn)] &- b) & e.pointee.imm2
         case .addsReg32:
-            cycles &+= costs.alu
             let b = shifted(e)
             let (r, f) = adds(regs[Int(rn)], b, sixtyFour: false)
             nzcv = f
             regs[rd] = r
         case .addsReg64:
-            cycles &+= costs.alu
             let b = shifted(e)
             let (r, f) = adds(regs[Int(rn)], b, sixtyFour: true)
             nzcv = f
             regs[rd] = r
         case .subsReg32:
-            cycles &+= costs.alu
             let b = shifted(e)
             let (r, f) = subs(regs[Int(rn)], b, sixtyFour: false)
             nzcv = f
             regs[rd] = r
         case .subsReg64:
-            cycles &+= costs.alu
             let b = shifted(e)
             let (r, f) = subs(regs[Int(rn)], b, sixtyFour: true)
             nzcv = f
             regs[rd] = r
         case .csel:
-            cycles &+= costs.alu
             var r: UInt64
             if holds(e.pointee.imm2) {
                 r = regs[Int(rn)]
@@ -315,82 +321,97 @@ extension CPU {
             }
             regs[rd] = r & e.pointee.imm
         case .madd:
-            cycles &+= costs.alu &+ costs.multiply
             let p = regs[Int(rn)] &* regs[Int(e.pointee.rm)], acc = regs[Int(e.pointee.ra)]
             regs[rd] = (e.pointee.aux == 0 ? acc &+ p : acc &- p) & e.pointee.imm2
         case .nop:
-            cycles &+= costs.branch &+ costs.system
+            break
         case .b:
+            syncRun(e, inRun: inRun, charged: charged)
             cycles &+= costs.branch
             pc &+= e.pointee.imm
             return .jump
         case .bl:
+            syncRun(e, inRun: inRun, charged: charged)
             cycles &+= costs.branch
             regs[30] = pc &+ 4
             pc &+= e.pointee.imm
             return .jump
         case .bCond:
+            syncRun(e, inRun: inRun, charged: charged)
             cycles &+= costs.branch
             pc &+= holds(e.pointee.imm2) ? e.pointee.imm : 4
             return .jump
         case .cbz:
+            syncRun(e, inRun: inRun, charged: charged)
             cycles &+= costs.branch
             pc &+= regs[rd] & e.pointee.imm2 == 0 ? e.pointee.imm : 4
             return .jump
         case .cbnz:
+            syncRun(e, inRun: inRun, charged: charged)
             cycles &+= costs.branch
             pc &+= regs[rd] & e.pointee.imm2 != 0 ? e.pointee.imm : 4
             return .jump
         case .tbz:
+            syncRun(e, inRun: inRun, charged: charged)
             cycles &+= costs.branch
             pc &+= (regs[rd] &>> UInt64(e.pointee.aux)) & 1 == 0 ? e.pointee.imm : 4
             return .jump
         case .tbnz:
+            syncRun(e, inRun: inRun, charged: charged)
             cycles &+= costs.branch
             pc &+= (regs[rd] &>> UInt64(e.pointee.aux)) & 1 != 0 ? e.pointee.imm : 4
             return .jump
         case .ret, .br:
+            syncRun(e, inRun: inRun, charged: charged)
             cycles &+= costs.branch
             pc = regs[Int(rn)]
             return .jump
         case .blr:
+            syncRun(e, inRun: inRun, charged: charged)
             cycles &+= costs.branch
             let target = regs[Int(rn)]
             regs[30] = pc &+ 4
             pc = target
             return .jump
         case .ldr1:
+            syncRun(e, inRun: inRun, charged: charged)
             return loadUnsignedOffset(e, UInt8.self) ? .memory : .fault
         case .ldr2:
+            syncRun(e, inRun: inRun, charged: charged)
             return loadUnsignedOffset(e, UInt16.self) ? .memory : .fault
         case .ldr4:
+            syncRun(e, inRun: inRun, charged: charged)
             return loadUnsignedOffset(e, UInt32.self) ? .memory : .fault
         case .ldr8:
+            syncRun(e, inRun: inRun, charged: charged)
             return loadUnsignedOffset(e, UInt64.self) ? .memory : .fault
         case .str1:
+            syncRun(e, inRun: inRun, charged: charged)
             return storeUnsignedOffset(e, UInt8.self) ? .memory : .fault
         case .str2:
+            syncRun(e, inRun: inRun, charged: charged)
             return storeUnsignedOffset(e, UInt16.self) ? .memory : .fault
         case .str4:
+            syncRun(e, inRun: inRun, charged: charged)
             return storeUnsignedOffset(e, UInt32.self) ? .memory : .fault
         case .str8:
+            syncRun(e, inRun: inRun, charged: charged)
             return storeUnsignedOffset(e, UInt64.self) ? .memory : .fault
         case .ldst:
+            syncRun(e, inRun: inRun, charged: charged)
             return loadStoreSingle(e) ? .memory : .fault
         case .ldstPair:
+            syncRun(e, inRun: inRun, charged: charged)
             return loadStorePair(e) ? .memory : .fault
         case .addsSubsImmSP:
-            cycles &+= costs.alu
             let sub = e.pointee.aux & 1 != 0, imm = e.pointee.imm
             let (r, f) = addWithCarry(rsp(rn), sub ? ~imm : imm, carry: sub, sf: e.pointee.aux & 2 != 0)
             nzcv = f
             regs[rd] = r
         case .bfm:
-            cycles &+= costs.alu
             let rotated = rotateRight(regs[Int(rn)], by: e.pointee.ra, sixtyFour: e.pointee.aux != 0)
             regs[rd] = (regs[Int(e.pointee.rm)] & ~e.pointee.imm | rotated & e.pointee.imm) & e.pointee.imm2
         case .extr:
-            cycles &+= costs.alu
             let hi = regs[Int(rn)], lo = regs[Int(e.pointee.rm)], lsb = UInt64(e.pointee.aux)
             if e.pointee.ra != 0 {
                 regs[rd] = lsb == 0 ? lo : lo &>> lsb | hi &<< (64 &- lsb)
@@ -398,11 +419,11 @@ extension CPU {
                 regs[rd] = ((hi & 0xFFFF_FFFF) << 32 | lo & 0xFFFF_FFFF) &>> lsb & 0xFFFF_FFFF
             }
         case .prefetch:
-            cycles &+= costs.alu
+            break
         case .ldstUnprivileged:
+            syncRun(e, inRun: inRun, charged: charged)
             return unprivilegedLoadStore(e) ? .memory : .fault
         }
-        pc &+= 4
         return .next
     }
 
@@ -453,7 +474,15 @@ extension CPU {
         return executeOutOfLine(&d) != .fault
     }
 
-    /// `execute(decoded:)` for the traced loop: keeps the fast loop the only inlined call site.
+    /// `execute(decoded:)` stepped (the traced loop, near a limit): keeps the fast loop the only
+    /// inlined call site, and charges a `.next` form its static cost, the one its runs charge.
     @inline(never)
-    func executeOutOfLine(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Step { execute(decoded: e) }
+    func executeOutOfLine(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Step {
+        let step = execute(decoded: e, inRun: false, charged: 0)
+        if step == .next {
+            cycles &+= CPU.staticCost(e.pointee, costs)
+            pc &+= 4
+        }
+        return step
+    }
 }
