@@ -199,8 +199,9 @@ extension CPU {
 
     /// Executes one decoded instruction. `inRun` (a constant at each call site) says that it is
     /// the run loop's copy: `charged` is then the `runCost` of the first `.next` form the cycle
-    /// count does not include yet (see `Step`).
-    @inline(__always)
+    /// count does not include yet (see `Step`). Transparent, not `@inline(__always)`: the run
+    /// loop has two call sites, and the optimizer declined to inline `__always` into both.
+    @_transparent
     func execute(decoded e: UnsafeMutablePointer<DecodedInstruction>, inRun: Bool, charged: UInt64) -> Step {
         let rd = Int(e.pointee.rd), rn = e.pointee.rn
         switch e.pointee.op {
