@@ -340,9 +340,11 @@ public final class CPU {
                 if cycles >= requestedRunLimit || !takeInterruptIfUnmasked() { return .cycleLimit }
                 continue
             }
-            if budget == 0 { return .instructionLimit }
+            // `budget == 0` is tested where it can be true: before a fetch that may fault, and
+            // when the run does not fit (a run needs `budget >= runLength >= 1`).
             // Fast path: PC in the page fetched last (already translated, permission checked).
             if pc >> 12 != fetchPage {
+                if budget == 0 { return .instructionLimit }
                 guard fetchSlow() != nil else {
                     budget -= 1
                     if let e = pendingExit { pendingExit = nil; return e }
@@ -354,6 +356,7 @@ public final class CPU {
             if entry.pointee.tag != cache.tag(pa) { decodeRun(at: pa) }
             // Near a limit: one instruction (out of line), the checks run again before the next.
             guard cycleLimit &- cycles > entry.pointee.runCost && budget >= UInt64(entry.pointee.runLength) else {
+                if budget == 0 { return .instructionLimit }
                 budget -= 1
                 if executeOutOfLine(entry) != .fault {
                     instructionsRetired &+= 1
