@@ -334,7 +334,7 @@ public final class CPU {
         requestedRunLimit = requestedLimit
         updateAttention()
         instructions: while true {
-            let cycleLimit = runLimit
+            var cycleLimit = runLimit
             if cycles >= cycleLimit {
                 // The limit, a timer deadline (the machine raises its PPI), or an interrupt.
                 if cycles >= requestedRunLimit || !takeInterruptIfUnmasked() { return .cycleLimit }
@@ -376,6 +376,7 @@ public final class CPU {
             // the first one not charged yet.
             let first = entry
             let epoch = cache.epoch
+            let runPC = pc
             var charged = entry.pointee.runCost
             var faulted = false
             // Two inlined copies of `execute` (it is transparent), each followed by its own
@@ -383,7 +384,7 @@ public final class CPU {
             // dispatched from its own indirect jump, whose history the host's branch predictor
             // keeps apart from that of the jump inside runs (measured: -3% CPU time on the bench;
             // a third copy, by parity inside the run, was 20% slower).
-            execution: do {
+            execution: while true {
                 switch execute(decoded: entry, inRun: true, charged: charged) {
                 case .next:
                     entry += 1
@@ -413,6 +414,24 @@ public final class CPU {
                         }
                     case .jump:
                         entry += 1
+                        // A loop that is one run (its branch went back to its first instruction)
+                        // goes round again here when the outer loop would start it at once: PC
+                        // in the fetch page, the run fits in both limits, and no code dropped (a
+                        // store into the run has ended it already; the epoch test covers the
+                        // run's last instruction). Measured: -8% CPU time on the bench, whose
+                        // inner loop is one run.
+                        if pc == runPC && pc >> 12 == fetchPage && cache.epoch == epoch {
+                            // The run ended in its last instruction: all of it was executed.
+                            let done = UInt64(first.pointee.runLength), limit = runLimit
+                            if cycles < limit && limit &- cycles > first.pointee.runCost && budget &- done >= UInt64(first.pointee.runLength) {
+                                budget &-= done
+                                instructionsRetired &+= done
+                                entry = first
+                                charged = first.pointee.runCost
+                                cycleLimit = limit
+                                continue execution
+                            }
+                        }
                         break execution
                     case .fault:
                         faulted = true

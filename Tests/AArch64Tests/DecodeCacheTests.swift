@@ -278,6 +278,41 @@ struct DecodeCacheTests {
         try Self.expectRunsMatchStepping(program, seed: 0xD1CE, programs: 10, maxSlice: 80)
     }
 
+    /// A loop that is one run goes round inside the run loop (`CPU.run`'s self-loop path)
+    /// without the outer loop's checks: it must stop where stepping stops under any limits, and
+    /// a store into its own body (which drops the run) must take effect on the next iteration.
+    @Test func aLoopThatIsOneRunGoesRoundInsideTheRunLoopAndMatchesStepping() throws {
+        let program = """
+            movz x1, #0x4000, lsl #16
+            adr x6, patch
+            ldr w7, newinsn
+            mov x2, #300
+            loop:
+            add x3, x3, x2
+            str x3, [x1, #8]
+            eor x4, x4, x3, lsr #2
+            patch:
+            add x5, x5, #1
+            cmp x2, #150
+            csel x8, x6, x1, eq
+            str w7, [x8]
+            subs x2, x2, #1
+            b.ne loop
+            hvc #0
+            newinsn:
+            add x5, x5, #1000
+            """
+        let probe = try TestMachine(program)
+        _ = probe.cpu.run(cycleLimit: .max, instructionLimit: 6)
+        let loopPA = TestMachine.codeBase + 16
+        #expect(probe.cpu.monitor.decoded.slot(loopPA).pointee.runLength == 9, "the loop body is one run")
+        try Self.expectRunsMatchStepping(program, seed: 0x100F, programs: 12, maxSlice: 50)
+        let m = try TestMachine(program)
+        #expect(m.cpu.run(cycleLimit: .max, instructionLimit: .max) == .hypervisorCall(imm: 0))
+        // 151 iterations (x2 = 300 ... 150) add 1; the store at x2 = 150 patches the next 149.
+        #expect(m.cpu.x(5) == 151 + 149 * 1000)
+    }
+
     /// The last word of a page is cached as `.lastInPage` with its own form beside it, so that
     /// every run ends there: a loop whose body runs across a page end (an ALU instruction, then
     /// a load, as last words) computes what stepping computes, under any limits.
