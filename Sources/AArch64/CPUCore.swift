@@ -393,9 +393,7 @@ public final class CPU {
                 case .memory:
                     entry += 1
                     charged = entry.pointee.runCost
-                    if cache.epoch != epoch || cycles >= cycleLimit || cycleLimit &- cycles <= entry.pointee.runCost {
-                        break execution
-                    }
+                    if !restFits(entry, epoch: epoch, cycleLimit: cycleLimit, cache: cache) { break execution }
                 case .jump:
                     entry += 1
                     break execution
@@ -410,10 +408,7 @@ public final class CPU {
                     case .memory:
                         entry += 1
                         charged = entry.pointee.runCost
-                        // Extra cycles or dropped code: leave, the outer loop checks afresh.
-                        if cache.epoch != epoch || cycles >= cycleLimit || cycleLimit &- cycles <= entry.pointee.runCost {
-                            break execution
-                        }
+                        if !restFits(entry, epoch: epoch, cycleLimit: cycleLimit, cache: cache) { break execution }
                     case .jump:
                         entry += 1
                         // Chaining: a run that ends in a jump within the fetch page goes on to
@@ -462,6 +457,15 @@ public final class CPU {
             budget &-= done
             instructionsRetired &+= done
         }
+    }
+
+    /// After a form that may add cycles the static cost doesn't know or drop code (a load or
+    /// store, a form executed from its word) inside a run: whether the rest of the run, from
+    /// `next`, may go on without checks (no code dropped since `epoch`, and it still fits in the
+    /// cycle limit); if not, the run ends and the outer loop checks afresh.
+    @inline(__always)
+    func restFits(_ next: UnsafeMutablePointer<DecodedInstruction>, epoch: UInt64, cycleLimit: UInt64, cache: DecodeCache) -> Bool {
+        cache.epoch == epoch && cycles < cycleLimit && cycleLimit &- cycles > next.pointee.runCost
     }
 
     /// Records from `first` up to, not including, `entry` (entry >= first): an unsigned
