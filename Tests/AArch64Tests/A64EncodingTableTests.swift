@@ -47,6 +47,28 @@ import Testing
         }
     }
 
+    /// Each row lies inside its group of the ARM ARM's top-level table (C4.1, op0 = bits 28:25):
+    /// its pattern fixes the op0 bits that select the group, so no word of another group can be
+    /// classified as it. (The SIMD&FP register load/store row once left bit 25 free and so
+    /// claimed the Advanced SIMD scalar instructions with U = 1.)
+    @Test func everyRowLiesInItsTopLevelGroup() {
+        // section: (mask, value) of bits 28:25 that the group's op0 fixes.
+        let groups: [String: (UInt32, UInt32)] = [
+            "C4.1.86": (0b1110, 0b1000),  // data processing, immediate: op0 = 100x
+            "C4.1.87": (0b1110, 0b1010),  // branches, exception generating and system: 101x
+            "C4.1.88": (0b0101, 0b0100),  // loads and stores: x1x0
+            "C4.1.90": (0b0111, 0b0101),  // data processing, register: x101
+            "C4.1.95": (0b0111, 0b0111),  // scalar floating point and Advanced SIMD: x111
+            "C4.1.96": (0b0111, 0b0111),
+        ]
+        for row in A64EncodingTable.rows {
+            guard let (op0Mask, op0Value) = groups[row.section] else { continue }
+            let mask = op0Mask << 25, value = op0Value << 25
+            #expect(row.mask & mask == mask && row.value & mask == value,
+                    "\(row.name) (\(row.section)): op0 bits not fixed to its group's")
+        }
+    }
+
     @Test func notImplementedRowsAreUndefined() {
         var rng = SplitMix64(state: A64EncodingTableTests.seed)
         let cpu = A64EncodingTableTests.makeCPU()

@@ -15,7 +15,7 @@ extension A64EncodingTable {
         .init("Load register (literal), SIMD&FP", "C4.1.88", "-- 011 1 00 ------------------------", .implemented, A64Decode.fpsimd),
         .init("Load/store pair, SIMD&FP (LDP, STP, LDNP, STNP)", "C4.1.88", "-- 101 1 0 -------------------------", .implemented, A64Decode.fpsimd),
         .init("Load/store register, SIMD&FP (unscaled, pre/post-index, unsigned offset, register offset)", "C4.1.88",
-              "-- 111 1 -- ------------------------", .implemented, A64Decode.fpsimd),
+              "-- 111 1 0- ------------------------", .implemented, A64Decode.fpsimd),
         .init("Loads and stores, SIMD&FP: unallocated (bit 31 = 1, op 001)", "C4.1.88",
               "1 - 001 1 0 -------------------------", .notImplemented),
         .init("Loads and stores, SIMD&FP: unallocated (op 011, bit 24 = 1)", "C4.1.88",
