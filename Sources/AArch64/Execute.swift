@@ -1,22 +1,66 @@
 /// Execution helpers shared by the executors: register 31, flags, shifts and extends; and the
-/// FP/SIMD row group's entry (`simdAndFP`).
+/// FP/SIMD rows' entry (`simdAndFP`).
 extension CPU {
-    /// The FP/SIMD rows: trapped as CPACR_EL1.FPEN says (EC 0x07), else executed by
-    /// `executeFPSIMD`; what it does not implement is UNDEFINED (Documentation/Interpreter.md
-    /// lists what is). The rows of classes this model does not implement decode to
-    /// `.undefined`, so they are UNDEFINED even when FP/SIMD is trapped (the trap is part of an
-    /// allocated instruction's execution; reserved fields inside an implemented class still take
-    /// the trap first).
-    func simdAndFP(_ w: UInt32) -> Bool {
+    /// The FP/SIMD rows: trapped as CPACR_EL1.FPEN says (EC 0x07), else executed by the
+    /// executor of the encoding class the row named (`FPSIMDClass`); what the executor does not
+    /// implement is UNDEFINED (Documentation/Interpreter.md lists what is). The rows of classes
+    /// this model does not implement decode to `.undefined`, so they are UNDEFINED even when
+    /// FP/SIMD is trapped (the trap is part of an allocated instruction's execution; reserved
+    /// fields inside an implemented class still take the trap first).
+    func simdAndFP(_ w: UInt32, _ c: FPSIMDClass) -> Bool {
         if fpAccessTrapped() {
             takeExceptionToEL1(.fpAccess, iss: 0)
             return false
         }
-        if (w >> 27) & 1 == 1 && (w >> 25) & 1 == 0 {  // loads and stores: they may fault
-            guard let retired = fpLoadStore(w) else { return undefined() }
-            return retired
+        // Loads and stores: nil is UNDEFINED, false an exception taken (they may fault).
+        let access: Bool?
+        switch c {
+        case .structureLoadStore: access = advSIMDStructureLoadStore(w)
+        case .loadLiteral: access = fpLoadLiteral(w)
+        case .loadStorePair: access = fpLoadStorePair(w)
+        case .loadStoreUnscaled: access = fpLoadStoreRegister(w, mode: .unscaled)
+        case .loadStorePostIndex: access = fpLoadStoreRegister(w, mode: .postIndex)
+        case .loadStorePreIndex: access = fpLoadStoreRegister(w, mode: .preIndex)
+        case .loadStoreRegisterOffset: access = fpLoadStoreRegister(w, mode: .registerOffset)
+        case .loadStoreUnsignedOffset: access = fpLoadStoreRegister(w, mode: .unsignedOffset)
+        default: return dataProcessingFPSIMD(w, c) || undefined()
         }
-        return executeFPSIMD(w) || undefined()
+        guard let retired = access else { return undefined() }
+        return retired
+    }
+
+    /// The data-processing classes: false is UNDEFINED.
+    private func dataProcessingFPSIMD(_ w: UInt32, _ c: FPSIMDClass) -> Bool {
+        switch c {
+        case .fpDataProcessing3: return fpDataProcessing3(w)
+        case .fpFixedConversion: return fpFixedConversion(w)
+        case .fpIntegerConversion: return fpIntegerConversion(w)
+        case .fpDataProcessing1: return fpDataProcessing1(w)
+        case .fpCompare: return fpCompare(w)
+        case .fpImmediate: return fpMoveImmediate(w)
+        case .fpConditionalCompare: return fpConditionalCompare(w)
+        case .fpDataProcessing2: return fpDataProcessing2(w)
+        case .fpConditionalSelect: return fpConditionalSelect(w)
+        case .vectorCopy: return advSIMDCopy(w)
+        case .vectorPermute: return advSIMDPermute(w)
+        case .vectorExtract: return advSIMDExtract(w)
+        case .vectorTableLookup: return advSIMDTableLookup(w)
+        case .vectorThreeSame: return advSIMDThreeSame(w)
+        case .vectorThreeDifferent: return advSIMDThreeDifferent(w)
+        case .vectorTwoRegisterMisc: return advSIMDTwoRegisterMisc(w)
+        case .vectorAcrossLanes: return advSIMDAcrossLanes(w)
+        case .vectorModifiedImmediate: return advSIMDModifiedImmediate(w)
+        case .vectorShiftImmediate: return advSIMDShiftImmediate(w)
+        case .vectorByElement: return advSIMDByElement(w)
+        case .scalarByElement: return advSIMDByElement(w, scalar: true)
+        case .scalarCopy: return advSIMDScalarCopy(w)
+        case .scalarPairwise: return advSIMDScalarPairwise(w)
+        case .scalarThreeDifferent: return advSIMDThreeDifferent(w, scalar: true)
+        case .scalarThreeSame: return advSIMDScalarThreeSame(w)
+        case .scalarTwoRegisterMisc: return advSIMDTwoRegisterMisc(w, scalar: true)
+        case .scalarShiftImmediate: return (w >> 19) & 0xF != 0 && advSIMDShiftImmediate(w, scalar: true)  // immh = 0: unallocated
+        default: return false
+        }
     }
 
     // MARK: register access helpers (register 31 = XZR or SP, per operand)

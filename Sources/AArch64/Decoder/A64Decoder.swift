@@ -17,8 +17,14 @@ enum A64Decode {
     /// A class whose every encoding is UNDEFINED (UDF).
     static let undefined: A64Decoder = { _, _ in }
 
-    /// The FP/SIMD rows: `CPU.simdAndFP` (the CPACR_EL1.FPEN trap, then `executeFPSIMD`).
-    static let fpsimd = executes(.fpsimd)
+    /// An FP/SIMD row: `CPU.simdAndFP` (the CPACR_EL1.FPEN trap, then the executor of the
+    /// class named in `aux`).
+    static func fpsimd(_ c: FPSIMDClass) -> A64Decoder {
+        { _, d in
+            d.op = .fpsimd
+            d.aux = c.rawValue
+        }
+    }
 
     /// Register 31 as a destination that writes XZR: the sink slot 32.
     @inline(__always) static func xzrDestination(_ r: UInt32) -> UInt8 { r == 31 ? 32 : UInt8(r) }

@@ -3,28 +3,6 @@
 /// two-register miscellaneous, three different, x indexed element and shift by immediate, each
 /// on element 0 with the rest of the register cleared.
 extension CPU {
-    func executeAdvSIMDScalar(_ w: UInt32) -> Bool {
-        guard w >> 30 == 0b01 else { return false }
-        let bit10 = (w >> 10) & 1, bit21 = (w >> 21) & 1
-        if (w >> 24) & 1 == 1 {
-            if bit10 == 0 { return advSIMDByElement(w, scalar: true) }
-            guard (w >> 23) & 3 == 0b10, (w >> 19) & 0xF != 0 else { return false }
-            return advSIMDShiftImmediate(w, scalar: true)
-        }
-        if bit21 == 1 {
-            if bit10 == 1 { return advSIMDScalarThreeSame(w) }
-            if (w >> 10) & 3 == 0 { return advSIMDThreeDifferent(w, scalar: true) }
-            guard (w >> 10) & 3 == 0b10 else { return false }
-            switch (w >> 17) & 0xF {
-            case 0b0000: return advSIMDTwoRegisterMisc(w, scalar: true)
-            case 0b1000: return advSIMDScalarPairwise(w)
-            default: return false
-            }
-        }
-        guard (w >> 22) & 3 == 0, (w >> 15) & 1 == 0, bit10 == 1 else { return false }
-        return advSIMDScalarCopy(w)
-    }
-
     func advSIMDScalarThreeSame(_ w: UInt32) -> Bool {
         let opcode = (w >> 11) & 0x1F
         if opcode >= 0b11000 { return advSIMDThreeSameFP(w, scalar: true) }

@@ -9,29 +9,6 @@ extension CPU {
     /// The addressing forms of LDR/STR (SIMD&FP) (C6.2).
     enum AddressingMode { case unsignedOffset, unscaled, postIndex, preIndex, registerOffset }
 
-    /// nil: UNDEFINED; false: an exception was taken or an exit to EL2 is pending.
-    func fpLoadStore(_ w: UInt32) -> Bool? {
-        switch (w >> 27) & 7 {
-        case 0b001: return advSIMDStructureLoadStore(w)
-        case 0b011:
-            guard (w >> 24) & 3 == 0 else { return nil }
-            return fpLoadLiteral(w)
-        case 0b101: return fpLoadStorePair(w)
-        case 0b111:
-            if (w >> 24) & 1 == 1 { return fpLoadStoreRegister(w, mode: .unsignedOffset) }
-            if (w >> 21) & 1 == 0 {
-                switch (w >> 10) & 3 {
-                case 0: return fpLoadStoreRegister(w, mode: .unscaled)
-                case 1: return fpLoadStoreRegister(w, mode: .postIndex)
-                case 3: return fpLoadStoreRegister(w, mode: .preIndex)
-                default: return nil  // unprivileged forms have no SIMD&FP variant
-                }
-            }
-            return (w >> 10) & 3 == 2 ? fpLoadStoreRegister(w, mode: .registerOffset) : nil
-        default: return nil
-        }
-    }
-
     /// Reads `bytes` (1…16) at `va` into (low, high).
     @inline(__always) func fpRead(_ va: UInt64, bytes: Int) -> (UInt64, UInt64)? {
         guard let pa = translateData(va, size: bytes, write: false, aligned: false, syndrome: .none) else { return nil }

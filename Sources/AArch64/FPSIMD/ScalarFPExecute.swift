@@ -2,25 +2,6 @@
 /// double precision, plus FCVT to and from half precision. Half-precision arithmetic
 /// (FEAT_FP16) is not implemented: those encodings are UNDEFINED.
 extension CPU {
-    /// Executes an FP/SIMD instruction word (FPEN already checked). False: UNDEFINED.
-    func executeFPSIMD(_ w: UInt32) -> Bool {
-        if (w >> 28) & 1 == 0 { return executeAdvSIMDVector(w) }
-        if (w >> 30) & 1 == 1 { return executeAdvSIMDScalar(w) }
-        if w & 0xFF00_0000 == 0x1F00_0000 { return fpDataProcessing3(w) }
-        if w & 0x7F20_0000 == 0x1E00_0000 { return fpFixedConversion(w) }
-        if w & 0x7F20_FC00 == 0x1E20_0000 { return fpIntegerConversion(w) }
-        guard w & 0xFF20_0000 == 0x1E20_0000 else { return false }
-        if (w >> 10) & 0x1F == 0b10000 { return fpDataProcessing1(w) }
-        if (w >> 10) & 0xF == 0b1000 { return fpCompare(w) }
-        if (w >> 10) & 7 == 0b100 { return fpMoveImmediate(w) }
-        switch (w >> 10) & 3 {
-        case 0b01: return fpConditionalCompare(w)
-        case 0b10: return fpDataProcessing2(w)
-        case 0b11: return fpConditionalSelect(w)
-        default: return false
-        }
-    }
-
     /// The single or double format of `ftype` (bits 23:22), nil for half (FP16) and 0b10.
     @inline(__always) func fpFormat(_ w: UInt32) -> FPFormat? {
         switch (w >> 22) & 3 {
