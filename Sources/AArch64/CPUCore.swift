@@ -421,8 +421,9 @@ public final class CPU {
                         if pc >> 12 == fetchPage && cache.epoch == epoch {
                             // The run ended in its last instruction: all of it was executed.
                             let done = UInt64(first.pointee.runLength), limit = runLimit
-                            let next = pc == runPC ? first : cache.slot(fetchPA | (pc & 0xFFF))
-                            if (pc == runPC || next.pointee.tag == cache.tag(fetchPA | (pc & 0xFFF)))
+                            let pa = fetchPA | (pc & 0xFFF)
+                            let next = pc == runPC ? first : cache.slot(pa)
+                            if (pc == runPC || next.pointee.tag == cache.tag(pa))
                                 && cycles < limit && limit &- cycles > next.pointee.runCost
                                 && budget &- done >= UInt64(next.pointee.runLength) {
                                 budget &-= done

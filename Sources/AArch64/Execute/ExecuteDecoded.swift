@@ -193,7 +193,7 @@ extension CPU {
     func syncRun(_ e: UnsafeMutablePointer<DecodedInstruction>, inRun: Bool, charged: UInt64) {
         if inRun {
             cycles &+= charged &- e.pointee.runCost
-            pc = pc & ~0xFFF | CPU.pageOffset(of: e)
+            pc = address(of: e, inRun: true)
         }
     }
 
