@@ -7,7 +7,8 @@ extension CPU {
     /// this model does not implement decode to `.undefined`, so they are UNDEFINED even when
     /// FP/SIMD is trapped (the trap is part of an allocated instruction's execution; reserved
     /// fields inside an implemented class still take the trap first).
-    func simdAndFP(_ w: UInt32, _ c: FPSIMDClass) -> Bool {
+    func simdAndFP(_ d: DecodedInstruction) -> Bool {
+        let c = FPSIMDClass(rawValue: d.aux) ?? .reserved
         if fpAccessTrapped() {
             takeExceptionToEL1(.fpAccess, iss: 0)
             return false
@@ -15,50 +16,50 @@ extension CPU {
         // Loads and stores: nil is UNDEFINED, false an exception taken (they may fault).
         let access: Bool?
         switch c {
-        case .structureLoadStore: access = advSIMDStructureLoadStore(w)
-        case .loadLiteral: access = fpLoadLiteral(w)
-        case .loadStorePair: access = fpLoadStorePair(w)
-        case .loadStoreUnscaled: access = fpLoadStoreRegister(w, mode: .unscaled)
-        case .loadStorePostIndex: access = fpLoadStoreRegister(w, mode: .postIndex)
-        case .loadStorePreIndex: access = fpLoadStoreRegister(w, mode: .preIndex)
-        case .loadStoreRegisterOffset: access = fpLoadStoreRegister(w, mode: .registerOffset)
-        case .loadStoreUnsignedOffset: access = fpLoadStoreRegister(w, mode: .unsignedOffset)
-        default: return dataProcessingFPSIMD(w, c) || undefined()
+        case .structureLoadStore: access = advSIMDStructureLoadStore(d)
+        case .loadLiteral: access = fpLoadLiteral(d)
+        case .loadStorePair: access = fpLoadStorePair(d)
+        case .loadStoreUnscaled: access = fpLoadStoreRegister(d, mode: .unscaled)
+        case .loadStorePostIndex: access = fpLoadStoreRegister(d, mode: .postIndex)
+        case .loadStorePreIndex: access = fpLoadStoreRegister(d, mode: .preIndex)
+        case .loadStoreRegisterOffset: access = fpLoadStoreRegister(d, mode: .registerOffset)
+        case .loadStoreUnsignedOffset: access = fpLoadStoreRegister(d, mode: .unsignedOffset)
+        default: return dataProcessingFPSIMD(d, c) || undefined()
         }
         guard let retired = access else { return undefined() }
         return retired
     }
 
     /// The data-processing classes: false is UNDEFINED.
-    private func dataProcessingFPSIMD(_ w: UInt32, _ c: FPSIMDClass) -> Bool {
+    private func dataProcessingFPSIMD(_ d: DecodedInstruction, _ c: FPSIMDClass) -> Bool {
         switch c {
-        case .fpDataProcessing3: return fpDataProcessing3(w)
-        case .fpFixedConversion: return fpFixedConversion(w)
-        case .fpIntegerConversion: return fpIntegerConversion(w)
-        case .fpDataProcessing1: return fpDataProcessing1(w)
-        case .fpCompare: return fpCompare(w)
-        case .fpImmediate: return fpMoveImmediate(w)
-        case .fpConditionalCompare: return fpConditionalCompare(w)
-        case .fpDataProcessing2: return fpDataProcessing2(w)
-        case .fpConditionalSelect: return fpConditionalSelect(w)
-        case .vectorCopy: return advSIMDCopy(w)
-        case .vectorPermute: return advSIMDPermute(w)
-        case .vectorExtract: return advSIMDExtract(w)
-        case .vectorTableLookup: return advSIMDTableLookup(w)
-        case .vectorThreeSame: return advSIMDThreeSame(w)
-        case .vectorThreeDifferent: return advSIMDThreeDifferent(w)
-        case .vectorTwoRegisterMisc: return advSIMDTwoRegisterMisc(w)
-        case .vectorAcrossLanes: return advSIMDAcrossLanes(w)
-        case .vectorModifiedImmediate: return advSIMDModifiedImmediate(w)
-        case .vectorShiftImmediate: return advSIMDShiftImmediate(w)
-        case .vectorByElement: return advSIMDByElement(w)
-        case .scalarByElement: return advSIMDByElement(w, scalar: true)
-        case .scalarCopy: return advSIMDScalarCopy(w)
-        case .scalarPairwise: return advSIMDScalarPairwise(w)
-        case .scalarThreeDifferent: return advSIMDThreeDifferent(w, scalar: true)
-        case .scalarThreeSame: return advSIMDScalarThreeSame(w)
-        case .scalarTwoRegisterMisc: return advSIMDTwoRegisterMisc(w, scalar: true)
-        case .scalarShiftImmediate: return (w >> 19) & 0xF != 0 && advSIMDShiftImmediate(w, scalar: true)  // immh = 0: unallocated
+        case .fpDataProcessing3: return fpDataProcessing3(d)
+        case .fpFixedConversion: return fpFixedConversion(d)
+        case .fpIntegerConversion: return fpIntegerConversion(d)
+        case .fpDataProcessing1: return fpDataProcessing1(d)
+        case .fpCompare: return fpCompare(d)
+        case .fpImmediate: return fpMoveImmediate(d)
+        case .fpConditionalCompare: return fpConditionalCompare(d)
+        case .fpDataProcessing2: return fpDataProcessing2(d)
+        case .fpConditionalSelect: return fpConditionalSelect(d)
+        case .vectorCopy: return advSIMDCopy(d)
+        case .vectorPermute: return advSIMDPermute(d)
+        case .vectorExtract: return advSIMDExtract(d)
+        case .vectorTableLookup: return advSIMDTableLookup(d)
+        case .vectorThreeSame: return advSIMDThreeSame(d)
+        case .vectorThreeDifferent: return advSIMDThreeDifferent(d)
+        case .vectorTwoRegisterMisc: return advSIMDTwoRegisterMisc(d)
+        case .vectorAcrossLanes: return advSIMDAcrossLanes(d)
+        case .vectorModifiedImmediate: return advSIMDModifiedImmediate(d)
+        case .vectorShiftImmediate: return advSIMDShiftImmediate(d)
+        case .vectorByElement: return advSIMDByElement(d)
+        case .scalarByElement: return advSIMDByElement(d, scalar: true)
+        case .scalarCopy: return advSIMDScalarCopy(d)
+        case .scalarPairwise: return advSIMDScalarPairwise(d)
+        case .scalarThreeDifferent: return advSIMDThreeDifferent(d, scalar: true)
+        case .scalarThreeSame: return advSIMDScalarThreeSame(d)
+        case .scalarTwoRegisterMisc: return advSIMDTwoRegisterMisc(d, scalar: true)
+        case .scalarShiftImmediate: return (d.word >> 19) & 0xF != 0 && advSIMDShiftImmediate(d, scalar: true)  // immh = 0: unallocated
         default: return false
         }
     }

@@ -20,9 +20,10 @@ enum A64Decode {
     /// An FP/SIMD row: `CPU.simdAndFP` (the CPACR_EL1.FPEN trap, then the executor of the
     /// class named in `aux`).
     static func fpsimd(_ c: FPSIMDClass) -> A64Decoder {
-        { _, d in
+        { w, d in
             d.op = .fpsimd
             d.aux = c.rawValue
+            fpsimdOperands(c, w, &d)
         }
     }
 

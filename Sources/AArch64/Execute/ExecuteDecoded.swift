@@ -449,7 +449,7 @@ extension CPU {
             var d = e.pointee
             d.op = d.lastInPageOp
             return executeOutOfLine(&d) != .fault
-        case .fpsimd: retired = simdAndFP(w, FPSIMDClass(rawValue: e.pointee.aux) ?? .reserved)
+        case .fpsimd: retired = simdAndFP(e.pointee)
         case .exceptionGeneration: cycles &+= costs.branch; retired = exceptionGeneration(w)
         case .system: cycles &+= costs.branch; retired = system(w)
         case .branchRegister: cycles &+= costs.branch; retired = branchRegister(w)

@@ -1,7 +1,8 @@
 /// Advanced SIMD across lanes (ARM ARM C4.1.95): ADDV, SADDLV, UADDLV, SMAXV, UMAXV, SMINV,
 /// UMINV, and FMAXV, FMINV, FMAXNMV, FMINNMV (single precision, 4S only), to a scalar.
 extension CPU {
-    func advSIMDAcrossLanes(_ w: UInt32) -> Bool {
+    func advSIMDAcrossLanes(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         let q = (w >> 30) & 1 == 1, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3), opcode = (w >> 12) & 0x1F
         let rd = w & 31, n = vreg((w >> 5) & 31)
         if opcode == 0b01100 || opcode == 0b01111 { return fpAcrossLanes(w) }

@@ -5,7 +5,8 @@
 /// H). Not implemented (UNDEFINED, not advertised): the dot products, FMLAL/FMLSL, FCMLA,
 /// SQRDMLAH/SQRDMLSH and the half-precision forms.
 extension CPU {
-    func advSIMDByElement(_ w: UInt32, scalar: Bool = false) -> Bool {
+    func advSIMDByElement(_ d: DecodedInstruction, scalar: Bool = false) -> Bool {
+        let w = d.word
         let q = (w >> 30) & 1 == 1 || scalar, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3), opcode = (w >> 12) & 0xF
         let l = Int((w >> 21) & 1), m = Int((w >> 20) & 1), h = Int((w >> 11) & 1)
         let rd = w & 31, n = vreg((w >> 5) & 31), d = vreg(rd)

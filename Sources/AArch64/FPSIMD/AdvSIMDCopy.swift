@@ -9,7 +9,8 @@ extension CPU {
         return (size, Int(imm5 >> UInt32(size + 1)))
     }
 
-    func advSIMDCopy(_ w: UInt32) -> Bool {
+    func advSIMDCopy(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         let q = (w >> 30) & 1 == 1, op = (w >> 29) & 1, imm4 = (w >> 11) & 0xF
         let rd = w & 31, rn = (w >> 5) & 31
         guard let (size, index) = copyElement((w >> 16) & 31) else { return false }
@@ -44,7 +45,8 @@ extension CPU {
     }
 
     /// DUP (element) scalar form (MOV Bd/Hd/Sd/Dd, Vn.T[index]): op = 0, imm4 = 0 only.
-    func advSIMDScalarCopy(_ w: UInt32) -> Bool {
+    func advSIMDScalarCopy(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         guard (w >> 29) & 1 == 0, (w >> 11) & 0xF == 0, let (size, index) = copyElement((w >> 16) & 31) else { return false }
         let esize = 8 << size
         simd.setScalar(w & 31, vreg((w >> 5) & 31).lane(index, esize), width: esize)

@@ -2,7 +2,8 @@
 /// immediate), FMOV (vector, immediate) of single and double precision. The half-precision
 /// FMOV (o2 = 1) needs FEAT_FP16: UNDEFINED.
 extension CPU {
-    func advSIMDModifiedImmediate(_ w: UInt32) -> Bool {
+    func advSIMDModifiedImmediate(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         let q = (w >> 30) & 1 == 1, op = (w >> 29) & 1, cmode = (w >> 12) & 0xF
         guard (w >> 11) & 1 == 0 else { return false }
         let imm8 = UInt64(((w >> 16) & 7) << 5 | (w >> 5) & 0x1F)

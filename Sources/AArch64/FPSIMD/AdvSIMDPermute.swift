@@ -1,7 +1,8 @@
 /// Advanced SIMD permute (UZP1/2, TRN1/2, ZIP1/2), extract (EXT) and table lookup (TBL, TBX)
 /// (ARM ARM C4.1.95).
 extension CPU {
-    func advSIMDPermute(_ w: UInt32) -> Bool {
+    func advSIMDPermute(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         let q = (w >> 30) & 1 == 1, size = Int((w >> 22) & 3), opcode = (w >> 12) & 7
         guard size < 3 || q, opcode & 3 != 0 else { return false }
         let esize = 8 << size, elements = (q ? 128 : 64) / esize, half = elements / 2
@@ -28,7 +29,8 @@ extension CPU {
     }
 
     /// EXT: bytes imm4… of Vm:Vn (imm4 < 8 when Q = 0).
-    func advSIMDExtract(_ w: UInt32) -> Bool {
+    func advSIMDExtract(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         let q = (w >> 30) & 1 == 1, imm4 = Int((w >> 11) & 0xF)
         guard (w >> 22) & 3 == 0, q || imm4 < 8 else { return false }
         let bytes = q ? 16 : 8
@@ -44,7 +46,8 @@ extension CPU {
 
     /// TBL, TBX (op, bit 12): each byte of Vm indexes the table Vn… V(n+len) (registers modulo
     /// 32); an index beyond it gives zero (TBL) or keeps the destination byte (TBX).
-    func advSIMDTableLookup(_ w: UInt32) -> Bool {
+    func advSIMDTableLookup(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         guard (w >> 22) & 3 == 0 else { return false }
         let q = (w >> 30) & 1 == 1, tbx = (w >> 12) & 1 == 1
         let len = Int((w >> 13) & 3) + 1, rn = (w >> 5) & 31, rd = w & 31

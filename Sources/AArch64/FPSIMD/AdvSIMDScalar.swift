@@ -3,7 +3,8 @@
 /// two-register miscellaneous, three different, x indexed element and shift by immediate, each
 /// on element 0 with the rest of the register cleared.
 extension CPU {
-    func advSIMDScalarThreeSame(_ w: UInt32) -> Bool {
+    func advSIMDScalarThreeSame(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         let opcode = (w >> 11) & 0x1F
         if opcode >= 0b11000 { return advSIMDThreeSameFP(w, scalar: true) }
         let u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3)
@@ -23,7 +24,8 @@ extension CPU {
     }
 
     /// ADDP (D from 2D) and the floating-point pairwise reductions of two elements.
-    func advSIMDScalarPairwise(_ w: UInt32) -> Bool {
+    func advSIMDScalarPairwise(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         let u = (w >> 29) & 1 == 1, size = (w >> 22) & 3, opcode = (w >> 12) & 0x1F
         let n = vreg((w >> 5) & 31), rd = w & 31
         if !u {

@@ -4,7 +4,8 @@
 /// the fixed-point conversions SCVTF, UCVTF, FCVTZS, FCVTZU. immh's highest set bit gives the
 /// element size: the right shift is 2·esize − immh:immb, the left shift immh:immb − esize.
 extension CPU {
-    func advSIMDShiftImmediate(_ w: UInt32, scalar: Bool = false) -> Bool {
+    func advSIMDShiftImmediate(_ d: DecodedInstruction, scalar: Bool = false) -> Bool {
+        let w = d.word
         let q = (w >> 30) & 1 == 1 || scalar, u = (w >> 29) & 1 == 1, opcode = (w >> 11) & 0x1F
         let immh = (w >> 19) & 0xF, immhb = Int((w >> 16) & 0x7F)
         let size = 3 - immh.leadingZeroBitCount + 28  // highest set bit of immh

@@ -15,7 +15,8 @@ extension CPU {
     }
 
     /// nil: UNDEFINED; false: an exception was taken or an exit to EL2 is pending.
-    func advSIMDStructureLoadStore(_ w: UInt32) -> Bool? {
+    func advSIMDStructureLoadStore(_ d: DecodedInstruction) -> Bool? {
+        let w = d.word
         guard w >> 31 == 0, (w >> 25) & 1 == 0 else { return nil }
         return (w >> 24) & 1 == 0 ? loadStoreMultipleStructures(w) : loadStoreSingleStructure(w)
     }

@@ -6,7 +6,8 @@
 /// PMULL of doublewords belongs to the cryptography extension (not advertised): UNDEFINED.
 /// The scalar group (`scalar`) has SQDMLAL, SQDMLSL and SQDMULL on element 0.
 extension CPU {
-    func advSIMDThreeDifferent(_ w: UInt32, scalar: Bool = false) -> Bool {
+    func advSIMDThreeDifferent(_ d: DecodedInstruction, scalar: Bool = false) -> Bool {
+        let w = d.word
         let q = (w >> 30) & 1 == 1 && !scalar, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3), opcode = (w >> 12) & 0xF
         guard size < 3, opcode != 0b1111 else { return false }
         switch opcode {

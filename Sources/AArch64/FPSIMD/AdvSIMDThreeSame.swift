@@ -3,7 +3,8 @@
 /// elements of Vm:Vn). The estimate-step operations FRECPS and FRSQRTS and the half-precision
 /// forms (FEAT_FP16) are UNDEFINED here.
 extension CPU {
-    func advSIMDThreeSame(_ w: UInt32) -> Bool {
+    func advSIMDThreeSame(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         let opcode = (w >> 11) & 0x1F
         if opcode >= 0b11000 { return advSIMDThreeSameFP(w, scalar: false) }
         let q = (w >> 30) & 1 == 1, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3)

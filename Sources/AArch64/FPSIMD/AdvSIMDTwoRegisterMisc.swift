@@ -4,7 +4,8 @@ extension CPU {
     /// `scalar`: the AdvSIMD scalar two-register miscellaneous group (element 0 only): SUQADD,
     /// USQADD, SQABS, SQNEG, SQXTN, UQXTN, SQXTUN at every size, the compares with zero, ABS
     /// and NEG of D, and the floating-point conversions and compares.
-    func advSIMDTwoRegisterMisc(_ w: UInt32, scalar: Bool = false) -> Bool {
+    func advSIMDTwoRegisterMisc(_ d: DecodedInstruction, scalar: Bool = false) -> Bool {
+        let w = d.word
         let q = (w >> 30) & 1 == 1 || scalar, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3), opcode = (w >> 12) & 0x1F
         if opcode >= 0b10110 || (opcode >= 0b01100 && opcode <= 0b01111) { return fpTwoRegisterMisc(w, scalar: scalar) }
         if scalar {

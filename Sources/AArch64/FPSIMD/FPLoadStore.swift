@@ -37,7 +37,8 @@ extension CPU {
     }
 
     /// LDR/STR (SIMD&FP): size:opc selects B, H, S, D (opc 0x) or Q (size 00, opc 1x).
-    func fpLoadStoreRegister(_ w: UInt32, mode: AddressingMode) -> Bool? {
+    func fpLoadStoreRegister(_ d: DecodedInstruction, mode: AddressingMode) -> Bool? {
+        let w = d.word
         let size = (w >> 30) & 3, opc = (w >> 22) & 3
         guard opc < 2 || size == 0 else { return nil }
         let log2 = opc >= 2 ? 4 : Int(size)
@@ -73,7 +74,8 @@ extension CPU {
     }
 
     /// LDR (literal, SIMD&FP): S, D, Q.
-    func fpLoadLiteral(_ w: UInt32) -> Bool? {
+    func fpLoadLiteral(_ d: DecodedInstruction) -> Bool? {
+        let w = d.word
         let opc = (w >> 30) & 3
         guard opc != 3 else { return nil }
         let bytes = 4 << Int(opc)
@@ -86,7 +88,8 @@ extension CPU {
     }
 
     /// LDP/STP/LDNP/STNP (SIMD&FP): S, D, Q; offset, pre- and post-index.
-    func fpLoadStorePair(_ w: UInt32) -> Bool? {
+    func fpLoadStorePair(_ d: DecodedInstruction) -> Bool? {
+        let w = d.word
         let opc = (w >> 30) & 3, l = (w >> 22) & 1, kind = (w >> 23) & 3
         guard opc != 3 else { return nil }
         let bytes = 4 << Int(opc)

@@ -25,7 +25,8 @@ extension CPU {
     }
 
     /// FMADD, FMSUB, FNMADD, FNMSUB: FPMulAdd with the addend (o1) and Rn (o0 != o1) negated.
-    func fpDataProcessing3(_ w: UInt32) -> Bool {
+    func fpDataProcessing3(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         guard let fmt = fpFormat(w) else { return false }
         let rd = w & 31, rn = (w >> 5) & 31, ra = (w >> 10) & 31, rm = (w >> 16) & 31
         let o1 = (w >> 21) & 1, o0 = (w >> 15) & 1
@@ -38,7 +39,8 @@ extension CPU {
     }
 
     /// FMUL, FDIV, FADD, FSUB, FMAX, FMIN, FMAXNM, FMINNM, FNMUL.
-    func fpDataProcessing2(_ w: UInt32) -> Bool {
+    func fpDataProcessing2(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         guard let fmt = fpFormat(w) else { return false }
         let rd = w & 31, rn = (w >> 5) & 31, rm = (w >> 16) & 31
         let n = simd.scalar(rn, width: fmt.n), m = simd.scalar(rm, width: fmt.n)
@@ -62,7 +64,8 @@ extension CPU {
     }
 
     /// FMOV (register), FABS, FNEG, FSQRT, FCVT (between precisions), FRINT[NPMZAXI].
-    func fpDataProcessing1(_ w: UInt32) -> Bool {
+    func fpDataProcessing1(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         let rd = w & 31, rn = (w >> 5) & 31, opcode = (w >> 15) & 0x3F
         let ftype = (w >> 22) & 3
         if opcode & 0b111100 == 0b000100 {  // FCVT: opc (bits 16:15) is the destination type
@@ -95,7 +98,8 @@ extension CPU {
     }
 
     /// FCMP, FCMPE (bit 4), against Rm or (bit 3) zero: NZCV from FPCompare.
-    func fpCompare(_ w: UInt32) -> Bool {
+    func fpCompare(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         guard let fmt = fpFormat(w), (w >> 14) & 3 == 0, w & 7 == 0 else { return false }
         let n = simd.scalar((w >> 5) & 31, width: fmt.n)
         let m = (w >> 3) & 1 == 1 ? 0 : simd.scalar((w >> 16) & 31, width: fmt.n)
@@ -104,7 +108,8 @@ extension CPU {
     }
 
     /// FCCMP, FCCMPE (bit 4): FPCompare when the condition holds, else the immediate NZCV.
-    func fpConditionalCompare(_ w: UInt32) -> Bool {
+    func fpConditionalCompare(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         guard let fmt = fpFormat(w) else { return false }
         if conditionHolds((w >> 12) & 0xF) {
             let n = simd.scalar((w >> 5) & 31, width: fmt.n), m = simd.scalar((w >> 16) & 31, width: fmt.n)
@@ -116,7 +121,8 @@ extension CPU {
     }
 
     /// FCSEL: Rn if the condition holds, else Rm (no floating-point exception).
-    func fpConditionalSelect(_ w: UInt32) -> Bool {
+    func fpConditionalSelect(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         guard let fmt = fpFormat(w) else { return false }
         let source = conditionHolds((w >> 12) & 0xF) ? (w >> 5) & 31 : (w >> 16) & 31
         simd.setScalar(w & 31, simd.scalar(source, width: fmt.n), width: fmt.n)
@@ -124,7 +130,8 @@ extension CPU {
     }
 
     /// FMOV (scalar, immediate): VFPExpandImm of imm8 (bits 20:13).
-    func fpMoveImmediate(_ w: UInt32) -> Bool {
+    func fpMoveImmediate(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         guard let fmt = fpFormat(w), (w >> 5) & 31 == 0 else { return false }
         simd.setScalar(w & 31, CPU.vfpExpandImm(UInt64((w >> 13) & 0xFF), fmt), width: fmt.n)
         return retireFP()
@@ -138,7 +145,8 @@ extension CPU {
     }
 
     /// FCVT[NPMZA][SU], [SU]CVTF and FMOV (general) between W/X registers and S/D/V.D[1].
-    func fpIntegerConversion(_ w: UInt32) -> Bool {
+    func fpIntegerConversion(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         let sf = w >> 31 == 1, bits = sf ? 64 : 32
         let rd = w & 31, rn = (w >> 5) & 31
         let ftype = (w >> 22) & 3, rmode = (w >> 19) & 3, opcode = (w >> 16) & 7
@@ -169,7 +177,8 @@ extension CPU {
     }
 
     /// FCVTZ[SU] and [SU]CVTF (fixed point): fbits = 64 - scale (bits 15:10).
-    func fpFixedConversion(_ w: UInt32) -> Bool {
+    func fpFixedConversion(_ d: DecodedInstruction) -> Bool {
+        let w = d.word
         guard let fmt = fpFormat(w) else { return false }
         let sf = w >> 31 == 1, bits = sf ? 64 : 32
         let scale = Int((w >> 10) & 0x3F)
