@@ -189,15 +189,15 @@ enum A64EncodingTable {
     // MARK: data processing -- register (op0 = x101)
 
     static let dataProcessingRegisterRows: [A64EncodingClass] = [
-        .init("Data-processing (2 source)", "C4.1.90", "z 0 S 1 1010110 mmmmm oooooo nnnnn ddddd", .implemented, A64Decode.executes(.dataProcessing2Source)),
-        .init("Data-processing (1 source)", "C4.1.90", "z 1 S 1 1010110 ooooo oooooo nnnnn ddddd", .implemented, A64Decode.executes(.dataProcessing1Source)),
+        .init("Data-processing (2 source)", "C4.1.90", "z 0 S 1 1010110 mmmmm oooooo nnnnn ddddd", .implemented, A64Decode.dataProcessing2Source),
+        .init("Data-processing (1 source)", "C4.1.90", "z 1 S 1 1010110 ooooo oooooo nnnnn ddddd", .implemented, A64Decode.dataProcessing1Source),
         .init("Logical (shifted register)", "C4.1.90", "z oo 0 1010 hh N mmmmm iiiiii nnnnn ddddd", .implemented, A64Decode.logicalShiftedRegister),
         .init("Add/subtract (shifted register)", "C4.1.90", "z o S 0 1011 hh 0 mmmmm iiiiii nnnnn ddddd", .implemented, A64Decode.addSubtractShiftedRegister),
-        .init("Add/subtract (extended register)", "C4.1.90", "z o S 0 1011 pp 1 mmmmm ooo iii nnnnn ddddd", .implemented, A64Decode.executes(.addSubtractExtendedRegister)),
-        .init("Add/subtract (with carry)", "C4.1.90", "z o S 1 1010000 mmmmm 000000 nnnnn ddddd", .implemented, A64Decode.executes(.addSubtractWithCarry)),
+        .init("Add/subtract (extended register)", "C4.1.90", "z o S 0 1011 pp 1 mmmmm ooo iii nnnnn ddddd", .implemented, A64Decode.addSubtractExtendedRegister),
+        .init("Add/subtract (with carry)", "C4.1.90", "z o S 1 1010000 mmmmm 000000 nnnnn ddddd", .implemented, A64Decode.addSubtractWithCarry),
         .init("Rotate right into flags", "C4.1.90", "z o S 1 1010000 iiiiii 00001 nnnnn o mmmm", .notImplemented),
         .init("Evaluate into flags", "C4.1.90", "z o S 1 1010000 oooooo s 0010 nnnnn o mmmm", .notImplemented),
-        .init("Conditional compare (register, immediate)", "C4.1.90", "z o S 1 1010010 mmmmm cccc - o nnnnn o ffff", .implemented, A64Decode.executes(.conditionalCompare)),
+        .init("Conditional compare (register, immediate)", "C4.1.90", "z o S 1 1010010 mmmmm cccc - o nnnnn o ffff", .implemented, A64Decode.conditionalCompare),
         .init("Conditional select", "C4.1.90", "z o S 1 1010100 mmmmm cccc oo nnnnn ddddd", .implemented, A64Decode.conditionalSelect),
         .init("Data-processing (3 source)", "C4.1.90", "z oo 1 1011 ooo mmmmm o aaaaa nnnnn ddddd", .implemented, A64Decode.dataProcessing3Source),
     ]

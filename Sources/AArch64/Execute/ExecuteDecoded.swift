@@ -72,7 +72,7 @@ extension CPU {
         if endsRunOutOfLine(op) { return .max }  // only ever last in a run
         switch op {
         case .madd, .dataProcessing3Source: return c.alu &+ c.multiply
-        case .dataProcessing2Source: return (e.word >> 11) & 31 == 1 ? c.alu &+ c.divide : c.alu  // UDIV, SDIV
+        case .dataProcessing2Source: return aux <= DataProcessing2SourceOp.sdiv.rawValue ? c.alu &+ c.divide : c.alu
         case .b, .bl, .bCond, .cbz, .cbnz, .tbz, .tbnz, .ret, .br, .blr: return c.branch
         case .nop: return c.branch &+ c.system
         case .ldr1, .ldr2, .ldr4, .ldr8: return c.load
@@ -456,13 +456,13 @@ extension CPU {
         case .exclusiveOrderedCAS: retired = exclusiveOrderedCAS(w)
         case .loadLiteral: retired = loadLiteral(w)
         case .atomicMemoryOperation: retired = atomicMemoryOperation(w)
-        case .logicalShiftedRegister: retired = logicalShiftedRegister(w)
-        case .addSubtractExtendedRegister: retired = addSubtractExtendedRegister(w)
-        case .addSubtractWithCarry: retired = addSubtractWithCarry(w)
-        case .conditionalCompare: retired = conditionalCompare(w)
-        case .dataProcessing1Source: retired = dataProcessing1Source(w)
-        case .dataProcessing2Source: retired = dataProcessing2Source(w)
-        case .dataProcessing3Source: retired = dataProcessing3Source(w)
+        case .logicalShiftedRegister: retired = logicalShiftedRegister(e.pointee)
+        case .addSubtractExtendedRegister: retired = addSubtractExtendedRegister(e.pointee)
+        case .addSubtractWithCarry: retired = addSubtractWithCarry(e.pointee)
+        case .conditionalCompare: retired = conditionalCompare(e.pointee)
+        case .dataProcessing1Source: retired = dataProcessing1Source(e.pointee)
+        case .dataProcessing2Source: retired = dataProcessing2Source(e.pointee)
+        case .dataProcessing3Source: retired = dataProcessing3Source(e.pointee)
         default: retired = undefined()
         }
         return retired
