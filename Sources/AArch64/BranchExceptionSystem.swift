@@ -1,143 +1,111 @@
 /// A64 "Branches, Exception Generating and System instructions" (ARM DDI 0487, C4.1.87) executed
-/// from their word: exception generation, the system rows, ERET (the caller charges `branch`).
+/// out of line: exception generation, the system rows, ERET (the caller charges `branch`). Their
+/// decoders (BranchExceptionSystemDecode.swift) decide what is UNDEFINED in the word; what depends
+/// on the exception level or a system register is decided here.
 extension CPU {
-    /// ERET; BR, BLR and RET have their decoded forms (`A64Decode.unconditionalBranchRegister`),
-    /// so what reaches here with opc 0-2 is a pointer-authentication form: not implemented,
-    /// UNDEFINED.
-    func branchRegister(_ w: UInt32) -> Bool {
-        let opc = (w >> 21) & 0xF, op2 = (w >> 16) & 31, op3 = (w >> 10) & 63, op4 = w & 31
-        let rn = (w >> 5) & 31
-        guard op2 == 31, op3 == 0 else { return undefined() }
-        switch opc {
-        case 4:  // ERET
-            guard rn == 31, op4 == 0, currentEL == 1 else { return undefined() }
-            let spsr = sysregs[SysReg.spsrEL1] ?? 0
-            let target = sysregs[SysReg.elrEL1] ?? 0
-            // An SPSR naming EL2/EL3 or AArch32 is an illegal return: stay at EL1 (PSTATE.IL in
-            // the architecture; this model keeps EL1 and goes on at ELR).
-            restorePSTATE(spsr & 0x10 != 0 || (spsr >> 2) & 3 > 1 ? (spsr & ~0x1F) | 0x5 : spsr)
-            monitor.clear(cpu: index)
-            pc = target
-            cycles &+= costs.exceptionReturn
-        default:
-            return undefined()
-        }
+    /// ERET (BR, BLR and RET have their decoded forms).
+    func exceptionReturn() -> Bool {
+        guard currentEL == 1 else { return undefined() }
+        let spsr = sysregs[SysReg.spsrEL1] ?? 0
+        let target = sysregs[SysReg.elrEL1] ?? 0
+        // An SPSR naming EL2/EL3 or AArch32 is an illegal return: stay at EL1 (PSTATE.IL in the
+        // architecture; this model keeps EL1 and goes on at ELR).
+        restorePSTATE(spsr & 0x10 != 0 || (spsr >> 2) & 3 > 1 ? (spsr & ~0x1F) | 0x5 : spsr)
+        monitor.clear(cpu: index)
+        pc = target
+        cycles &+= costs.exceptionReturn
         return true
     }
 
-    /// SVC, HVC, SMC, BRK, HLT, DCPS*.
-    func exceptionGeneration(_ w: UInt32) -> Bool {
-        let opc = (w >> 21) & 7, ll = w & 3, op2 = (w >> 2) & 7
-        let imm16 = (w >> 5) & 0xFFFF
-        guard op2 == 0 else { return undefined() }
-        switch (opc, ll) {
-        case (0, 1):  // SVC: preferred return is the next instruction
+    /// SVC, HVC, SMC, BRK.
+    func exceptionGeneration(_ d: DecodedInstruction) -> Bool {
+        let imm16 = UInt32(truncatingIfNeeded: d.imm)
+        switch ExceptionGenerationOp(rawValue: d.aux) ?? .brk {
+        case .svc:  // preferred return is the next instruction
             takeExceptionToEL1(.svc64, iss: imm16, returnAddress: pc &+ 4)
             return false
-        case (0, 2):  // HVC: to EL2 (the machine), ELR_EL2 = next instruction
+        case .hvc:  // to EL2 (the machine), ELR_EL2 = next instruction
             guard currentEL == 1 else { return undefined() }
             trapToEL2(.hvc64, iss: imm16, returnAddress: pc &+ 4)
             pc &+= 4
             instructionsRetired &+= 1
-            pendingExit = .hypervisorCall(imm: UInt16(imm16))
+            pendingExit = .hypervisorCall(imm: UInt16(truncatingIfNeeded: imm16))
             return false
-        case (0, 3):  // SMC: trapped to EL2 when HCR_EL2.TSC, else UNDEFINED (no EL3 here)
+        case .smc:  // trapped to EL2 when HCR_EL2.TSC, else UNDEFINED (no EL3 here)
             guard currentEL == 1, el2.hcr & (1 << 19) != 0 else { return undefined() }
             trapToEL2(.smc64, iss: imm16, returnAddress: pc)
             instructionsRetired &+= 1
-            pendingExit = .secureMonitorCall(imm: UInt16(imm16))
+            pendingExit = .secureMonitorCall(imm: UInt16(truncatingIfNeeded: imm16))
             return false
-        case (1, 0):  // BRK: preferred return is the BRK itself
+        case .brk:  // preferred return is the BRK itself
             takeExceptionToEL1(.brk64, iss: imm16)
             return false
-        default:
-            return undefined()
         }
     }
 
-    /// Hints, barriers, CLREX, MSR (immediate), MRS/MSR (register), SYS (cache/TLB maintenance).
-    func system(_ w: UInt32) -> Bool {
-        let l = (w >> 21) & 1, op0 = (w >> 19) & 3, op1 = (w >> 16) & 7
-        let crn = (w >> 12) & 0xF, crm = (w >> 8) & 0xF, op2 = (w >> 5) & 7, rt = w & 31
+    /// WFE, WFI, CLREX, barriers, MSR (immediate), MRS/MSR (register), SYS (cache/TLB
+    /// maintenance, AT).
+    func system(_ d: DecodedInstruction) -> Bool {
+        let key = UInt32(truncatingIfNeeded: d.imm), rt = UInt32(d.rd)
         cycles &+= costs.system
-        if op0 == 0 && l == 0 {
-            if crn == 2 && rt == 31 && op1 == 3 {  // hints
-                switch crm << 3 | op2 {
-                case 2:  // WFE (at EL0 trapped to EL1 unless SCTLR_EL1.nTWE)
-                    if currentEL == 0 && sctlrBit(18) == 0 { return waitTrap(wfe: true) }
-                    pc &+= 4
-                    instructionsRetired &+= 1
-                    pendingExit = .waitForEvent
-                    return false
-                case 3:  // WFI (at EL0 trapped to EL1 unless SCTLR_EL1.nTWI)
-                    if currentEL == 0 && sctlrBit(16) == 0 { return waitTrap(wfe: false) }
-                    pc &+= 4
-                    instructionsRetired &+= 1
-                    pendingExit = .waitForInterrupt
-                    return false
-                default: break  // NOP, YIELD, SEV, SEVL and unallocated hints execute as NOP
-                }
-            } else if crn == 3 && op1 == 3 && rt == 31 {  // barriers, CLREX
-                switch op2 {
-                case 2: monitor.clear(cpu: index)  // CLREX
-                case 4, 5, 6: cycles &+= costs.barrier  // DSB, DMB, ISB
-                default: return undefined()
-                }
-            } else if crn == 4 && rt == 31 {  // MSR (immediate)
-                // Only SPSel, DAIFSet and DAIFClr exist here: PAN, UAO, DIT, SSBS, TCO... are not
-                // implemented (the ID registers say so), so their encodings are UNDEFINED.
-                let daifOp = op1 == 3 && (op2 == 6 || op2 == 7)
-                guard daifOp || (op1 == 0 && op2 == 5) else { return undefined() }
-                // From EL0 only DAIFSet/DAIFClr, and only with SCTLR_EL1.UMA; SPSel is EL1-only.
-                if currentEL == 0 && !daifOp { return undefined() }
-                if currentEL == 0 && sctlrBit(9) == 0 { return systemAccessTrap(w) }
-                switch op2 {
-                case 5: spsel = UInt64(crm & 1)  // SPSel
-                case 6: daif |= UInt64(crm) << 6  // DAIFSet
-                default: daif &= ~(UInt64(crm) << 6)  // DAIFClr
-                }
-            } else {
-                return undefined()
-            }
+        switch SystemOp(rawValue: d.aux) ?? .barrier {
+        case .wfe:  // at EL0 trapped to EL1 unless SCTLR_EL1.nTWE
+            if currentEL == 0 && sctlrBit(18) == 0 { return waitTrap(wfe: true) }
             pc &+= 4
-            return true
-        }
-        if op0 == 1 {  // SYS/SYSL: DC/IC/AT/TLBI. Caches are not modelled.
-            if l == 1 { return undefined() }
+            instructionsRetired &+= 1
+            pendingExit = .waitForEvent
+            return false
+        case .wfi:  // at EL0 trapped to EL1 unless SCTLR_EL1.nTWI
+            if currentEL == 0 && sctlrBit(16) == 0 { return waitTrap(wfe: false) }
+            pc &+= 4
+            instructionsRetired &+= 1
+            pendingExit = .waitForInterrupt
+            return false
+        case .clrex: monitor.clear(cpu: index)
+        case .barrier: cycles &+= costs.barrier  // DSB, DMB, ISB
+        case .msrSPSel, .msrDAIFSet, .msrDAIFClr:
+            // From EL0 only DAIFSet/DAIFClr, and only with SCTLR_EL1.UMA; SPSel is EL1-only.
+            if currentEL == 0 && d.aux == SystemOp.msrSPSel.rawValue { return undefined() }
+            if currentEL == 0 && sctlrBit(9) == 0 { return systemAccessTrap(key, rt: rt, read: false) }
+            switch SystemOp(rawValue: d.aux) {
+            case .msrSPSel: spsel = d.imm2 & 1
+            case .msrDAIFSet: daif |= d.imm2 << 6
+            default: daif &= ~(d.imm2 << 6)
+            }
+        case .sys:  // DC/IC/AT/TLBI. Caches are not modelled.
+            let op1 = (key >> 11) & 7, crn = (key >> 7) & 0xF, crm = (key >> 3) & 0xF, op2 = key & 7
             let zva = op1 == 3 && crn == 7 && crm == 4 && op2 == 1
             if currentEL == 0 {
                 // EL0 may use DC ZVA (SCTLR_EL1.DZE) and DC CVAC/CVAU/CVAP/CVADP/CIVAC, IC IVAU
                 // (SCTLR_EL1.UCI); disabled they trap (EC 0x18), everything else is UNDEFINED.
                 let byVA = op1 == 3 && crn == 7 && op2 == 1 && [5, 10, 11, 12, 13, 14].contains(crm)
                 guard zva || byVA else { return undefined() }
-                if sctlrBit(zva ? 14 : 26) == 0 { return systemAccessTrap(w) }
+                if sctlrBit(zva ? 14 : 26) == 0 { return systemAccessTrap(key, rt: rt, read: false) }
             }
             if crn == 8 || (crn == 7 && crm == 8) { return translationMaintenance(op1: op1, crn: crn, crm: crm, op2: op2, rt: rt) }
             if zva && !dataCacheZero(xr(rt)) { return false }
-            pc &+= 4
-            return true
-        }
-        if op0 >= 2 {
-            let key = (w >> 5) & 0xFFFF
+        case .mrs, .msr:
+            let read = d.aux == SystemOp.mrs.rawValue
             // EL0 may touch only NZCV, DAIF (with UMA), TPIDR_EL0/TPIDRRO_EL0 (read), counters.
-            if currentEL == 0 && op1 != 3 { return undefined() }
+            if currentEL == 0 && (key >> 11) & 7 != 3 { return undefined() }
             // MSR to the read-only MDCCSR_EL0 is UNDEFINED before any trap (writeSysReg refuses it).
-            if currentEL == 0 && !el0MayAccess(key) && !(l == 0 && key == SysReg.mdccsrEL0) { return systemAccessTrap(w) }
+            if currentEL == 0 && !el0MayAccess(key) && !(!read && key == SysReg.mdccsrEL0) {
+                return systemAccessTrap(key, rt: rt, read: read)
+            }
             if (key == SysReg.fpcr || key == SysReg.fpsr) && fpAccessTrapped() {
                 takeExceptionToEL1(.fpAccess, iss: 0)
                 return false
             }
-            if l == 1 {
+            if read {
                 guard let v = readSysReg(key) else { return undefined() }
                 setXR(rt, v)
             } else {
                 if key == SysReg.tpidrroEL0 && currentEL == 0 { return undefined() }
                 guard writeSysReg(key, xr(rt)) else { return undefined() }
             }
-            pc &+= 4
-            return true
         }
-        return undefined()
+        pc &+= 4
+        return true
     }
 
     /// SCTLR_EL1.DZE: EL0 may use DC ZVA (else it traps; DCZID_EL0.DZP reads 1 there).
@@ -175,11 +143,11 @@ extension CPU {
         }
     }
 
-    /// A trapped MSR/MRS/MSR-immediate (EC 0x18): ISS = Op0, Op2, Op1, CRn, Rt, CRm, direction.
-    func systemAccessTrap(_ w: UInt32) -> Bool {
-        let op0 = (w >> 19) & 3, op1 = (w >> 16) & 7, crn = (w >> 12) & 0xF, crm = (w >> 8) & 0xF
-        let op2 = (w >> 5) & 7, rt = w & 31, read = (w >> 21) & 1
-        takeExceptionToEL1(.msrTrap, iss: op0 << 20 | op2 << 17 | op1 << 14 | crn << 10 | rt << 5 | crm << 1 | read)
+    /// A trapped MSR/MRS/MSR-immediate/SYS (EC 0x18): ISS = Op0, Op2, Op1, CRn, Rt, CRm,
+    /// direction; `key` is op0:op1:CRn:CRm:op2.
+    func systemAccessTrap(_ key: UInt32, rt: UInt32, read: Bool) -> Bool {
+        let op0 = (key >> 14) & 3, op1 = (key >> 11) & 7, crn = (key >> 7) & 0xF, crm = (key >> 3) & 0xF, op2 = key & 7
+        takeExceptionToEL1(.msrTrap, iss: op0 << 20 | op2 << 17 | op1 << 14 | crn << 10 | rt << 5 | crm << 1 | (read ? 1 : 0))
         return false
     }
 
@@ -189,4 +157,16 @@ extension CPU {
         takeExceptionToEL1(.wfxTrap, iss: 1 << 24 | 0xE << 20 | (wfe ? 1 : 0))
         return false
     }
+}
+
+/// The instructions of "Exception generation" this model executes, decoded into `aux`.
+enum ExceptionGenerationOp: UInt8 { case svc, hvc, smc, brk }
+
+/// The `.system` forms, decoded into `aux` (see `A64Decode.system(_:_:_:)` for their fields).
+enum SystemOp: UInt8 {
+    case wfe, wfi  // hints that leave the run loop
+    case clrex, barrier  // CLREX; DSB, DMB, ISB
+    case msrSPSel, msrDAIFSet, msrDAIFClr  // MSR (immediate)
+    case sys  // DC, IC, AT, TLBI
+    case mrs, msr  // MRS, MSR (register)
 }

@@ -461,7 +461,7 @@ public final class CPU {
     }
 
     /// After a form that may add cycles the static cost doesn't know or drop code (a load or
-    /// store, a form executed from its word) inside a run: whether the rest of the run, from
+    /// store, a rare class executed out of line) inside a run: whether the rest of the run, from
     /// `next`, may go on without checks (no code dropped since `epoch`, and it still fits in the
     /// cycle limit); if not, the run ends and the outer loop checks afresh.
     @inline(__always)

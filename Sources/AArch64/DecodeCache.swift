@@ -3,11 +3,12 @@
 ///
 /// Every word is decoded once, by the encoding table (`A64EncodingTable.decode`), into a
 /// `DecodedInstruction` with operands extracted, register 31 resolved, bitmask immediates
-/// expanded and condition codes turned into truth tables; the rare classes are cached as the
-/// executor that reads its operands from the word, and UNDEFINED encodings as `.undefined`.
+/// expanded and condition codes turned into truth tables; the rare classes are cached as their
+/// class executor with the operation in `aux` (the FP/SIMD ones: their `FPSIMDClass`) and their
+/// operands in the record, and UNDEFINED encodings as `.undefined`.
 ///
 /// Runs: every valid entry also says how many instructions follow it in a straight line
-/// (`runLength`, ending at the first branch or run-ending instruction executed from its word; the last
+/// (`runLength`, ending at the first branch or run-ending instruction of a rare class; the last
 /// instruction of a page is always cached as `.lastInPage`, so runs end there too) and what
 /// they cost before the last one (`runCost`). `CPU.run` uses them to check the cycle and
 /// instruction limits once per run instead of once per instruction, with exactly the same
@@ -133,23 +134,24 @@ final class DecodeCache {
 /// plain ones index `regs` directly; the flag-setting ones with SP as a source share one form
 /// (`addsSubsImmSP`).
 struct DecodedInstruction {
-    /// The forms executed out of line (`CPU.executeFromWord`) come first: up to
+    /// The forms executed out of line (`CPU.executeRareClass`) come first: up to
     /// `atomicMemoryOperation` they end a run, the data-processing ones after it do not; the
     /// forms the run loop executes inline follow.
     enum Op: UInt8 {
-        // Executed out of line; they end a run (`CPU.executeFromWord`).
+        // Executed out of line; they end a run (`CPU.executeRareClass`).
         /// The last word of a page, so that every run ends in it: its own form is `lastInPageOp`.
         case lastInPage
         /// UNDEFINED: no row, a row not implemented, or a reserved encoding of a class.
         case undefined
         /// The FP/SIMD rows (`CPU.simdAndFP`).
         case fpsimd
-        /// Executed from the word by the class's executor.
-        case exceptionGeneration, system, branchRegister
+        /// Rarer classes executed out of line by the class's executor, from operands decoded
+        /// into the record as the class's decoder says (`aux` names the operation).
+        case exceptionGeneration, system, exceptionReturn
         case exclusiveOrderedCAS, loadLiteral, atomicMemoryOperation
-        /// Data processing (register) executed from the word by the class's executor, out of
-        /// line, without ending the run: they only compute registers and flags (cost: alu;
-        /// UDIV/SDIV add `divide`, the 3-source forms `multiply`).
+        /// Data processing (register) executed out of line by the class's executor, without
+        /// ending the run: they only compute registers and flags (cost: alu; UDIV/SDIV add
+        /// `divide`, the 3-source forms `multiply`).
         case logicalShiftedRegister, addSubtractExtendedRegister, addSubtractWithCarry, conditionalCompare
         case dataProcessing1Source, dataProcessing2Source, dataProcessing3Source
         // data processing, immediate (cost: alu)

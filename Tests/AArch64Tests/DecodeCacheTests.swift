@@ -243,7 +243,7 @@ struct DecodeCacheTests {
         try Self.expectRunsMatchStepping(program, seed: 0x5EED, programs: 20, maxSlice: 60)
     }
 
-    /// The data-processing classes executed from their word (ROR, extended register, ADC, CCMP,
+    /// The data-processing classes executed out of line (ROR, extended register, ADC, CCMP,
     /// 1-, 2- and 3-source) stay inside a run: their static cost (UDIV/SDIV add `divide`, the
     /// 3-source forms `multiply`) must be what they charge, or a limit inside the run lands on
     /// another instruction than stepping does.

@@ -8,12 +8,6 @@ typealias A64Decoder = @Sendable (UInt32, inout DecodedInstruction) -> Void
 /// depend on the word alone, never on CPU state: whatever depends on the exception level or a
 /// system register is the executor's business.
 enum A64Decode {
-    /// Classes executed by one executor that reads its operands from the word (the rare ones:
-    /// system, exception generating, exclusives, atomics, ...): the decoder only names it.
-    static func executes(_ op: DecodedInstruction.Op) -> A64Decoder {
-        { _, d in d.op = op }
-    }
-
     /// A class whose every encoding is UNDEFINED (UDF).
     static let undefined: A64Decoder = { _, _ in }
 

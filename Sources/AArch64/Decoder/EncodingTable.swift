@@ -155,14 +155,14 @@ enum A64EncodingTable {
 
     static let branchExceptionSystemRows: [A64EncodingClass] = [
         .init("Conditional branch (immediate)", "C4.1.87", "0101010 o iiiiiiiiiiiiiiiiiii o cccc", .implemented, A64Decode.conditionalBranch),
-        .init("Exception generation", "C4.1.87", "11010100 ooo iiiiiiiiiiiiiiii ooo ll", .implemented, A64Decode.executes(.exceptionGeneration)),
+        .init("Exception generation", "C4.1.87", "11010100 ooo iiiiiiiiiiiiiiii ooo ll", .implemented, A64Decode.exceptionGeneration),
         .init("System instructions with register argument (WFET, WFIT)", "C4.1.87",
               "1101010100 0 00 011 0001 ---- --- ttttt", .notImplemented),
         .init("Hints", "C4.1.87", "1101010100 0 00 011 0010 mmmm ooo 11111", .implemented, A64Decode.hint),
-        .init("Barriers", "C4.1.87", "1101010100 0 00 011 0011 mmmm ooo ttttt", .implemented, A64Decode.executes(.system)),
-        .init("PSTATE", "C4.1.87", "1101010100 0 00 ooo 0100 mmmm ooo ttttt", .implemented, A64Decode.executes(.system)),
-        .init("System instructions", "C4.1.87", "1101010100 L 01 ooo nnnn mmmm ooo ttttt", .implemented, A64Decode.executes(.system)),
-        .init("System register move", "C4.1.87", "1101010100 L 1 o ooo nnnn mmmm ooo ttttt", .implemented, A64Decode.executes(.system)),
+        .init("Barriers", "C4.1.87", "1101010100 0 00 011 0011 mmmm ooo ttttt", .implemented, A64Decode.barrier),
+        .init("PSTATE", "C4.1.87", "1101010100 0 00 ooo 0100 mmmm ooo ttttt", .implemented, A64Decode.pstate),
+        .init("System instructions", "C4.1.87", "1101010100 L 01 ooo nnnn mmmm ooo ttttt", .implemented, A64Decode.systemInstruction),
+        .init("System register move", "C4.1.87", "1101010100 L 1 o ooo nnnn mmmm ooo ttttt", .implemented, A64Decode.systemRegisterMove),
         .init("Unconditional branch (register)", "C4.1.87", "1101011 oooo ooooo oooooo nnnnn ooooo", .implemented, A64Decode.unconditionalBranchRegister),
         .init("Unconditional branch (immediate)", "C4.1.87", "o 00101 iiiiiiiiiiiiiiiiiiiiiiiiii", .implemented, A64Decode.unconditionalBranchImmediate),
         .init("Compare and branch (immediate)", "C4.1.87", "z 011010 o iiiiiiiiiiiiiiiiiii ttttt", .implemented, A64Decode.compareAndBranch),
@@ -172,15 +172,15 @@ enum A64EncodingTable {
     // MARK: loads and stores, general registers (op0 = x1x0, V = 0)
 
     static let loadStoreRows: [A64EncodingClass] = [
-        .init("Load/store exclusive, ordered, compare and swap", "C4.1.88", "ss 001 0 0 0 o L o sssss o uuuuu nnnnn ttttt", .implemented, A64Decode.executes(.exclusiveOrderedCAS)),
+        .init("Load/store exclusive, ordered, compare and swap", "C4.1.88", "ss 001 0 0 0 o L o sssss o uuuuu nnnnn ttttt", .implemented, A64Decode.exclusiveOrderedCAS),
         .init("Load/store memory tags", "C4.1.88", "11 011 0 0 1 --1 ----- ---- -- ----- -----", .notImplemented),
         .init("LDAPR/STLR (unscaled immediate)", "C4.1.88", "ss 011 0 0 1 --0 iiiiiiiii 00 nnnnn ttttt", .notImplemented),
-        .init("Load register (literal)", "C4.1.88", "oo 011 0 0 0 iiiiiiiiiiiiiiiiiii ttttt", .implemented, A64Decode.executes(.loadLiteral)),
+        .init("Load register (literal)", "C4.1.88", "oo 011 0 0 0 iiiiiiiiiiiiiiiiiii ttttt", .implemented, A64Decode.loadLiteral),
         .init("Load/store register pair (no-allocate, post-, pre-indexed, offset)", "C4.1.88",
               "oo 101 0 0 kk L iiiiiii uuuuu nnnnn ttttt", .implemented, A64Decode.loadStorePair),
         .init("Load/store register (unscaled, post-indexed, unprivileged, pre-indexed)", "C4.1.88",
               "ss 111 0 0 0 oo 0 iiiiiiiii mm nnnnn ttttt", .implemented, A64Decode.loadStoreRegister),
-        .init("Atomic memory operations", "C4.1.88", "ss 111 0 0 0 AR 1 sssss o ooo 00 nnnnn ttttt", .implemented, A64Decode.executes(.atomicMemoryOperation)),
+        .init("Atomic memory operations", "C4.1.88", "ss 111 0 0 0 AR 1 sssss o ooo 00 nnnnn ttttt", .implemented, A64Decode.atomicMemoryOperation),
         .init("Load/store register (register offset)", "C4.1.88", "ss 111 0 0 0 oo 1 mmmmm ooo S 10 nnnnn ttttt", .implemented, A64Decode.loadStoreRegister),
         .init("Load/store register (pac)", "C4.1.88", "ss 111 0 0 0 MS 1 iiiiiiiii W 1 nnnnn ttttt", .notImplemented),
         .init("Load/store register (unsigned immediate)", "C4.1.88", "ss 111 0 0 1 oo iiiiiiiiiiii nnnnn ttttt", .implemented, A64Decode.loadStoreRegister),

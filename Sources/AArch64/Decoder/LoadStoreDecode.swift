@@ -84,3 +84,55 @@ extension A64Decode {
         d.aux = UInt8(bytes) | (opc == 1 ? 0x10 : 0) | (l == 0 ? 0x40 : 0)
     }
 }
+
+extension A64Decode {
+    /// LDR (literal), LDRSW (literal), PRFM (literal): aux = opc, rd = Rt, imm = the offset
+    /// from the PC.
+    static let loadLiteral: A64Decoder = { w, d in
+        d.op = .loadLiteral
+        d.aux = UInt8(w >> 30)
+        d.rd = UInt8(w & 31)
+        d.imm = UInt64(bitPattern: Int64(Int32(bitPattern: (w >> 5 & 0x7FFFF) << 13) >> 11))
+    }
+
+    /// Exclusives, ordered accesses, CAS and CASP: aux = `ExclusiveOrderedOp`, imm = size
+    /// (log2 of the bytes of one register), rd = Rt, rn = Rn, rm = Rs, ra = Rt2 (all as encoded).
+    /// CAS with Rt2 != 31 and CASP with Rt2 != 31 or an odd Rs or Rt are UNDEFINED.
+    static let exclusiveOrderedCAS: A64Decoder = { w, d in
+        let size = (w >> 30) & 3, load = (w >> 22) & 1 == 1
+        let rs = (w >> 16) & 31, rt2 = (w >> 10) & 31, rt = w & 31
+        let op: ExclusiveOrderedOp
+        switch ((w >> 23) & 1, (w >> 21) & 1) {
+        case (0, 0): op = load ? .loadExclusive : .storeExclusive
+        case (0, 1) where size >= 2: op = load ? .loadExclusivePair : .storeExclusivePair
+        case (0, 1):
+            guard rt2 == 31, rs & 1 == 0, rt & 1 == 0 else { return }
+            op = .compareAndSwapPair
+        case (1, 0): op = load ? .loadOrdered : .storeOrdered
+        default:
+            guard rt2 == 31 else { return }
+            op = .compareAndSwap
+        }
+        d.op = .exclusiveOrderedCAS
+        d.aux = op.rawValue
+        d.imm = UInt64(size)
+        d.rd = UInt8(rt)
+        d.rn = UInt8((w >> 5) & 31)
+        d.rm = UInt8(rs)
+        d.ra = UInt8(rt2)
+    }
+
+    /// LDADD, LDCLR, LDEOR, LDSET, LDSMAX, LDSMIN, LDUMAX, LDUMIN, SWP (every size and
+    /// ordering): aux = `AtomicMemoryOp`, imm = size, rd = Rt, rn = Rn, rm = Rs. o3 = 1 other
+    /// than SWP (LDAPR, ST64B, ...: not implemented) is UNDEFINED.
+    static let atomicMemoryOperation: A64Decoder = { w, d in
+        let o3 = (w >> 15) & 1, opc = (w >> 12) & 7
+        guard o3 == 0 || opc == 0 else { return }
+        d.op = .atomicMemoryOperation
+        d.aux = o3 == 1 ? AtomicMemoryOp.swp.rawValue : UInt8(opc)
+        d.imm = UInt64(w >> 30)
+        d.rd = UInt8(w & 31)
+        d.rn = UInt8((w >> 5) & 31)
+        d.rm = UInt8((w >> 16) & 31)
+    }
+}

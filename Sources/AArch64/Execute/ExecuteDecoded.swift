@@ -10,8 +10,9 @@
 ///   data-dependent branches besides the one dispatch per instruction;
 /// - each form gets its own case with constant sizes, so the memory helpers inline to a few
 ///   instructions; width variants are one generic executor (`loadUnsignedOffset<T>`);
-/// - the rare classes executed from their word share one out-of-line call
-///   (`executeFromWord`), so the inlined dispatch stays small;
+/// - the rare classes share one out-of-line call (`executeRareClass`) to their class executors,
+///   which take the operands their decoders put in the record, so the inlined dispatch stays
+///   small;
 /// - shifts use masking shifts (`&<<`, `&>>`): no traps, no range tests.
 extension CPU {
     /// What executing one pre-decoded instruction did, for the run loop in `CPU.run`.
@@ -24,12 +25,12 @@ extension CPU {
     enum Step {
         /// Retired; the next instruction in the run follows. Cycles and PC are the caller's.
         case next
-        /// Retired a load or store, or an instruction executed from its word that does not end a
+        /// Retired a load or store, or an instruction of a rare class that does not end a
         /// run; cycles and PC are up to date. The run re-checks the limits (a stage-2 walk or a
         /// device access may have added cycles) and the decode cache epoch (the store may have
         /// hit code).
         case memory
-        /// Retired and left the straight line (branch, an instruction executed from its word):
+        /// Retired and left the straight line (branch, a run-ending instruction of a rare class):
         /// the run ends. Cycles and PC are up to date.
         case jump
         /// Not retired: an EL1 exception was taken or `pendingExit` is set.
@@ -45,14 +46,14 @@ extension CPU {
         return t
     }
 
-    /// True when `op` ends a run: control flow, and the classes executed from their word that
+    /// True when `op` ends a run: control flow, and the rare classes executed out of line that
     /// may change the PC, the exception level or the translation regime, or access memory.
     @inline(__always)
     static func endsRun(_ op: DecodedInstruction.Op) -> Bool {
         isBranch(op) || endsRunOutOfLine(op)
     }
 
-    /// The run-ending forms executed from their word: the first cases of `Op`.
+    /// The run-ending rare classes, executed out of line: the first cases of `Op`.
     @inline(__always)
     static func endsRunOutOfLine(_ op: DecodedInstruction.Op) -> Bool {
         op.rawValue <= DecodedInstruction.Op.atomicMemoryOperation.rawValue
@@ -205,14 +206,14 @@ extension CPU {
     func execute(decoded e: UnsafeMutablePointer<DecodedInstruction>, inRun: Bool, charged: UInt64) -> Step {
         let rd = Int(e.pointee.rd), rn = e.pointee.rn
         switch e.pointee.op {
-        case .lastInPage, .undefined, .fpsimd, .exceptionGeneration, .system, .branchRegister, .exclusiveOrderedCAS,
+        case .lastInPage, .undefined, .fpsimd, .exceptionGeneration, .system, .exceptionReturn, .exclusiveOrderedCAS,
             .loadLiteral, .atomicMemoryOperation:
             syncRun(e, inRun: inRun, charged: charged)
-            return executeFromWord(e) ? .jump : .fault
+            return executeRareClass(e) ? .jump : .fault
         case .logicalShiftedRegister, .addSubtractExtendedRegister, .addSubtractWithCarry, .conditionalCompare,
             .dataProcessing1Source, .dataProcessing2Source, .dataProcessing3Source:
             syncRun(e, inRun: inRun, charged: charged)
-            return executeFromWord(e) ? .memory : .fault
+            return executeRareClass(e) ? .memory : .fault
         case .addImm:
             regs[rd] = (regs[Int(rn)] &+ e.pointee.imm) & e.pointee.imm2
         case .subImm:
@@ -436,12 +437,12 @@ extension CPU {
         return UInt64(v32 &>> UInt32(r) | v32 &<< (32 &- UInt32(r)))
     }
 
-    /// The classes executed from their word, out of line so that the run loop's inlined dispatch
-    /// stays small; all but the data-processing ones end a run. True when the instruction retired (a Bool, not a
-    /// `Step`: the run loop then tests one flag instead of switching on a second table).
+    /// The rare classes, executed out of line by their class executors so that the run loop's
+    /// inlined dispatch stays small; all but the data-processing ones end a run. True when the
+    /// instruction retired (a Bool, not a `Step`: the run loop then tests one flag instead of
+    /// switching on a second table).
     @inline(never)
-    func executeFromWord(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Bool {
-        let w = e.pointee.word
+    func executeRareClass(_ e: UnsafeMutablePointer<DecodedInstruction>) -> Bool {
         let retired: Bool
         switch e.pointee.op {
         case .lastInPage:
@@ -450,12 +451,12 @@ extension CPU {
             d.op = d.lastInPageOp
             return executeOutOfLine(&d) != .fault
         case .fpsimd: retired = simdAndFP(e.pointee)
-        case .exceptionGeneration: cycles &+= costs.branch; retired = exceptionGeneration(w)
-        case .system: cycles &+= costs.branch; retired = system(w)
-        case .branchRegister: cycles &+= costs.branch; retired = branchRegister(w)
-        case .exclusiveOrderedCAS: retired = exclusiveOrderedCAS(w)
-        case .loadLiteral: retired = loadLiteral(w)
-        case .atomicMemoryOperation: retired = atomicMemoryOperation(w)
+        case .exceptionGeneration: cycles &+= costs.branch; retired = exceptionGeneration(e.pointee)
+        case .system: cycles &+= costs.branch; retired = system(e.pointee)
+        case .exceptionReturn: cycles &+= costs.branch; retired = exceptionReturn()
+        case .exclusiveOrderedCAS: retired = exclusiveOrderedCAS(e.pointee)
+        case .loadLiteral: retired = loadLiteral(e.pointee)
+        case .atomicMemoryOperation: retired = atomicMemoryOperation(e.pointee)
         case .logicalShiftedRegister: retired = logicalShiftedRegister(e.pointee)
         case .addSubtractExtendedRegister: retired = addSubtractExtendedRegister(e.pointee)
         case .addSubtractWithCarry: retired = addSubtractWithCarry(e.pointee)
