@@ -11,6 +11,14 @@ extension A64Decode {
         // Scalar floating point (C4.1.96).
 
         // Advanced SIMD, first group (three same, three different, by element, scalar, across lanes).
+        case .vectorThreeSame: vectorThreeSame(w, &d)
+        case .scalarThreeSame: scalarThreeSame(w, &d)
+        case .vectorThreeDifferent: vectorThreeDifferent(w, &d)
+        case .scalarThreeDifferent: scalarThreeDifferent(w, &d)
+        case .vectorByElement: vectorByElement(w, &d)
+        case .scalarByElement: scalarByElement(w, &d)
+        case .scalarPairwise: scalarPairwise(w, &d)
+        case .vectorAcrossLanes: vectorAcrossLanes(w, &d)
 
         // Advanced SIMD, second group (two-register misc, copy, permute, modified immediate, shift).
 

@@ -1,66 +1,110 @@
 /// Advanced SIMD three same (ARM ARM C4.1.95), integer and floating point, vector and scalar
 /// forms: element e of the result from element e of Vn and Vm (pairwise forms: from adjacent
-/// elements of Vm:Vn). The estimate-step operations FRECPS and FRSQRTS and the half-precision
-/// forms (FEAT_FP16) are UNDEFINED here.
-extension CPU {
-    func advSIMDThreeSame(_ d: DecodedInstruction) -> Bool {
-        let w = d.word
+/// elements of Vm:Vn). The half-precision forms (FEAT_FP16) are UNDEFINED here.
+
+/// What a three-same record's `imm` holds (`imm3`).
+enum AdvSIMDThreeSameForm: UInt64 {
+    /// Element e of Vn with element e of Vm: `imm` is an `AdvSIMDIntegerOperation`.
+    case elementwise
+    /// SMAXP, UMAXP, SMINP, UMINP, ADDP: adjacent elements of Vm:Vn; `imm` is the
+    /// elementwise operation on each pair (SMAX, UMAX, SMIN, UMIN, ADD).
+    case pairwise
+    /// The bitwise operations on the whole register: `imm` is an `AdvSIMDLogicalOperation`.
+    case logical
+    /// Floating point: `imm` is a `CPU.FPBinary`.
+    case floatingPoint
+}
+
+/// The bitwise three-same operations, numbered by U:size of the encoding.
+enum AdvSIMDLogicalOperation: UInt64 {
+    case and, bic, orr, orn, eor, bsl, bit, bif
+}
+
+extension A64Decode {
+    /// Advanced SIMD three same, vector: Rd, Rn, Rm; `imm3` the form (`AdvSIMDThreeSameForm`),
+    /// `imm` the operation, `imm2` the layout (`AdvSIMDLayout`: esize, elements, Q).
+    static func vectorThreeSame(_ w: UInt32, _ d: inout DecodedInstruction) {
+        advSIMDRdRnRm(w, &d)
         let opcode = (w >> 11) & 0x1F
-        if opcode >= 0b11000 { return advSIMDThreeSameFP(w, scalar: false) }
+        if opcode >= 0b11000 { return threeSameFP(w, &d, scalar: false) }
         let q = (w >> 30) & 1 == 1, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3)
-        let rd = w & 31, rn = (w >> 5) & 31, rm = (w >> 16) & 31
-        let n = vreg(rn), m = vreg(rm)
-        if opcode == 0b00011 {  // logical: size is the operation
-            let d = vreg(rd)
-            var r = V128.zero
-            for i in 0..<2 {
-                let a = i == 0 ? n.lo : n.hi, b = i == 0 ? m.lo : m.hi, c = i == 0 ? d.lo : d.hi
-                let x: UInt64
-                switch (u, size) {
-                case (false, 0): x = a & b
-                case (false, 1): x = a & ~b
-                case (false, 2): x = a | b
-                case (false, _): x = a | ~b
-                case (true, 0): x = a ^ b
-                case (true, 1): x = (c & a) | (~c & b)  // BSL
-                case (true, 2): x = (c & ~b) | (a & b)  // BIT
-                case (true, _): x = (c & b) | (a & ~b)  // BIF
-                }
-                if i == 0 { r.lo = x } else { r.hi = x }
-            }
-            setVreg(rd, r, q: q)
-            return retireFP()
+        if opcode == 0b00011 {  // logical: U:size is the operation
+            d.imm3 = AdvSIMDThreeSameForm.logical.rawValue
+            d.imm = UInt64(u ? 4 : 0) | UInt64(size)
+            d.imm2 = AdvSIMDLayout(esize: 64, elements: q ? 2 : 1, q: q).raw
+            return
         }
-        guard size < 3 || q else { return false }
-        let esize = 8 << size, elements = (q ? 128 : 64) / esize
+        guard size < 3 || q else { return markReserved(&d) }
         switch opcode {
-        case 0b10011: guard size == 0 || (!u && size < 3) else { return false }  // PMUL: bytes only
-        case 0b10110: guard size == 1 || size == 2 else { return false }  // SQDMULH, SQRDMULH
-        case 0b10111: guard !u else { return false }  // ADDP (U = 1 unallocated)
+        case 0b10011: guard size == 0 || (!u && size < 3) else { return markReserved(&d) }  // PMUL: bytes only
+        case 0b10110: guard size == 1 || size == 2 else { return markReserved(&d) }  // SQDMULH, SQRDMULH
+        case 0b10111: guard !u else { return markReserved(&d) }  // ADDP (U = 1 unallocated)
         case 0b00000, 0b00010, 0b00100, 0b01100, 0b01101, 0b01110, 0b01111, 0b10010, 0b10100, 0b10101:
-            guard size < 3 else { return false }
+            guard size < 3 else { return markReserved(&d) }
         default: break
         }
+        let esize = 8 << size
+        d.imm2 = AdvSIMDLayout(esize: esize, elements: (q ? 128 : 64) / esize, q: q).raw
+        if opcode >= 0b10100 && opcode != 0b10110 {  // SMAXP, UMAXP, SMINP, UMINP, ADDP
+            d.imm3 = AdvSIMDThreeSameForm.pairwise.rawValue
+            let pairOp: UInt32 = opcode == 0b10111 ? 0b10000 : opcode & 0b01101 | 0b01100
+            d.imm = AdvSIMDIntegerOperation(opcode: pairOp, u: u).raw
+        } else {
+            d.imm3 = AdvSIMDThreeSameForm.elementwise.rawValue
+            d.imm = AdvSIMDIntegerOperation(opcode: opcode, u: u).raw
+        }
+    }
+}
+
+extension CPU {
+    func advSIMDThreeSame(_ d: DecodedInstruction) -> Bool {
+        guard let form = AdvSIMDThreeSameForm(rawValue: d.imm3), form != .floatingPoint else {
+            return advSIMDThreeSameFP(d, scalar: false)
+        }
+        let rd = UInt32(d.rd), layout = AdvSIMDLayout(d.imm2)
+        let n = vreg(UInt32(d.rn)), m = vreg(UInt32(d.rm)), dst = vreg(rd)
         var r = V128.zero
-        let d = vreg(rd)
+        if form == .logical {
+            let op = AdvSIMDLogicalOperation(rawValue: d.imm) ?? .and
+            r.lo = CPU.logicalOp(op, n.lo, m.lo, dst.lo)
+            r.hi = CPU.logicalOp(op, n.hi, m.hi, dst.hi)
+            setVreg(rd, r, q: layout.q)
+            return retireFP()
+        }
+        let op = AdvSIMDIntegerOperation(d.imm), esize = layout.esize, elements = layout.elements
         var saturated = false
-        if opcode >= 0b10100 && opcode != 0b10110 {  // pairwise: SMAXP, UMAXP, SMINP, UMINP, ADDP
+        if form == .pairwise {
             for e in 0..<elements {
                 let src = e < elements / 2 ? n : m
                 let i = (2 * e) % elements
-                let a = src.lane(i, esize), b = src.lane(i + 1, esize)
-                r.setLane(e, esize, CPU.integerOp(opcode == 0b10111 ? 0b10000 : opcode & 0b01101 | 0b01100, u: u,
-                                                  a, b, 0, esize: esize, saturated: &saturated))
+                r.setLane(e, esize, CPU.integerOp(op.opcode, u: op.u, src.lane(i, esize), src.lane(i + 1, esize), 0,
+                                                  esize: esize, saturated: &saturated))
             }
         } else {
             for e in 0..<elements {
-                r.setLane(e, esize, CPU.integerOp(opcode, u: u, n.lane(e, esize), m.lane(e, esize), d.lane(e, esize),
+                r.setLane(e, esize, CPU.integerOp(op.opcode, u: op.u, n.lane(e, esize), m.lane(e, esize), dst.lane(e, esize),
                                                   esize: esize, saturated: &saturated))
             }
         }
         if saturated { setQC() }
-        setVreg(rd, r, q: q)
+        setVreg(rd, r, q: layout.q)
         return retireFP()
+    }
+
+    /// AND, BIC, ORR, ORN, EOR and the bitwise selects BSL, BIT, BIF (`d` the destination's
+    /// old bits) on 64 bits of the registers.
+    @inline(__always)
+    static func logicalOp(_ op: AdvSIMDLogicalOperation, _ a: UInt64, _ b: UInt64, _ d: UInt64) -> UInt64 {
+        switch op {
+        case .and: return a & b
+        case .bic: return a & ~b
+        case .orr: return a | b
+        case .orn: return a | ~b
+        case .eor: return a ^ b
+        case .bsl: return (d & a) | (~d & b)
+        case .bit: return (d & ~b) | (a & b)
+        case .bif: return (d & b) | (a & ~b)
+        }
     }
 
     /// One element of a three-same integer operation (opcode and U as encoded, except that the

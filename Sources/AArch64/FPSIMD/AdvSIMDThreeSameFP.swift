@@ -11,23 +11,18 @@ extension CPU {
         case minNumP = 0b1_1_000, abd = 0b1_1_010, cmgt = 0b1_1_100, acgt = 0b1_1_101, minP = 0b1_1_110
 
         var isPairwise: Bool { self == .maxNumP || self == .addP || self == .maxP || self == .minNumP || self == .minP }
+
+        /// The operation a decoder stored in a record's `imm`.
+        @inline(__always) init(decoded imm: UInt64) { self = FPBinary(rawValue: UInt32(truncatingIfNeeded: imm)) ?? .add }
     }
 
-    func advSIMDThreeSameFP(_ w: UInt32, scalar: Bool) -> Bool {
-        let q = (w >> 30) & 1 == 1, sz = (w >> 22) & 1
-        guard let op = FPBinary(rawValue: ((w >> 29) & 1) << 4 | ((w >> 23) & 1) << 3 | (w >> 11) & 7) else { return false }
-        if scalar {
-            switch op {
-            case .mulX, .cmeq, .cmge, .cmgt, .acge, .acgt, .abd, .recpS, .rsqrtS: break
-            default: return false
-            }
-        } else if sz == 1 && !q {
-            return false
-        }
-        let fmt: FPFormat = sz == 1 ? .double : .single
-        let esize = fmt.n, elements = scalar ? 1 : (q ? 128 : 64) / esize
-        let rd = w & 31
-        let n = vreg((w >> 5) & 31), m = vreg((w >> 16) & 31), d = vreg(rd)
+    /// The floating-point three-same forms (opcode 11xxx), decoded by `A64Decode.threeSameFP`.
+    func advSIMDThreeSameFP(_ d: DecodedInstruction, scalar: Bool) -> Bool {
+        let op = FPBinary(decoded: d.imm), layout = AdvSIMDLayout(d.imm2)
+        let esize = layout.esize, elements = layout.elements
+        let fmt: FPFormat = esize == 64 ? .double : .single
+        let rd = UInt32(d.rd)
+        let n = vreg(UInt32(d.rn)), m = vreg(UInt32(d.rm)), dst = vreg(rd)
         var r = V128.zero
         withFPEnvironment { env in
             for e in 0..<elements {
@@ -38,10 +33,10 @@ extension CPU {
                 } else {
                     (a, b) = (n.lane(e, esize), m.lane(e, esize))
                 }
-                r.setLane(e, esize, CPU.fpBinary(op, a, b, d.lane(e, esize), fmt, &env))
+                r.setLane(e, esize, CPU.fpBinary(op, a, b, dst.lane(e, esize), fmt, &env))
             }
         }
-        if scalar { simd.setScalar(rd, r.lo, width: esize) } else { setVreg(rd, r, q: q) }
+        if scalar { simd.setScalar(rd, r.lo, width: esize) } else { setVreg(rd, r, q: layout.q) }
         return retireFP()
     }
 
@@ -86,5 +81,29 @@ extension SoftFP {
             return (a.sign != b.sign ? fmt.signBit : 0) | UInt64(fmt.bias + 1) << UInt64(fmt.f)
         }
         return mul(op1, op2, fmt, &env)
+    }
+}
+
+extension A64Decode {
+    /// The floating-point three-same forms (opcode 11xxx) of the vector and scalar classes:
+    /// Rd, Rn, Rm; `imm3` = `AdvSIMDThreeSameForm.floatingPoint`, `imm` the `CPU.FPBinary`,
+    /// `imm2` the layout (esize 32 or 64 from sz; one element for the scalar forms).
+    static func threeSameFP(_ w: UInt32, _ d: inout DecodedInstruction, scalar: Bool) {
+        let q = (w >> 30) & 1 == 1, sz = (w >> 22) & 1
+        guard let op = CPU.FPBinary(rawValue: ((w >> 29) & 1) << 4 | ((w >> 23) & 1) << 3 | (w >> 11) & 7) else {
+            return markReserved(&d)
+        }
+        if scalar {
+            switch op {
+            case .mulX, .cmeq, .cmge, .cmgt, .acge, .acgt, .abd, .recpS, .rsqrtS: break
+            default: return markReserved(&d)
+            }
+        } else if sz == 1 && !q {
+            return markReserved(&d)
+        }
+        let esize = sz == 1 ? 64 : 32
+        d.imm3 = AdvSIMDThreeSameForm.floatingPoint.rawValue
+        d.imm = UInt64(op.rawValue)
+        d.imm2 = AdvSIMDLayout(esize: esize, elements: scalar ? 1 : (q ? 128 : 64) / esize, q: q).raw
     }
 }
