@@ -13,21 +13,18 @@ extension CPU {
             takeExceptionToEL1(.fpAccess, iss: 0)
             return false
         }
-        // Loads and stores: nil is UNDEFINED, false an exception taken (they may fault).
-        let access: Bool?
+        // Loads and stores: false is an exception taken (they may fault).
         switch c {
-        case .structureLoadStore: access = advSIMDStructureLoadStore(d)
-        case .loadLiteral: access = fpLoadLiteral(d)
-        case .loadStorePair: access = fpLoadStorePair(d)
-        case .loadStoreUnscaled: access = fpLoadStoreRegister(d, mode: .unscaled)
-        case .loadStorePostIndex: access = fpLoadStoreRegister(d, mode: .postIndex)
-        case .loadStorePreIndex: access = fpLoadStoreRegister(d, mode: .preIndex)
-        case .loadStoreRegisterOffset: access = fpLoadStoreRegister(d, mode: .registerOffset)
-        case .loadStoreUnsignedOffset: access = fpLoadStoreRegister(d, mode: .unsignedOffset)
+        case .structureLoadStore: return advSIMDStructureLoadStore(d)
+        case .loadLiteral: return fpLoadLiteral(d)
+        case .loadStorePair: return fpLoadStorePair(d)
+        case .loadStoreUnscaled: return fpLoadStoreRegister(d, mode: .unscaled)
+        case .loadStorePostIndex: return fpLoadStoreRegister(d, mode: .postIndex)
+        case .loadStorePreIndex: return fpLoadStoreRegister(d, mode: .preIndex)
+        case .loadStoreRegisterOffset: return fpLoadStoreRegister(d, mode: .registerOffset)
+        case .loadStoreUnsignedOffset: return fpLoadStoreRegister(d, mode: .unsignedOffset)
         default: return dataProcessingFPSIMD(d, c) || undefined()
         }
-        guard let retired = access else { return undefined() }
-        return retired
     }
 
     /// The data-processing classes: false is UNDEFINED.

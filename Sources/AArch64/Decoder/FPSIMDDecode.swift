@@ -7,8 +7,23 @@ extension A64Decode {
     static func fpsimdOperands(_ c: FPSIMDClass, _ w: UInt32, _ d: inout DecodedInstruction) {
         switch c {
         // Loads and stores (C4.1.88).
+        case .structureLoadStore: structureLoadStore(w, &d)
+        case .loadLiteral: fpLoadLiteral(w, &d)
+        case .loadStorePair: fpLoadStorePair(w, &d)
+        case .loadStoreUnscaled, .loadStorePostIndex, .loadStorePreIndex: fpLoadStoreImmediate9(w, &d)
+        case .loadStoreRegisterOffset: fpLoadStoreRegisterOffset(w, &d)
+        case .loadStoreUnsignedOffset: fpLoadStoreUnsignedOffset(w, &d)
 
         // Scalar floating point (C4.1.96).
+        case .fpDataProcessing3: fpDataProcessing3(w, &d)
+        case .fpFixedConversion: fpFixedConversion(w, &d)
+        case .fpIntegerConversion: fpIntegerConversion(w, &d)
+        case .fpDataProcessing1: fpDataProcessing1(w, &d)
+        case .fpCompare: fpCompare(w, &d)
+        case .fpImmediate: fpImmediate(w, &d)
+        case .fpConditionalCompare: fpConditionalCompare(w, &d)
+        case .fpDataProcessing2: fpDataProcessing2(w, &d)
+        case .fpConditionalSelect: fpConditionalSelect(w, &d)
 
         // Advanced SIMD, first group (three same, three different, by element, scalar, across lanes).
         case .vectorThreeSame: vectorThreeSame(w, &d)
