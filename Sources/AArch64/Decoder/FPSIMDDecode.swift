@@ -13,6 +13,12 @@ extension A64Decode {
         // Advanced SIMD, first group (three same, three different, by element, scalar, across lanes).
 
         // Advanced SIMD, second group (two-register misc, copy, permute, modified immediate, shift).
+        case .vectorCopy: vectorCopy(w, &d)
+        case .scalarCopy: scalarCopy(w, &d)
+        case .vectorPermute: vectorPermute(w, &d)
+        case .vectorExtract: vectorExtract(w, &d)
+        case .vectorTableLookup: vectorTableLookup(w, &d)
+        case .vectorModifiedImmediate: vectorModifiedImmediate(w, &d)
 
         default: break
         }
