@@ -19,6 +19,8 @@ extension A64Decode {
         case .vectorExtract: vectorExtract(w, &d)
         case .vectorTableLookup: vectorTableLookup(w, &d)
         case .vectorModifiedImmediate: vectorModifiedImmediate(w, &d)
+        case .vectorShiftImmediate: vectorShiftImmediate(w, &d)
+        case .scalarShiftImmediate: scalarShiftImmediate(w, &d)
 
         default: break
         }
