@@ -13,6 +13,8 @@ extension A64Decode {
         // Advanced SIMD, first group (three same, three different, by element, scalar, across lanes).
 
         // Advanced SIMD, second group (two-register misc, copy, permute, modified immediate, shift).
+        case .vectorTwoRegisterMisc: vectorTwoRegisterMisc(w, &d)
+        case .scalarTwoRegisterMisc: scalarTwoRegisterMisc(w, &d)
         case .vectorCopy: vectorCopy(w, &d)
         case .scalarCopy: scalarCopy(w, &d)
         case .vectorPermute: vectorPermute(w, &d)
