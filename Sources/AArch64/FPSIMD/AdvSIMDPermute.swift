@@ -60,20 +60,25 @@ extension CPU {
         let esize = Int(truncatingIfNeeded: d.imm2), elements = Int(truncatingIfNeeded: d.imm3), half = elements / 2
         let n = vreg(UInt32(d.rn)), m = vreg(UInt32(d.rm))
         var r = V128.zero
-        for e in 0..<elements {
-            let value: UInt64
-            switch operation {
-            case .uzp1, .uzp2:  // the even (odd) elements of Vm:Vn
-                let i = 2 * e + (operation == .uzp2 ? 1 : 0)
-                value = i < elements ? n.lane(i, esize) : m.lane(i - elements, esize)
-            case .trn1, .trn2:  // Vn's and Vm's even (odd) elements interleaved
-                let pair = e / 2 * 2 + (operation == .trn2 ? 1 : 0)
-                value = e & 1 == 0 ? n.lane(pair, esize) : m.lane(pair, esize)
-            case .zip1, .zip2:  // the low (high) halves interleaved
-                let i = (operation == .zip2 ? half : 0) + e / 2
-                value = e & 1 == 0 ? n.lane(i, esize) : m.lane(i, esize)
+        switch operation {
+        case .uzp1, .uzp2:  // the even (odd) elements of Vm:Vn
+            let part = operation == .uzp2 ? 1 : 0
+            for e in 0..<elements {
+                let i = 2 * e + part
+                r.setLane(e, esize, i < elements ? n.lane(i, esize) : m.lane(i - elements, esize))
             }
-            r.setLane(e, esize, value)
+        case .trn1, .trn2:  // Vn's and Vm's even (odd) elements interleaved
+            let part = operation == .trn2 ? 1 : 0
+            for e in 0..<elements {
+                let pair = e / 2 * 2 + part
+                r.setLane(e, esize, e & 1 == 0 ? n.lane(pair, esize) : m.lane(pair, esize))
+            }
+        case .zip1, .zip2:  // the low (high) halves interleaved
+            let first = operation == .zip2 ? half : 0
+            for e in 0..<elements {
+                let i = first + e / 2
+                r.setLane(e, esize, e & 1 == 0 ? n.lane(i, esize) : m.lane(i, esize))
+            }
         }
         setVreg(UInt32(d.rd), r, q: elements * esize == 128)
         return retireFP()

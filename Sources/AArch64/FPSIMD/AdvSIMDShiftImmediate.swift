@@ -99,12 +99,14 @@ enum AdvSIMDShiftImmediateOperation: UInt8 {
 /// The decoded form of a shift by immediate, packed into one `UInt64`
 /// (`DecodedInstruction.imm`): operation in bits 7:0, element size in bits in 15:8 (the
 /// narrow one for the narrowing and widening shifts), shift amount in 23:16 (right shift, or
-/// fraction bits, or left shift as the operation says), Q in bit 24 (always 0 for scalars).
+/// fraction bits, or left shift as the operation says), Q in bit 24 (always 0 for scalars),
+/// and the operation's `rounds`, `accumulates` and `unsignedSource` in bits 25, 26 and 27.
 struct AdvSIMDShiftImmediateOperands {
     let packed: UInt64
 
     init(_ operation: AdvSIMDShiftImmediateOperation, esize: Int, shift: Int, q: Bool) {
         packed = UInt64(operation.rawValue) | UInt64(esize & 0xFF) << 8 | UInt64(shift & 0xFF) << 16 | (q ? 1 << 24 : 0)
+            | (operation.rounds ? 1 << 25 : 0) | (operation.accumulates ? 1 << 26 : 0) | (operation.unsignedSource ? 1 << 27 : 0)
     }
 
     init(packed: UInt64) { self.packed = packed }
@@ -115,6 +117,9 @@ struct AdvSIMDShiftImmediateOperands {
     var esize: Int { Int((packed >> 8) & 0xFF) }
     var shift: Int { Int((packed >> 16) & 0xFF) }
     var q: Bool { (packed >> 24) & 1 == 1 }
+    var rounds: Bool { (packed >> 25) & 1 == 1 }
+    var accumulates: Bool { (packed >> 26) & 1 == 1 }
+    var unsignedSource: Bool { (packed >> 27) & 1 == 1 }
 }
 
 extension CPU {
@@ -124,7 +129,7 @@ extension CPU {
         let rd = UInt32(d.rd), n = vreg(UInt32(d.rn))
         switch operation {
         case .shrn, .rshrn, .sqshrun, .sqrshrun, .sqshrn, .sqrshrn, .uqshrn, .uqrshrn, .sshll, .ushll:
-            return shiftNarrowOrWiden(operation, n, rd, esize: esize, shift: shift, q: q, scalar: scalar)
+            return shiftNarrowOrWiden(operation, o, n, rd, scalar: scalar)
         default: break
         }
         let elements = scalar ? 1 : (q ? 128 : 64) / esize
@@ -133,7 +138,7 @@ extension CPU {
         var saturated = false
         switch operation {
         case .sshr, .ushr, .ssra, .usra, .srshr, .urshr, .srsra, .ursra:
-            let unsigned = operation.unsignedSource, rounding = operation.rounds, accumulate = operation.accumulates
+            let unsigned = o.unsignedSource, rounding = o.rounds, accumulate = o.accumulates
             for e in 0..<elements {
                 let x = unsigned ? Int128(n.lane(e, esize)) : Int128(n.signedLane(e, esize))
                 var v = UInt64(truncatingIfNeeded: CPU.shiftByRegister(x, -shift, esize: esize, rounding: rounding, saturating: false))
@@ -154,7 +159,7 @@ extension CPU {
         case .sqshlu, .sqshl, .uqshl:
             let unsignedResult = operation != .sqshl
             for e in 0..<elements {
-                let x = operation.unsignedSource ? Int128(n.lane(e, esize)) : Int128(n.signedLane(e, esize))
+                let x = o.unsignedSource ? Int128(n.lane(e, esize)) : Int128(n.signedLane(e, esize))
                 let shifted = x << Int128(shift)
                 let (v, s) = unsignedResult ? SatQ.unsigned(shifted, esize) : SatQ.signed(shifted, esize)
                 saturated = saturated || s
@@ -162,7 +167,7 @@ extension CPU {
             }
         default:  // SCVTF, UCVTF, FCVTZS, FCVTZU (fixed point: fbits = the right shift)
             let fmt: FPFormat = esize == 64 ? .double : .single
-            let unsigned = operation.unsignedSource, toFP = operation == .scvtf || operation == .ucvtf
+            let unsigned = o.unsignedSource, toFP = operation == .scvtf || operation == .ucvtf
             withFPEnvironment { env in
                 for e in 0..<elements {
                     let x = n.lane(e, esize)
@@ -179,20 +184,23 @@ extension CPU {
 
     /// The narrowing shifts (result elements of esize from 2·esize sources, into the half Q
     /// selects, the other half kept) and SSHLL/USHLL (from the half Q selects, widened).
-    private func shiftNarrowOrWiden(_ operation: AdvSIMDShiftImmediateOperation, _ n: V128, _ rd: UInt32,
-                                    esize: Int, shift: Int, q: Bool, scalar: Bool) -> Bool {
+    private func shiftNarrowOrWiden(_ operation: AdvSIMDShiftImmediateOperation, _ o: AdvSIMDShiftImmediateOperands,
+                                    _ n: V128, _ rd: UInt32, scalar: Bool) -> Bool {
+        let esize = o.esize, shift = o.shift, q = o.q
         let half = 64 / esize
         var r = V128.zero
         if operation == .sshll || operation == .ushll {
             for e in 0..<half {
-                let x = operation.unsignedSource ? n.lane(e + (q ? half : 0), esize)
+                let x = o.unsignedSource ? n.lane(e + (q ? half : 0), esize)
                                             : UInt64(bitPattern: n.signedLane(e + (q ? half : 0), esize))
                 r.setLane(e, 2 * esize, x << UInt64(shift))
             }
             setVreg(rd, r)
             return retireFP()
         }
-        let rounding = operation.rounds, signedSource = !operation.unsignedSource
+        let rounding = o.rounds, signedSource = !o.unsignedSource
+        let truncate = operation == .shrn || operation == .rshrn
+        let signedResult = operation == .sqshrn || operation == .sqrshrn
         let count = scalar ? 1 : half
         if q { r = vreg(rd) }
         var saturated = false
@@ -200,14 +208,10 @@ extension CPU {
             let x = signedSource ? Int128(n.signedLane(e, 2 * esize)) : Int128(n.lane(e, 2 * esize))
             let shifted = CPU.shiftByRegister(x, -shift, esize: 2 * esize, rounding: rounding, saturating: false)
             let value: UInt64
-            switch operation {
-            case .shrn, .rshrn: value = UInt64(truncatingIfNeeded: shifted) & V128.mask(esize)
-            case .sqshrn, .sqrshrn:
-                let (v, s) = SatQ.signed(shifted, esize)
-                saturated = saturated || s
-                value = v
-            default:  // SQSHRUN, SQRSHRUN, UQSHRN, UQRSHRN
-                let (v, s) = SatQ.unsigned(shifted, esize)
+            if truncate {
+                value = UInt64(truncatingIfNeeded: shifted) & V128.mask(esize)
+            } else {
+                let (v, s) = signedResult ? SatQ.signed(shifted, esize) : SatQ.unsigned(shifted, esize)
                 saturated = saturated || s
                 value = v
             }

@@ -97,7 +97,7 @@ extension CPU {
     func advSIMDTwoRegisterMisc(_ d: DecodedInstruction, scalar: Bool = false) -> Bool {
         let o = AdvSIMDTwoRegisterMiscOperands(packed: d.imm)
         let operation = o.operation
-        if operation.isFloatingPoint { return fpTwoRegisterMisc(d, o, scalar: scalar) }
+        if operation.isFloatingPoint { return fpTwoRegisterMisc(d, operation, o, scalar: scalar) }
         let q = o.q, esize = o.esize
         let rd = UInt32(d.rd), n = vreg(UInt32(d.rn)), dv = vreg(rd)
         let elements = scalar ? 1 : (q ? 128 : 64) / esize

@@ -79,10 +79,11 @@ extension AdvSIMDTwoRegisterMiscOperation {
 }
 
 extension CPU {
-    func fpTwoRegisterMisc(_ d: DecodedInstruction, _ o: AdvSIMDTwoRegisterMiscOperands, scalar: Bool) -> Bool {
-        let operation = o.operation
+    /// `operation` is `o.operation`, decoded once by the caller.
+    func fpTwoRegisterMisc(_ d: DecodedInstruction, _ operation: AdvSIMDTwoRegisterMiscOperation,
+                           _ o: AdvSIMDTwoRegisterMiscOperands, scalar: Bool) -> Bool {
         switch operation {
-        case .fcvtn, .fcvtxn, .fcvtl: return fpConvertPrecision(d, o, scalar: scalar)
+        case .fcvtn, .fcvtxn, .fcvtl: return fpConvertPrecision(d, operation, o, scalar: scalar)
         default: break
         }
         let fmt: FPFormat = o.esize == 64 ? .double : .single
@@ -132,14 +133,15 @@ extension CPU {
     /// FCVTN(2): narrowed into the half Q selects, the other half kept for FCVTN2; FCVTXN(2)
     /// the same from double to single rounding to odd; FCVTL(2): widened from the half Q
     /// selects. esize is the wider format's.
-    private func fpConvertPrecision(_ d: DecodedInstruction, _ o: AdvSIMDTwoRegisterMiscOperands, scalar: Bool) -> Bool {
+    private func fpConvertPrecision(_ d: DecodedInstruction, _ operation: AdvSIMDTwoRegisterMiscOperation,
+                                    _ o: AdvSIMDTwoRegisterMiscOperands, scalar: Bool) -> Bool {
         let q = o.q, rd = UInt32(d.rd), n = vreg(UInt32(d.rn))
         let narrow: FPFormat = o.esize == 64 ? .single : .half, wide: FPFormat = o.esize == 64 ? .double : .single
         let count = scalar ? 1 : 128 / wide.n
         var r: V128
-        if o.operation != .fcvtl {
+        if operation != .fcvtl {
             r = q ? vreg(rd) : .zero
-            let odd = o.operation == .fcvtxn
+            let odd = operation == .fcvtxn
             withFPEnvironment { env in
                 let rounding = odd ? FPRounding.odd : env.rounding
                 for e in 0..<count {
