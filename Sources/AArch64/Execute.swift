@@ -56,7 +56,7 @@ extension CPU {
         case .scalarThreeDifferent: return advSIMDThreeDifferent(d, scalar: true)
         case .scalarThreeSame: return advSIMDScalarThreeSame(d)
         case .scalarTwoRegisterMisc: return advSIMDTwoRegisterMisc(d, scalar: true)
-        case .scalarShiftImmediate: return (d.word >> 19) & 0xF != 0 && advSIMDShiftImmediate(d, scalar: true)  // immh = 0: unallocated
+        case .scalarShiftImmediate: return advSIMDShiftImmediate(d, scalar: true)
         default: return false
         }
     }

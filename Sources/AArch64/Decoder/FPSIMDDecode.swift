@@ -36,6 +36,16 @@ extension A64Decode {
         case .vectorAcrossLanes: vectorAcrossLanes(w, &d)
 
         // Advanced SIMD, second group (two-register misc, copy, permute, modified immediate, shift).
+        case .vectorTwoRegisterMisc: vectorTwoRegisterMisc(w, &d)
+        case .scalarTwoRegisterMisc: scalarTwoRegisterMisc(w, &d)
+        case .vectorCopy: vectorCopy(w, &d)
+        case .scalarCopy: scalarCopy(w, &d)
+        case .vectorPermute: vectorPermute(w, &d)
+        case .vectorExtract: vectorExtract(w, &d)
+        case .vectorTableLookup: vectorTableLookup(w, &d)
+        case .vectorModifiedImmediate: vectorModifiedImmediate(w, &d)
+        case .vectorShiftImmediate: vectorShiftImmediate(w, &d)
+        case .scalarShiftImmediate: scalarShiftImmediate(w, &d)
 
         default: break
         }

@@ -2,82 +2,124 @@
 /// FABS, FNEG, FSQRT, FRINT[NPMZAXI], FCVT[NPMZA][SU], [SU]CVTF, the compares with zero
 /// FCMGT, FCMGE, FCMEQ, FCMLE, FCMLT, the precision changes FCVTN(2), FCVTXN(2), FCVTL(2),
 /// and the estimates FRECPE, FRSQRTE, URECPE, URSQRTE, FRECPX (scalar).
-extension CPU {
-    func fpTwoRegisterMisc(_ w: UInt32, scalar: Bool = false) -> Bool {
+extension A64Decode {
+    /// The floating-point operations (opcode 011xx and 10110-11111) and their element size (the
+    /// format's; the wider format's for the precision changes), nil when reserved.
+    static func fpTwoRegisterMisc(_ w: UInt32, scalar: Bool) -> (AdvSIMDTwoRegisterMiscOperation, Int)? {
         let q = (w >> 30) & 1 == 1 || scalar, u = (w >> 29) & 1 == 1, opcode = (w >> 12) & 0x1F
         let a = (w >> 23) & 1 == 1, sz = (w >> 22) & 1
-        let rd = w & 31, n = vreg((w >> 5) & 31)
-        if opcode == 0b10110 || opcode == 0b10111 { return fpConvertPrecision(w, scalar: scalar) }
-        guard sz == 0 || q else { return false }
-        let fmt: FPFormat = sz == 1 ? .double : .single
-        let esize = fmt.n, elements = scalar ? 1 : (q ? 128 : 64) / esize
-        enum Op {
-            case abs, neg, sqrt, round(FPRounding?, exact: Bool), toInt(FPRounding), fromInt, compare(UInt32)
-            case recipEstimate, rsqrtEstimate, unsignedRecipEstimate, unsignedRSqrtEstimate, recpX
+        let esize = sz == 1 ? 64 : 32
+        if opcode == 0b10110 || opcode == 0b10111 {
+            // FCVTN(2) and FCVTL(2) for half/single (sz = 0) and single/double; FCVTXN(2) for
+            // single/double only; the scalar group has only FCVTXN.
+            let widen = opcode == 0b10111
+            guard !a, !u || (sz == 1 && !widen), !scalar || (u && !widen) else { return nil }
+            return (widen ? .fcvtl : u ? .fcvtxn : .fcvtn, esize)
         }
-        let op: Op
+        guard sz == 0 || q else { return nil }
+        let operation: AdvSIMDTwoRegisterMiscOperation
         switch (u, a, opcode) {
-        case (false, true, 0b01111): op = .abs
-        case (true, true, 0b01111): op = .neg
-        case (true, true, 0b11111): op = .sqrt
-        case (false, false, 0b11000): op = .round(.tieEven, exact: false)  // FRINTN
-        case (true, false, 0b11000): op = .round(.tieAway, exact: false)  // FRINTA
-        case (false, true, 0b11000): op = .round(.posInf, exact: false)  // FRINTP
-        case (false, false, 0b11001): op = .round(.negInf, exact: false)  // FRINTM
-        case (false, true, 0b11001): op = .round(.zero, exact: false)  // FRINTZ
-        case (true, false, 0b11001): op = .round(nil, exact: true)  // FRINTX
-        case (true, true, 0b11001): op = .round(nil, exact: false)  // FRINTI
-        case (_, false, 0b11010): op = .toInt(.tieEven)
-        case (_, true, 0b11010): op = .toInt(.posInf)
-        case (_, false, 0b11011): op = .toInt(.negInf)
-        case (_, true, 0b11011): op = .toInt(.zero)
-        case (_, false, 0b11100): op = .toInt(.tieAway)
-        case (_, false, 0b11101): op = .fromInt
-        case (_, true, 0b01100), (_, true, 0b01101), (false, true, 0b01110): op = .compare(opcode << 1 | (u ? 1 : 0))
-        case (false, true, 0b11101): op = .recipEstimate
-        case (true, true, 0b11101): op = .rsqrtEstimate
-        case (false, true, 0b11100): op = .unsignedRecipEstimate
-        case (true, true, 0b11100): op = .unsignedRSqrtEstimate
-        case (false, true, 0b11111): op = .recpX
-        default: return false
+        case (false, true, 0b01111): operation = .fabs
+        case (true, true, 0b01111): operation = .fneg
+        case (true, true, 0b11111): operation = .fsqrt
+        case (false, false, 0b11000): operation = .frintn
+        case (true, false, 0b11000): operation = .frinta
+        case (false, true, 0b11000): operation = .frintp
+        case (false, false, 0b11001): operation = .frintm
+        case (false, true, 0b11001): operation = .frintz
+        case (true, false, 0b11001): operation = .frintx
+        case (true, true, 0b11001): operation = .frinti
+        case (_, false, 0b11010): operation = u ? .fcvtnu : .fcvtns
+        case (_, true, 0b11010): operation = u ? .fcvtpu : .fcvtps
+        case (_, false, 0b11011): operation = u ? .fcvtmu : .fcvtms
+        case (_, true, 0b11011): operation = u ? .fcvtzu : .fcvtzs
+        case (_, false, 0b11100): operation = u ? .fcvtau : .fcvtas
+        case (_, false, 0b11101): operation = u ? .ucvtf : .scvtf
+        case (_, true, 0b01100): operation = u ? .fcmge : .fcmgt
+        case (_, true, 0b01101): operation = u ? .fcmle : .fcmeq
+        case (false, true, 0b01110): operation = .fcmlt
+        case (false, true, 0b11101): operation = .frecpe
+        case (true, true, 0b11101): operation = .frsqrte
+        case (false, true, 0b11100): operation = .urecpe
+        case (true, true, 0b11100): operation = .ursqrte
+        case (false, true, 0b11111): operation = .frecpx
+        default: return nil
         }
-        switch op {
-        case .unsignedRecipEstimate, .unsignedRSqrtEstimate: guard sz == 0, !scalar else { return false }
-        case .recpX: guard scalar else { return false }
+        switch operation {
+        case .urecpe, .ursqrte: guard sz == 0, !scalar else { return nil }
+        case .frecpx: guard scalar else { return nil }
+        case .fabs, .fneg, .fsqrt, .frintn, .frinta, .frintp, .frintm, .frintz, .frintx, .frinti:
+            guard !scalar else { return nil }  // no AdvSIMD scalar form
         default: break
         }
-        if scalar {  // FABS, FNEG, FSQRT and FRINT* have no AdvSIMD scalar form
-            switch op {
-            case .abs, .neg, .sqrt, .round: return false
-            default: break
-            }
+        return (operation, esize)
+    }
+}
+
+extension AdvSIMDTwoRegisterMiscOperation {
+    /// The rounding of FRINT[NAPMZ] and FCVT[NPMZA][SU]; nil for the FPCR's (FRINTX, FRINTI).
+    var rounding: FPRounding? {
+        switch self {
+        case .frintn, .fcvtns, .fcvtnu: .tieEven
+        case .frinta, .fcvtas, .fcvtau: .tieAway
+        case .frintp, .fcvtps, .fcvtpu: .posInf
+        case .frintm, .fcvtms, .fcvtmu: .negInf
+        case .frintz, .fcvtzs, .fcvtzu: .zero
+        default: nil
         }
+    }
+
+    /// The FCVT*U forms and UCVTF: unsigned integers.
+    var unsignedInteger: Bool {
+        switch self {
+        case .fcvtnu, .fcvtpu, .fcvtmu, .fcvtzu, .fcvtau, .ucvtf: true
+        default: false
+        }
+    }
+}
+
+extension CPU {
+    /// `operation` is `o.operation`, decoded once by the caller.
+    func fpTwoRegisterMisc(_ d: DecodedInstruction, _ operation: AdvSIMDTwoRegisterMiscOperation,
+                           _ o: AdvSIMDTwoRegisterMiscOperands, scalar: Bool) -> Bool {
+        switch operation {
+        case .fcvtn, .fcvtxn, .fcvtl: return fpConvertPrecision(d, operation, o, scalar: scalar)
+        default: break
+        }
+        let fmt: FPFormat = o.esize == 64 ? .double : .single
+        let esize = fmt.n, q = o.q, elements = scalar ? 1 : (q ? 128 : 64) / esize
+        let rd = UInt32(d.rd), n = vreg(UInt32(d.rn))
+        let unsigned = operation.unsignedInteger
         var r = V128.zero
         withFPEnvironment { env in
             for e in 0..<elements {
                 let x = n.lane(e, esize)
                 let result: UInt64
-                switch op {
-                case .abs: result = x & ~fmt.signBit
-                case .neg: result = x ^ fmt.signBit
-                case .sqrt: result = SoftFP.sqrt(x, fmt, &env)
-                case .round(let mode, let exact): result = SoftFP.roundInt(x, fmt, mode ?? env.rounding, exact: exact, &env)
-                case .toInt(let mode): result = SoftFP.toFixed(x, fmt, fbits: 0, unsigned: u, bits: esize, mode, &env)
-                case .fromInt: result = SoftFP.fromFixed(x, bits: esize, fbits: 0, unsigned: u, fmt, env.rounding, &env)
-                case .recipEstimate: result = SoftFP.recipEstimate(x, fmt, &env)
-                case .rsqrtEstimate: result = SoftFP.rsqrtEstimate(x, fmt, &env)
-                case .unsignedRecipEstimate: result = SoftFP.unsignedRecipEstimate(x)
-                case .unsignedRSqrtEstimate: result = SoftFP.unsignedRSqrtEstimate(x)
-                case .recpX: result = SoftFP.recpX(x, fmt, &env)
-                case .compare(let which):
-                    let zero: UInt64 = 0
+                switch operation {
+                case .fabs: result = x & ~fmt.signBit
+                case .fneg: result = x ^ fmt.signBit
+                case .fsqrt: result = SoftFP.sqrt(x, fmt, &env)
+                case .frintn, .frinta, .frintp, .frintm, .frintz, .frinti:
+                    result = SoftFP.roundInt(x, fmt, operation.rounding ?? env.rounding, exact: false, &env)
+                case .frintx: result = SoftFP.roundInt(x, fmt, env.rounding, exact: true, &env)
+                case .fcvtns, .fcvtnu, .fcvtps, .fcvtpu, .fcvtms, .fcvtmu, .fcvtzs, .fcvtzu, .fcvtas, .fcvtau:
+                    result = SoftFP.toFixed(x, fmt, fbits: 0, unsigned: unsigned, bits: esize, operation.rounding ?? .zero, &env)
+                case .scvtf, .ucvtf: result = SoftFP.fromFixed(x, bits: esize, fbits: 0, unsigned: unsigned, fmt, env.rounding, &env)
+                case .frecpe: result = SoftFP.recipEstimate(x, fmt, &env)
+                case .frsqrte: result = SoftFP.rsqrtEstimate(x, fmt, &env)
+                case .urecpe: result = SoftFP.unsignedRecipEstimate(x)
+                case .ursqrte: result = SoftFP.unsignedRSqrtEstimate(x)
+                case .frecpx: result = SoftFP.recpX(x, fmt, &env)
+                default:  // FCMGT, FCMGE, FCMEQ, FCMLE, FCMLT (with zero)
+                    // NZCV of the comparison with +0: 0010 greater, 0110 equal, 1000 less.
+                    let nzcv = SoftFP.compare(x, 0, signalNaNs: operation != .fcmeq, fmt, &env) >> 28
                     let holds: Bool
-                    switch which {
-                    case 0b01100_0: holds = SoftFP.compare(x, zero, signalNaNs: true, fmt, &env) >> 28 == 0b0010  // FCMGT
-                    case 0b01100_1: holds = [0b0010, 0b0110].contains(SoftFP.compare(x, zero, signalNaNs: true, fmt, &env) >> 28)  // FCMGE
-                    case 0b01101_0: holds = SoftFP.compare(x, zero, signalNaNs: false, fmt, &env) >> 28 == 0b0110  // FCMEQ
-                    case 0b01101_1: holds = [0b1000, 0b0110].contains(SoftFP.compare(x, zero, signalNaNs: true, fmt, &env) >> 28)  // FCMLE
-                    default: holds = SoftFP.compare(x, zero, signalNaNs: true, fmt, &env) >> 28 == 0b1000  // FCMLT
+                    switch operation {
+                    case .fcmgt: holds = nzcv == 0b0010
+                    case .fcmge: holds = nzcv == 0b0010 || nzcv == 0b0110
+                    case .fcmeq: holds = nzcv == 0b0110
+                    case .fcmle: holds = nzcv == 0b1000 || nzcv == 0b0110
+                    default: holds = nzcv == 0b1000
                     }
                     result = holds ? V128.mask(esize) : 0
                 }
@@ -88,22 +130,20 @@ extension CPU {
         return retireFP()
     }
 
-    /// FCVTN(2) (opcode 10110): narrowed into the half Q selects, the other half kept for FCVTN2;
-    /// FCVTXN(2) (U = 1) the same from double to single rounding to odd; FCVTL(2) (10111):
-    /// widened from the half Q selects. sz: 0 half/single, 1 single/double. The scalar group
-    /// has only FCVTXN.
-    func fpConvertPrecision(_ w: UInt32, scalar: Bool) -> Bool {
-        let q = (w >> 30) & 1 == 1 && !scalar, u = (w >> 29) & 1 == 1, sz = (w >> 22) & 1
-        let widen = (w >> 12) & 1 == 1
-        guard (w >> 23) & 1 == 0, !u || (sz == 1 && !widen), !scalar || (u && !widen) else { return false }
-        let rd = w & 31, n = vreg((w >> 5) & 31)
-        let narrow: FPFormat = sz == 1 ? .single : .half, wide: FPFormat = sz == 1 ? .double : .single
+    /// FCVTN(2): narrowed into the half Q selects, the other half kept for FCVTN2; FCVTXN(2)
+    /// the same from double to single rounding to odd; FCVTL(2): widened from the half Q
+    /// selects. esize is the wider format's.
+    private func fpConvertPrecision(_ d: DecodedInstruction, _ operation: AdvSIMDTwoRegisterMiscOperation,
+                                    _ o: AdvSIMDTwoRegisterMiscOperands, scalar: Bool) -> Bool {
+        let q = o.q, rd = UInt32(d.rd), n = vreg(UInt32(d.rn))
+        let narrow: FPFormat = o.esize == 64 ? .single : .half, wide: FPFormat = o.esize == 64 ? .double : .single
         let count = scalar ? 1 : 128 / wide.n
         var r: V128
-        if !widen {
+        if operation != .fcvtl {
             r = q ? vreg(rd) : .zero
+            let odd = operation == .fcvtxn
             withFPEnvironment { env in
-                let rounding = u ? FPRounding.odd : env.rounding
+                let rounding = odd ? FPRounding.odd : env.rounding
                 for e in 0..<count {
                     r.setLane(e + (q ? count : 0), narrow.n,
                               SoftFP.convert(n.lane(e, wide.n), from: wide, to: narrow, rounding, &env))
