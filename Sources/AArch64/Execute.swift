@@ -2,11 +2,11 @@
 /// FP/SIMD rows' entry (`simdAndFP`).
 extension CPU {
     /// The FP/SIMD rows: trapped as CPACR_EL1.FPEN says (EC 0x07), else executed by the
-    /// executor of the encoding class the row named (`FPSIMDClass`); what the executor does not
-    /// implement is UNDEFINED (Documentation/Interpreter.md lists what is). The rows of classes
-    /// this model does not implement decode to `.undefined`, so they are UNDEFINED even when
-    /// FP/SIMD is trapped (the trap is part of an allocated instruction's execution; reserved
-    /// fields inside an implemented class still take the trap first).
+    /// executor of the encoding class the row named (`FPSIMDClass`), from the operands the
+    /// class's decoder put in the record (`A64Decode.fpsimdOperands`). A reserved encoding
+    /// inside a class is decoded as `.reserved`: the trap first, then UNDEFINED. The rows of
+    /// classes this model does not implement decode to `.undefined`, so they are UNDEFINED even
+    /// when FP/SIMD is trapped (the trap is part of an allocated instruction's execution).
     func simdAndFP(_ d: DecodedInstruction) -> Bool {
         let c = FPSIMDClass(rawValue: d.aux) ?? .reserved
         if fpAccessTrapped() {
@@ -27,7 +27,7 @@ extension CPU {
         }
     }
 
-    /// The data-processing classes: false is UNDEFINED.
+    /// The data-processing classes; false for `.reserved` (UNDEFINED).
     private func dataProcessingFPSIMD(_ d: DecodedInstruction, _ c: FPSIMDClass) -> Bool {
         switch c {
         case .fpDataProcessing3: return fpDataProcessing3(d)

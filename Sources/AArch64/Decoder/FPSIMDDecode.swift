@@ -25,7 +25,7 @@ extension A64Decode {
         case .fpDataProcessing2: fpDataProcessing2(w, &d)
         case .fpConditionalSelect: fpConditionalSelect(w, &d)
 
-        // Advanced SIMD, first group (three same, three different, by element, scalar, across lanes).
+        // Advanced SIMD (C4.1.95).
         case .vectorThreeSame: vectorThreeSame(w, &d)
         case .scalarThreeSame: scalarThreeSame(w, &d)
         case .vectorThreeDifferent: vectorThreeDifferent(w, &d)
@@ -34,8 +34,6 @@ extension A64Decode {
         case .scalarByElement: scalarByElement(w, &d)
         case .scalarPairwise: scalarPairwise(w, &d)
         case .vectorAcrossLanes: vectorAcrossLanes(w, &d)
-
-        // Advanced SIMD, second group (two-register misc, copy, permute, modified immediate, shift).
         case .vectorTwoRegisterMisc: vectorTwoRegisterMisc(w, &d)
         case .scalarTwoRegisterMisc: scalarTwoRegisterMisc(w, &d)
         case .vectorCopy: vectorCopy(w, &d)
@@ -47,7 +45,7 @@ extension A64Decode {
         case .vectorShiftImmediate: vectorShiftImmediate(w, &d)
         case .scalarShiftImmediate: scalarShiftImmediate(w, &d)
 
-        default: break
+        case .reserved: break
         }
     }
 }
