@@ -48,26 +48,22 @@ extension CPU {
     func system(_ d: DecodedInstruction) -> Bool {
         let key = UInt32(truncatingIfNeeded: d.imm), rt = UInt32(d.rd)
         cycles &+= costs.system
-        switch SystemOp(rawValue: d.aux) ?? .barrier {
-        case .wfe:  // at EL0 trapped to EL1 unless SCTLR_EL1.nTWE
-            if currentEL == 0 && sctlrBit(18) == 0 { return waitTrap(wfe: true) }
+        let op = SystemOp(rawValue: d.aux) ?? .barrier
+        switch op {
+        case .wfe, .wfi:  // at EL0 trapped to EL1 unless SCTLR_EL1.nTWE (WFE) or nTWI (WFI)
+            let wfe = op == .wfe
+            if currentEL == 0 && sctlrBit(wfe ? 18 : 16) == 0 { return waitTrap(wfe: wfe) }
             pc &+= 4
             instructionsRetired &+= 1
-            pendingExit = .waitForEvent
-            return false
-        case .wfi:  // at EL0 trapped to EL1 unless SCTLR_EL1.nTWI
-            if currentEL == 0 && sctlrBit(16) == 0 { return waitTrap(wfe: false) }
-            pc &+= 4
-            instructionsRetired &+= 1
-            pendingExit = .waitForInterrupt
+            pendingExit = wfe ? .waitForEvent : .waitForInterrupt
             return false
         case .clrex: monitor.clear(cpu: index)
         case .barrier: cycles &+= costs.barrier  // DSB, DMB, ISB
         case .msrSPSel, .msrDAIFSet, .msrDAIFClr:
             // From EL0 only DAIFSet/DAIFClr, and only with SCTLR_EL1.UMA; SPSel is EL1-only.
-            if currentEL == 0 && d.aux == SystemOp.msrSPSel.rawValue { return undefined() }
+            if currentEL == 0 && op == .msrSPSel { return undefined() }
             if currentEL == 0 && sctlrBit(9) == 0 { return systemAccessTrap(key, rt: rt, read: false) }
-            switch SystemOp(rawValue: d.aux) {
+            switch op {
             case .msrSPSel: spsel = d.imm2 & 1
             case .msrDAIFSet: daif |= d.imm2 << 6
             default: daif &= ~(d.imm2 << 6)
@@ -85,7 +81,7 @@ extension CPU {
             if crn == 8 || (crn == 7 && crm == 8) { return translationMaintenance(op1: op1, crn: crn, crm: crm, op2: op2, rt: rt) }
             if zva && !dataCacheZero(xr(rt)) { return false }
         case .mrs, .msr:
-            let read = d.aux == SystemOp.mrs.rawValue
+            let read = op == .mrs
             // EL0 may touch only NZCV, DAIF (with UMA), TPIDR_EL0/TPIDRRO_EL0 (read), counters.
             if currentEL == 0 && (key >> 11) & 7 != 3 { return undefined() }
             // MSR to the read-only MDCCSR_EL0 is UNDEFINED before any trap (writeSysReg refuses it).

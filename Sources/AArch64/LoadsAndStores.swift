@@ -38,7 +38,8 @@ extension CPU {
         let address = xsp(UInt32(d.rn))
         let bytes = 1 << size
         cycles &+= costs.atomic
-        switch ExclusiveOrderedOp(rawValue: d.aux) ?? .loadExclusive {
+        let op = ExclusiveOrderedOp(rawValue: d.aux) ?? .loadExclusive
+        switch op {
         case .loadExclusive:
             guard let pa = translateData(address, size: bytes, write: false, aligned: true, syndrome: .none),
                 let v = readPhysical(pa, size: bytes, va: address)
@@ -91,7 +92,7 @@ extension CPU {
             setXR(rs + 1, m2)
         case .loadOrdered, .storeOrdered:  // LDAR/STLR and LDLAR/STLLR
             let syndrome = AccessSyndrome.single(size: bytes, signExtend: false, rt: Int(rt), sixtyFour: size == 3, acquireRelease: true)
-            if d.aux == ExclusiveOrderedOp.loadOrdered.rawValue {
+            if op == .loadOrdered {
                 guard let v = load(address, size: bytes, syndrome: syndrome, aligned: true) else { return false }
                 setXR(rt, v)
             } else {

@@ -21,6 +21,14 @@ enum A64Decode {
         }
     }
 
+    /// Rd, Rn, Rm at their usual places (bits 4:0, 9:5, 20:16), as encoded (31 is XZR or SP,
+    /// as the executor's operand says): the forms executed out of line and the FP/SIMD ones.
+    @inline(__always) static func encodedRegisters(_ w: UInt32, _ d: inout DecodedInstruction) {
+        d.rd = UInt8(w & 31)
+        d.rn = UInt8((w >> 5) & 31)
+        d.rm = UInt8((w >> 16) & 31)
+    }
+
     /// Register 31 as a destination that writes XZR: the sink slot 32.
     @inline(__always) static func xzrDestination(_ r: UInt32) -> UInt8 { r == 31 ? 32 : UInt8(r) }
 

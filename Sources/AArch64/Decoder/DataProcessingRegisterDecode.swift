@@ -11,14 +11,6 @@ extension A64Decode {
         }
     }
 
-    /// Rd, Rn, Rm as encoded (31 is XZR or SP as the executor's operand says): the forms
-    /// executed out of line.
-    @inline(__always) static func encodedRegisters(_ w: UInt32, _ d: inout DecodedInstruction) {
-        d.rd = UInt8(w & 31)
-        d.rn = UInt8((w >> 5) & 31)
-        d.rm = UInt8((w >> 16) & 31)
-    }
-
     /// Rd (XZR a sink), Rn, Rm.
     @inline(__always) static func threeRegisters(_ w: UInt32, _ d: inout DecodedInstruction) {
         d.rd = xzrDestination(w & 31)

@@ -48,4 +48,9 @@ extension A64Decode {
         case .reserved: break
         }
     }
+
+    /// A reserved encoding inside an implemented class: the FP/SIMD trap, then UNDEFINED.
+    @inline(__always) static func markReserved(_ d: inout DecodedInstruction) {
+        d.aux = FPSIMDClass.reserved.rawValue
+    }
 }

@@ -13,7 +13,7 @@ extension A64Decode {
     /// Advanced SIMD across lanes: Rd, Rn; `imm` the `AdvSIMDAcrossLanesOperation`, `imm2` the
     /// layout (esize, elements), `imm3` U (1: the elements are unsigned).
     static func vectorAcrossLanes(_ w: UInt32, _ d: inout DecodedInstruction) {
-        advSIMDRdRnRm(w, &d)
+        encodedRegisters(w, &d)
         let q = (w >> 30) & 1 == 1, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3), opcode = (w >> 12) & 0x1F
         d.imm3 = u ? 1 : 0
         if opcode == 0b01100 || opcode == 0b01111 {  // FMAXNMV, FMINNMV, FMAXV, FMINV

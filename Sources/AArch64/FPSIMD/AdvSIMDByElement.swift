@@ -24,7 +24,7 @@ extension A64Decode {
     /// form (`AdvSIMDByElementForm`), `imm` the operation, `imm2` the layout: esize of Vn's
     /// elements, how many, from which (`part`, the "2" long forms), Q, and the index into Vm.
     private static func byElement(_ w: UInt32, _ d: inout DecodedInstruction, scalar: Bool) {
-        advSIMDRdRnRm(w, &d)
+        encodedRegisters(w, &d)
         let q = (w >> 30) & 1 == 1 || scalar, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3), opcode = (w >> 12) & 0xF
         let l = Int((w >> 21) & 1), m = Int((w >> 20) & 1), h = Int((w >> 11) & 1)
         // Floating point: FMLA (0001), FMLS (0101), FMUL (1001, U = 0), FMULX (1001, U = 1).

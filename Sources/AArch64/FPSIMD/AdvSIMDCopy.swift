@@ -6,7 +6,7 @@ extension A64Decode {
     /// where 31 is XZR), `imm` = `AdvSIMDCopyOperands.packed`.
     static func vectorCopy(_ w: UInt32, _ d: inout DecodedInstruction) {
         let q = (w >> 30) & 1 == 1, imm4 = Int((w >> 11) & 0xF)
-        guard let (size, index) = copyElement(w) else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard let (size, index) = copyElement(w) else { markReserved(&d); return }
         let operation: AdvSIMDCopyOperands.Operation
         var sourceIndex = 0
         if (w >> 29) & 1 == 1 {  // INS (element): Vd[index] = Vn[imm4 >> size]
@@ -19,7 +19,7 @@ extension A64Decode {
             case 0b0011: operation = .insGeneral
             case 0b0101: operation = .smov
             case 0b0111: operation = .umov
-            default: d.aux = FPSIMDClass.reserved.rawValue; return
+            default: markReserved(&d); return
             }
         }
         let allocated: Bool
@@ -29,7 +29,7 @@ extension A64Decode {
         case .smov: allocated = size < (q ? 3 : 2)  // to W: B and H; to X: B, H and S
         case .umov: allocated = q ? size == 3 : size < 3  // to W: B, H and S; to X: D
         }
-        guard allocated else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard allocated else { markReserved(&d); return }
         d.rd = UInt8(w & 31)
         d.rn = UInt8((w >> 5) & 31)
         d.imm = AdvSIMDCopyOperands(operation, esize: 8 << size, index: index, sourceIndex: sourceIndex, q: q).packed
@@ -39,7 +39,7 @@ extension A64Decode {
     /// rd, rn; `imm` = element size in bits, `imm2` = index.
     static func scalarCopy(_ w: UInt32, _ d: inout DecodedInstruction) {
         guard (w >> 29) & 1 == 0, (w >> 11) & 0xF == 0, let (size, index) = copyElement(w) else {
-            d.aux = FPSIMDClass.reserved.rawValue
+            markReserved(&d)
             return
         }
         d.rd = UInt8(w & 31)

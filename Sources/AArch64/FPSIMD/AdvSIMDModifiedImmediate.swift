@@ -9,7 +9,7 @@ extension A64Decode {
     static func vectorModifiedImmediate(_ w: UInt32, _ d: inout DecodedInstruction) {
         let q = (w >> 30) & 1 == 1, op = (w >> 29) & 1, cmode = (w >> 12) & 0xF
         guard (w >> 11) & 1 == 0, !(cmode == 0b1111 && op == 1 && !q) else {
-            d.aux = FPSIMDClass.reserved.rawValue
+            markReserved(&d)
             return
         }
         let imm8 = UInt64(((w >> 16) & 7) << 5 | (w >> 5) & 0x1F)

@@ -46,17 +46,3 @@ struct AdvSIMDIntegerOperation {
 
     var raw: UInt64 { UInt64(opcode) | (u ? 1 << 8 : 0) }
 }
-
-extension A64Decode {
-    /// Rd, Rn and Rm at their usual places (bits 4:0, 9:5, 20:16).
-    @inline(__always) static func advSIMDRdRnRm(_ w: UInt32, _ d: inout DecodedInstruction) {
-        d.rd = UInt8(truncatingIfNeeded: w & 31)
-        d.rn = UInt8(truncatingIfNeeded: (w >> 5) & 31)
-        d.rm = UInt8(truncatingIfNeeded: (w >> 16) & 31)
-    }
-
-    /// A reserved encoding inside an implemented class: the FP/SIMD trap, then UNDEFINED.
-    @inline(__always) static func markReserved(_ d: inout DecodedInstruction) {
-        d.aux = FPSIMDClass.reserved.rawValue
-    }
-}

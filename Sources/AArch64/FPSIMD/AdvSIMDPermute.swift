@@ -12,9 +12,9 @@ extension A64Decode {
         case 1: operation = part == 0 ? .uzp1 : .uzp2
         case 2: operation = part == 0 ? .trn1 : .trn2
         case 3: operation = part == 0 ? .zip1 : .zip2
-        default: d.aux = FPSIMDClass.reserved.rawValue; return
+        default: markReserved(&d); return
         }
-        guard size < 3 || q else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard size < 3 || q else { markReserved(&d); return }
         threeVectorRegisters(w, &d)
         d.imm = UInt64(operation.rawValue)
         d.imm2 = UInt64(8 << size)
@@ -25,7 +25,7 @@ extension A64Decode {
     /// 16). op2 != 0, and imm4 >= 8 with Q = 0, are reserved.
     static func vectorExtract(_ w: UInt32, _ d: inout DecodedInstruction) {
         let q = (w >> 30) & 1 == 1, imm4 = (w >> 11) & 0xF
-        guard (w >> 22) & 3 == 0, q || imm4 < 8 else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard (w >> 22) & 3 == 0, q || imm4 < 8 else { markReserved(&d); return }
         threeVectorRegisters(w, &d)
         d.imm = UInt64(imm4)
         d.imm2 = q ? 16 : 8
@@ -34,7 +34,7 @@ extension A64Decode {
     /// TBL, TBX: rd, rn (the first table register), rm (the indices); `imm` = table registers
     /// (1-4), `imm2` = 1 for TBX, `imm3` = bytes (8 or 16). op2 != 0 is reserved.
     static func vectorTableLookup(_ w: UInt32, _ d: inout DecodedInstruction) {
-        guard (w >> 22) & 3 == 0 else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard (w >> 22) & 3 == 0 else { markReserved(&d); return }
         threeVectorRegisters(w, &d)
         d.imm = UInt64((w >> 13) & 3) + 1
         d.imm2 = UInt64((w >> 12) & 1)

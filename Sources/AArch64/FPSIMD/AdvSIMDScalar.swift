@@ -8,7 +8,7 @@ extension A64Decode {
     /// `.floatingPoint`), `imm` the operation (an `AdvSIMDIntegerOperation` or a `CPU.FPBinary`),
     /// `imm2` the layout (esize, one element).
     static func scalarThreeSame(_ w: UInt32, _ d: inout DecodedInstruction) {
-        advSIMDRdRnRm(w, &d)
+        encodedRegisters(w, &d)
         let opcode = (w >> 11) & 0x1F
         if opcode >= 0b11000 { return threeSameFP(w, &d, scalar: true) }
         let u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3)
@@ -27,7 +27,7 @@ extension A64Decode {
     /// `.floatingPoint` with the `CPU.FPBinary` of the pair in `imm` and the layout (esize 32
     /// or 64) in `imm2`.
     static func scalarPairwise(_ w: UInt32, _ d: inout DecodedInstruction) {
-        advSIMDRdRnRm(w, &d)
+        encodedRegisters(w, &d)
         let u = (w >> 29) & 1 == 1, size = (w >> 22) & 3, opcode = (w >> 12) & 0x1F
         if !u {
             guard opcode == 0b11011, size == 3 else { return markReserved(&d) }

@@ -37,9 +37,9 @@ extension A64Decode {
         case 0b10100: operation = u ? .ushll : .sshll
         case 0b11100: operation = u ? .ucvtf : .scvtf
         case 0b11111: operation = u ? .fcvtzu : .fcvtzs
-        default: d.aux = FPSIMDClass.reserved.rawValue; return
+        default: markReserved(&d); return
         }
-        guard immh != 0 else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard immh != 0 else { markReserved(&d); return }
         let size = 31 - immh.leadingZeroBitCount  // highest set bit of immh
         let esize = 8 << size
         let allocated: Bool
@@ -50,7 +50,7 @@ extension A64Decode {
         case .scvtf, .ucvtf, .fcvtzs, .fcvtzu: allocated = size >= 2 && (size < 3 || q || scalar)  // half precision needs FEAT_FP16
         default: allocated = scalar ? size == 3 : size < 3 || q  // the scalar plain shifts are D only
         }
-        guard allocated else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard allocated else { markReserved(&d); return }
         let shift: Int
         switch operation {
         case .shl, .sli, .sqshlu, .sqshl, .uqshl, .sshll, .ushll: shift = immhb - esize

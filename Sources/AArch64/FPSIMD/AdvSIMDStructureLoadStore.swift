@@ -151,7 +151,7 @@ extension A64Decode {
         let decoded = w >> 31 == 0 && (w >> 25) & 1 == 0
             ? ((w >> 24) & 1 == 0 ? multipleStructures(w) : singleStructure(w)) : nil
         guard let form = decoded else {
-            d.aux = FPSIMDClass.reserved.rawValue
+            markReserved(&d)
             return
         }
         d.rd = UInt8(w & 31)

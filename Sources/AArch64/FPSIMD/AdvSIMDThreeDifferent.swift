@@ -13,7 +13,7 @@ extension A64Decode {
     /// esize of the narrow elements, `elements` of them (one for the scalar forms), from
     /// element `part` of a narrow source, and Q (the "2" forms).
     private static func threeDifferent(_ w: UInt32, _ d: inout DecodedInstruction, scalar: Bool) {
-        advSIMDRdRnRm(w, &d)
+        encodedRegisters(w, &d)
         let q = (w >> 30) & 1 == 1 && !scalar, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3), opcode = (w >> 12) & 0xF
         guard size < 3, opcode != 0b1111 else { return markReserved(&d) }
         switch opcode {

@@ -24,7 +24,7 @@ extension A64Decode {
     /// Advanced SIMD three same, vector: Rd, Rn, Rm; `imm3` the form (`AdvSIMDThreeSameForm`),
     /// `imm` the operation, `imm2` the layout (`AdvSIMDLayout`: esize, elements, Q).
     static func vectorThreeSame(_ w: UInt32, _ d: inout DecodedInstruction) {
-        advSIMDRdRnRm(w, &d)
+        encodedRegisters(w, &d)
         let opcode = (w >> 11) & 0x1F
         if opcode >= 0b11000 { return threeSameFP(w, &d, scalar: false) }
         let q = (w >> 30) & 1 == 1, u = (w >> 29) & 1 == 1, size = Int((w >> 22) & 3)

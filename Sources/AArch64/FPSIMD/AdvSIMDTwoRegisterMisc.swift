@@ -17,7 +17,7 @@ extension A64Decode {
         let q = (w >> 30) & 1 == 1, opcode = (w >> 12) & 0x1F
         let decoded = opcode >= 0b10110 || (opcode >= 0b01100 && opcode <= 0b01111)
             ? fpTwoRegisterMisc(w, scalar: scalar) : integerTwoRegisterMisc(w, scalar: scalar)
-        guard let (operation, esize) = decoded else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard let (operation, esize) = decoded else { markReserved(&d); return }
         d.rd = UInt8(w & 31)
         d.rn = UInt8((w >> 5) & 31)
         d.imm = AdvSIMDTwoRegisterMiscOperands(operation, esize: esize, q: q && !scalar).packed

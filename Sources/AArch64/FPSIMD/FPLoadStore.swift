@@ -140,7 +140,7 @@ extension A64Decode {
 
     /// LDR/STR (SIMD&FP), unscaled, pre- and post-index: imm = SignExtend(imm9).
     static func fpLoadStoreImmediate9(_ w: UInt32, _ d: inout DecodedInstruction) {
-        guard let log2 = fpRegisterLog2Bytes(w) else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard let log2 = fpRegisterLog2Bytes(w) else { markReserved(&d); return }
         fpRegisterOperands(w, &d)
         d.imm = UInt64(bitPattern: Int64(Int32(bitPattern: w << 11) >> 23))
         d.imm2 = FPTransfer(log2Bytes: log2, load: (w >> 22) & 1 == 1).raw
@@ -148,7 +148,7 @@ extension A64Decode {
 
     /// LDR/STR (SIMD&FP), unsigned offset: imm = imm12 scaled by the access size.
     static func fpLoadStoreUnsignedOffset(_ w: UInt32, _ d: inout DecodedInstruction) {
-        guard let log2 = fpRegisterLog2Bytes(w) else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard let log2 = fpRegisterLog2Bytes(w) else { markReserved(&d); return }
         fpRegisterOperands(w, &d)
         d.imm = UInt64((w >> 10) & 0xFFF) << UInt64(log2)
         d.imm2 = FPTransfer(log2Bytes: log2, load: (w >> 22) & 1 == 1).raw
@@ -158,7 +158,7 @@ extension A64Decode {
     /// than UXTW/SXTW) is reserved; S scales X[m] by the access size.
     static func fpLoadStoreRegisterOffset(_ w: UInt32, _ d: inout DecodedInstruction) {
         let option = (w >> 13) & 7
-        guard let log2 = fpRegisterLog2Bytes(w), option & 2 != 0 else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard let log2 = fpRegisterLog2Bytes(w), option & 2 != 0 else { markReserved(&d); return }
         fpRegisterOperands(w, &d)
         d.rm = UInt8((w >> 16) & 31)
         let shift = (w >> 12) & 1 == 1 ? UInt32(log2) : 0
@@ -168,7 +168,7 @@ extension A64Decode {
     /// LDR (literal, SIMD&FP): opc selects S, D, Q; opc 11 is reserved. imm = SignExtend(imm19:00).
     static func fpLoadLiteral(_ w: UInt32, _ d: inout DecodedInstruction) {
         let opc = (w >> 30) & 3
-        guard opc != 3 else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard opc != 3 else { markReserved(&d); return }
         d.rd = UInt8(w & 31)
         d.imm = UInt64(bitPattern: Int64(Int32(bitPattern: (w >> 5 & 0x7FFFF) << 13) >> 11))
         d.imm2 = FPTransfer(log2Bytes: 2 + Int(opc), load: true).raw
@@ -178,7 +178,7 @@ extension A64Decode {
     /// no-allocate offset, 01 post-index, 10 offset, 11 pre-index. imm = SignExtend(imm7) scaled.
     static func fpLoadStorePair(_ w: UInt32, _ d: inout DecodedInstruction) {
         let opc = (w >> 30) & 3, kind = (w >> 23) & 3
-        guard opc != 3 else { d.aux = FPSIMDClass.reserved.rawValue; return }
+        guard opc != 3 else { markReserved(&d); return }
         d.rd = UInt8(w & 31)
         d.rn = UInt8((w >> 5) & 31)
         d.ra = UInt8((w >> 10) & 31)

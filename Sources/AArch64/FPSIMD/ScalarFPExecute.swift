@@ -239,12 +239,10 @@ extension A64Decode {
         }
     }
 
-    @inline(__always) private static func fpReserved(_ d: inout DecodedInstruction) { d.aux = FPSIMDClass.reserved.rawValue }
-
     /// FMADD, FMSUB, FNMADD, FNMSUB: imm2 is the sign flip of the addend (o1), imm3 that of
     /// Rn (o0 != o1).
     static func fpDataProcessing3(_ w: UInt32, _ d: inout DecodedInstruction) {
-        guard let width = fpArithmeticWidth(w) else { return fpReserved(&d) }
+        guard let width = fpArithmeticWidth(w) else { return markReserved(&d) }
         let fmt = FPFormat.ofWidth(UInt64(width))
         let o1 = (w >> 21) & 1, o0 = (w >> 15) & 1
         d.rd = UInt8(w & 31)
@@ -259,7 +257,7 @@ extension A64Decode {
     /// imm2: the `FPDataProcessing2` operation; opcodes above 1000 are reserved.
     static func fpDataProcessing2(_ w: UInt32, _ d: inout DecodedInstruction) {
         guard let width = fpArithmeticWidth(w), let op = FPDataProcessing2(rawValue: UInt8((w >> 12) & 0xF)) else {
-            return fpReserved(&d)
+            return markReserved(&d)
         }
         d.rd = UInt8(w & 31)
         d.rn = UInt8((w >> 5) & 31)
@@ -275,13 +273,13 @@ extension A64Decode {
         d.rd = UInt8(w & 31)
         d.rn = UInt8((w >> 5) & 31)
         if opcode & 0b111100 == 0b000100 {  // FCVT: opc (bits 16:15) is the destination type
-            guard let src = fcvtWidth((w >> 22) & 3), let dst = fcvtWidth(opcode & 3), src != dst else { return fpReserved(&d) }
+            guard let src = fcvtWidth((w >> 22) & 3), let dst = fcvtWidth(opcode & 3), src != dst else { return markReserved(&d) }
             d.imm = UInt64(src)
             d.imm2 = UInt64(FPDataProcessing1.fcvt.rawValue)
             d.imm3 = UInt64(dst)
             return
         }
-        guard let width = fpArithmeticWidth(w) else { return fpReserved(&d) }
+        guard let width = fpArithmeticWidth(w) else { return markReserved(&d) }
         let op: FPDataProcessing1
         switch opcode {
         case 0b000000: op = .fmov
@@ -293,7 +291,7 @@ extension A64Decode {
         case 0b001000...0b001100:  // FRINTN, FRINTP, FRINTM, FRINTZ, FRINTA
             op = .frint
             d.imm3 = UInt64(opcode & 7)  // FPRounding: tieEven, posInf, negInf, zero, tieAway
-        default: return fpReserved(&d)
+        default: return markReserved(&d)
         }
         d.imm = UInt64(width)
         d.imm2 = UInt64(op.rawValue)
@@ -302,7 +300,7 @@ extension A64Decode {
     /// imm: the `FPCompareForm` (E: bit 4, with zero: bit 3); op (bits 15:14) and opcode2<2:0>
     /// other than zero are reserved.
     static func fpCompare(_ w: UInt32, _ d: inout DecodedInstruction) {
-        guard let width = fpArithmeticWidth(w), (w >> 14) & 3 == 0, w & 7 == 0 else { return fpReserved(&d) }
+        guard let width = fpArithmeticWidth(w), (w >> 14) & 3 == 0, w & 7 == 0 else { return markReserved(&d) }
         d.rn = UInt8((w >> 5) & 31)
         d.rm = UInt8((w >> 16) & 31)
         d.imm = FPCompareForm(width: width, signalNaNs: (w >> 4) & 1 == 1, withZero: (w >> 3) & 1 == 1).raw
@@ -311,7 +309,7 @@ extension A64Decode {
     /// imm: the `FPCompareForm` (E: bit 4); imm2: the condition's truth table; imm3: the
     /// immediate NZCV in bits 31:28.
     static func fpConditionalCompare(_ w: UInt32, _ d: inout DecodedInstruction) {
-        guard let width = fpArithmeticWidth(w) else { return fpReserved(&d) }
+        guard let width = fpArithmeticWidth(w) else { return markReserved(&d) }
         d.rn = UInt8((w >> 5) & 31)
         d.rm = UInt8((w >> 16) & 31)
         d.imm = FPCompareForm(width: width, signalNaNs: (w >> 4) & 1 == 1, withZero: false).raw
@@ -321,7 +319,7 @@ extension A64Decode {
 
     /// imm: the width; imm2: the condition's truth table.
     static func fpConditionalSelect(_ w: UInt32, _ d: inout DecodedInstruction) {
-        guard let width = fpArithmeticWidth(w) else { return fpReserved(&d) }
+        guard let width = fpArithmeticWidth(w) else { return markReserved(&d) }
         d.rd = UInt8(w & 31)
         d.rn = UInt8((w >> 5) & 31)
         d.rm = UInt8((w >> 16) & 31)
@@ -331,7 +329,7 @@ extension A64Decode {
 
     /// imm: the width; imm2: VFPExpandImm(imm8). imm5 (bits 9:5) other than zero is reserved.
     static func fpImmediate(_ w: UInt32, _ d: inout DecodedInstruction) {
-        guard let width = fpArithmeticWidth(w), (w >> 5) & 31 == 0 else { return fpReserved(&d) }
+        guard let width = fpArithmeticWidth(w), (w >> 5) & 31 == 0 else { return markReserved(&d) }
         d.rd = UInt8(w & 31)
         d.imm = UInt64(width)
         d.imm2 = CPU.vfpExpandImm(UInt64((w >> 13) & 0xFF), .ofWidth(UInt64(width)))
@@ -351,21 +349,21 @@ extension A64Decode {
                 d.imm = FPConversion(toGeneral ? .fmovToGeneral : .fmovFromGeneral, integerBits: bits).raw
             case (true, 2, 1):
                 d.imm = FPConversion(toGeneral ? .fmovToGeneralUpper : .fmovFromGeneralUpper, integerBits: bits).raw
-            default: fpReserved(&d)
+            default: markReserved(&d)
             }
             return
         }
-        guard let width = fpArithmeticWidth(w) else { return fpReserved(&d) }
+        guard let width = fpArithmeticWidth(w) else { return markReserved(&d) }
         let unsigned = opcode & 1 == 1
         switch opcode >> 1 {
         case 0:  // FCVT[NPMZ][SU]: rmode is the FPRounding
             d.imm = FPConversion(.toFixed, width: width, integerBits: bits, unsigned: unsigned,
                                  rounding: FPRounding(rawValue: UInt8(rmode)) ?? .tieEven).raw
         case 2:  // FCVTA[SU]
-            guard rmode == 0 else { return fpReserved(&d) }
+            guard rmode == 0 else { return markReserved(&d) }
             d.imm = FPConversion(.toFixed, width: width, integerBits: bits, unsigned: unsigned, rounding: .tieAway).raw
         default:  // [SU]CVTF
-            guard rmode == 0 else { return fpReserved(&d) }
+            guard rmode == 0 else { return markReserved(&d) }
             d.imm = FPConversion(.fromFixed, width: width, integerBits: bits, unsigned: unsigned).raw
         }
     }
@@ -374,7 +372,7 @@ extension A64Decode {
     /// and rmode:opcode other than FCVTZ[SU] and [SU]CVTF are reserved.
     static func fpFixedConversion(_ w: UInt32, _ d: inout DecodedInstruction) {
         let sf = w >> 31 == 1, scale = Int((w >> 10) & 0x3F), rmodeOpcode = (w >> 16) & 0x1F
-        guard let width = fpArithmeticWidth(w), sf || scale >= 32 else { return fpReserved(&d) }
+        guard let width = fpArithmeticWidth(w), sf || scale >= 32 else { return markReserved(&d) }
         let unsigned = rmodeOpcode & 1 == 1, bits = sf ? 64 : 32
         d.rd = UInt8(w & 31)
         d.rn = UInt8((w >> 5) & 31)
@@ -383,7 +381,7 @@ extension A64Decode {
             d.imm = FPConversion(.toFixed, width: width, integerBits: bits, unsigned: unsigned, rounding: .zero, fbits: 64 - scale).raw
         case 0b00010, 0b00011:
             d.imm = FPConversion(.fromFixed, width: width, integerBits: bits, unsigned: unsigned, fbits: 64 - scale).raw
-        default: fpReserved(&d)
+        default: markReserved(&d)
         }
     }
 }
