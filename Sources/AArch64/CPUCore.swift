@@ -357,7 +357,11 @@ public final class CPU {
             var entry = cache.slot(pa)
             if entry.pointee.tag != cache.tag(pa) { decodeRun(at: pa) }
             // Near a limit: one instruction (out of line), the checks run again before the next.
-            guard cycleLimit &- cycles > entry.pointee.runCost && budget >= UInt64(entry.pointee.runLength) else {
+            // `cycles < cycleLimit` again: a fetch that walked the tables may have charged past
+            // the limit checked above (the instruction still executes, as stepping does, but no
+            // run may start; the wrapping difference alone would admit one).
+            guard cycles < cycleLimit && cycleLimit &- cycles > entry.pointee.runCost
+                && budget >= UInt64(entry.pointee.runLength) else {
                 if budget == 0 { return .instructionLimit }
                 budget -= 1
                 if executeOutOfLine(entry) != .fault {

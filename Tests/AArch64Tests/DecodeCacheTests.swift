@@ -343,10 +343,43 @@ struct DecodeCacheTests {
         #expect(lastInPage.pointee.lastInPageOp == .ldr8)
     }
 
+    /// A fetch that misses the TLB walks the stage-1 tables and charges the walk, which may
+    /// take the cycle count past the limit after the loop checked it. The instruction fetched
+    /// then executes (stepping checks the limit before the fetch, not after it), but the run
+    /// that starts there must not: before the fix its admission test, `cycleLimit - cycles >
+    /// runCost` in wrapping arithmetic, passed with the count already past the limit, and the
+    /// run went on past it (found on the two-CPU Linux boot).
+    @Test func aFetchWalkThatCrossesTheLimitStopsTheRunWhereSteppingStops() throws {
+        let program = """
+            \(TestMachine.mmuOn())
+            movz x1, #0x4010, lsl #16
+            mov x2, #120
+            loop:
+            tlbi vmalle1
+            add x6, x6, #3
+            eor x7, x7, x6, lsl #2
+            add x5, x5, #1
+            ldr x3, [x1, #8]
+            add x3, x3, x2
+            str x3, [x1, #8]
+            eor x4, x4, x3, lsr #1
+            subs x2, x2, #1
+            b.ne loop
+            hvc #0
+            \(TestMachine.vectors)
+            """
+        let setup: (TestMachine) -> Void = { m in _ = m.stage1 { t in t.page(0x4010_0000, 0x4010_0000) } }
+        let probe = try TestMachine(program)
+        setup(probe)
+        #expect(probe.cpu.run(cycleLimit: .max, instructionLimit: 100_000) == .hypervisorCall(imm: 0))
+        #expect(probe.cpu.x(5) == 120, "the loop ran with the MMU on")
+        try Self.expectRunsMatchStepping(program, seed: 0x7A1C, programs: 12, maxSlice: 40, setup: setup)
+    }
+
     /// Runs `program` stepped (traced) and fast side by side, sliced by the same random cycle
     /// and instruction limits, and requires the same exit and state after every slice; the
-    /// program counts x2 down to zero.
-    static func expectRunsMatchStepping(_ program: String, seed start: UInt64, programs: Int, maxSlice: UInt64) throws {
+    /// program counts x2 down to zero. `setup` prepares each machine before it runs.
+    static func expectRunsMatchStepping(_ program: String, seed start: UInt64, programs: Int, maxSlice: UInt64, setup: (TestMachine) -> Void = { _ in }) throws {
         var seed = start
         func next() -> UInt64 {
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
@@ -354,6 +387,8 @@ struct DecodeCacheTests {
         }
         for _ in 0..<programs {
             let stepped = try TestMachine(program), fast = try TestMachine(program)
+            setup(stepped)
+            setup(fast)
             stepped.cpu.traceInstructions = true
             var slices = 0
             while true {
