@@ -376,15 +376,19 @@ extension CPU {
             pc = target
             return .jump
         case .ldr1:
+            if inRun && loadUnsignedOffsetInRun(e, UInt8.self) { break }
             syncRun(e, inRun: inRun, charged: charged)
             return loadUnsignedOffset(e, UInt8.self) ? .memory : .fault
         case .ldr2:
+            if inRun && loadUnsignedOffsetInRun(e, UInt16.self) { break }
             syncRun(e, inRun: inRun, charged: charged)
             return loadUnsignedOffset(e, UInt16.self) ? .memory : .fault
         case .ldr4:
+            if inRun && loadUnsignedOffsetInRun(e, UInt32.self) { break }
             syncRun(e, inRun: inRun, charged: charged)
             return loadUnsignedOffset(e, UInt32.self) ? .memory : .fault
         case .ldr8:
+            if inRun && loadUnsignedOffsetInRun(e, UInt64.self) { break }
             syncRun(e, inRun: inRun, charged: charged)
             return loadUnsignedOffset(e, UInt64.self) ? .memory : .fault
         case .str1:

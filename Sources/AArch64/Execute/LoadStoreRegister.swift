@@ -15,6 +15,31 @@ extension CPU {
         return true
     }
 
+    /// LDR (unsigned offset) inside a run, when the load can do nothing but load: aligned, the
+    /// page in the TLB with read permission (or translation flat), RAM there, no watchpoint
+    /// armed. It then costs exactly its static cost, like data processing, so the run charges
+    /// it with the `.next` forms around it and neither the PC nor the limits need to be made
+    /// exact (`Step.next`). False, with nothing done, sends the load the exact way.
+    @inline(__always)
+    func loadUnsignedOffsetInRun<T: FixedWidthInteger & UnsignedInteger>(_ e: UnsafeMutablePointer<DecodedInstruction>, _: T.Type) -> Bool {
+        let size = MemoryLayout<T>.size
+        let va = rsp(e.pointee.rn) &+ e.pointee.imm
+        guard !watching && va & UInt64(size &- 1) == 0 else { return false }
+        var pa = va
+        if !flatTranslation {
+            let page = va >> 12
+            let t = tlb + (Int(truncatingIfNeeded: page) & (CPU.tlbSize - 1))
+            let need = CPU.permRead &<< tlbPermShift
+            guard t.pointee.tag == page && t.pointee.perm & need == need
+                && (t.pointee.perm & TLBEntry.global != 0 || t.pointee.asid == asid) else { return false }
+            pa = t.pointee.pa | (va & 0xFFF)
+        }
+        guard let v = ram.load(pa, size: size) else { return false }
+        stats.loads &+= 1
+        regs[Int(e.pointee.rd)] = v
+        return true
+    }
+
     /// STR (unsigned offset), one width per `T`: [Rn|SP + imm] = Rt.
     @inline(__always)
     func storeUnsignedOffset<T: FixedWidthInteger & UnsignedInteger>(_ e: UnsafeMutablePointer<DecodedInstruction>, _: T.Type) -> Bool {
