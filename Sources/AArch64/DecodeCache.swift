@@ -24,7 +24,7 @@
 ///   DMA copy; an EL2 handler; a power-on) bumps `generation`, which invalidates every entry at
 ///   once, and `epoch`.
 final class DecodeCache {
-    static let entries = 1 << 15
+    static let entries = 1 << 17
     static let mask = entries - 1
     /// Longest run (a page of instructions); also bounds the walk in `dropCovering`.
     static let maxRun = 1024

@@ -43,7 +43,8 @@ struct DecodeCacheTests {
     }
 
     @Test func codeInCollidingCacheSlotsRunsCorrectlyInTurn() throws {
-        // `far` is 128 KiB after `loop`: both map to the same slots of the direct-mapped cache.
+        // `far` is 512 KiB after `loop` (2^17 entries of 4 bytes): both map to the same slots of
+        // the direct-mapped cache.
         let m = try TestMachine("""
             start:
             mov x0, #0
@@ -54,7 +55,7 @@ struct DecodeCacheTests {
             subs x2, x2, #1
             b.ne loop
             hvc #0
-            .skip 0x20000 - (. - loop)
+            .skip 0x80000 - (. - loop)
             far:
             add x0, x0, #10
             add x0, x0, #0
