@@ -190,6 +190,14 @@ extension CPU {
         return true
     }
 
+    /// Writes a system register by its ARM name, as an MSR at EL1 would (a write to SCTLR_EL1,
+    /// TCR_EL1, a TTBR or MAIR_EL1 re-reads the translation regime): for tests, fuzzers and
+    /// library users setting a CPU up before it runs. False: no such register, or not writable.
+    public func writeSystemRegister(_ name: String, _ value: UInt64) -> Bool {
+        guard let key = SysReg.names[name] else { return false }
+        return writeSysReg(key, value)
+    }
+
     /// Reads a system register by its ARM name ("SCTLR_EL1", "ESR_EL1", ...), for tests and traces.
     public func readSystemRegister(_ name: String) -> UInt64? {
         switch name {

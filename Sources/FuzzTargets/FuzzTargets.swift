@@ -68,12 +68,17 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// that memory run it for the same limits, one stepped (the traced loop, one instruction at
     /// a time with every check) and one through the run loop (decoded runs, limits checked per
     /// run): a Swift trap in either, or any difference in the exit, PC, cycles, instruction
-    /// count, PSTATE or registers, is a finding.
+    /// count, PSTATE or registers, is a finding. The instruction limit's unused top bit turns
+    /// the stage-1 MMU on over an identity map of the RAM in 4 KiB pages (`identityMap`), so
+    /// that fetches and accesses walk tables and charge the walks (a fetch walk that crossed
+    /// the cycle limit once let a run start past it).
     static func a64(_ data: [UInt8]) {
         var r = Reader(bytes: data)
         let registers = (0..<31).map { _ in r.argument() }
         let sp = r.argument()
-        let instructionLimit = 1 &+ (UInt64(r.byte()) << 8 | UInt64(r.byte())) % 8192
+        let limitBits = UInt64(r.byte()) << 8 | UInt64(r.byte())
+        let instructionLimit = 1 &+ limitBits % 8192
+        let mmuOn = limitBits >> 15 == 1
         let cycleLimit = 1 &+ (UInt64(r.byte()) << 8 | UInt64(r.byte())) << 2
         let code = Array(data[min(r.at, data.count)...].prefix(16 << 10))
         let base: UInt64 = 0x4008_0000
@@ -82,6 +87,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             code.withUnsafeBytes { _ = ram.write($0, at: base) }
             let cpu = CPU(index: 0, bus: PhysicalBus(ram: ram), monitor: GlobalMonitor())
             cpu.powerOn(entry: base, context: 0)
+            if mmuOn { identityMap(cpu, ram) }
             cpu.setGeneralRegisters(registers)
             cpu.sp = sp
             cpu.traceInstructions = stepped
@@ -96,6 +102,26 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         if !same {
             fatalError("a64: stepped \(exitA) pc \(a.pc) cycles \(a.cycles) retired \(a.instructionsRetired), run loop \(exitB) pc \(b.pc) cycles \(b.cycles) retired \(b.instructionsRetired)")
         }
+    }
+
+    /// Stage 1 on for `cpu`: every 4 KiB page of `ram` (1 MiB at 0x4000_0000) mapped to
+    /// itself, Normal memory, read/write/execute at EL1, four levels of tables in its last
+    /// four pages (which the code may overwrite, as a guest may).
+    static func identityMap(_ cpu: CPU, _ ram: PhysicalMemory) {
+        let tables: UInt64 = 0x400F_C000
+        for page in 0..<4 { for i in 0..<512 { ram.store(tables + UInt64(page) * 0x1000 + UInt64(i) * 8, size: 8, value: 0) } }
+        // 0x4000_0000: L0 index 0, L1 index 1, L2 index 0, L3 indices 0–255.
+        ram.store(tables, size: 8, value: (tables + 0x1000) | 3)
+        ram.store(tables + 0x1000 + 8, size: 8, value: (tables + 0x2000) | 3)
+        ram.store(tables + 0x2000, size: 8, value: (tables + 0x3000) | 3)
+        for i in 0..<256 {
+            let pa = 0x4000_0000 + UInt64(i) << 12
+            ram.store(tables + 0x3000 + UInt64(i) * 8, size: 8, value: pa | 1 << 10 | 3 << 8 | 3)  // AF, inner shareable, page
+        }
+        _ = cpu.writeSystemRegister("MAIR_EL1", 0xFF)  // AttrIndx 0: Normal write-back
+        _ = cpu.writeSystemRegister("TCR_EL1", 16 | 16 << 16 | 2 << 30 | 5 << 32)  // 48-bit VAs, 4 KiB granules
+        _ = cpu.writeSystemRegister("TTBR0_EL1", tables)
+        _ = cpu.writeSystemRegister("SCTLR_EL1", (cpu.readSystemRegister("SCTLR_EL1") ?? 0) | 1)
     }
 
     static func scenario(_ data: [UInt8]) {

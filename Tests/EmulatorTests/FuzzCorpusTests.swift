@@ -1,6 +1,8 @@
+import AArch64
 import Foundation
 @testable import FuzzTargets
 import Platform
+import Stage2
 import Testing
 
 /// Every committed fuzz input (the seeds and the saved findings once fixed, Tests/Fuzz) runs
@@ -19,6 +21,28 @@ import Testing
         let all = Self.inputs("corpus") + Self.inputs("regressions")
         #expect(all.count >= 6)
         for (t, path) in all { t.run([UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))) }
+    }
+
+    /// The a64 target's MMU mode (`identityMap`) maps its RAM to itself: code runs and loads
+    /// what it would with the MMU off, and the fetch and the load each walk the four levels.
+    @Test func theA64TargetsIdentityMapTranslatesEveryRAMPage() throws {
+        let ram = try #require(PhysicalMemory(base: 0x4000_0000, size: 1 << 20))
+        // add x0, x0, #1; ldr x1, [x2]; hvc #0
+        for (i, w) in [0x9100_0400, 0xF940_0041, 0xD400_0002].enumerated() {
+            ram.store(0x4008_0000 + UInt64(4 * i), size: 4, value: UInt64(w))
+        }
+        ram.store(0x400F_B000, size: 8, value: 0x1234)
+        let cpu = CPU(index: 0, bus: PhysicalBus(ram: ram), monitor: GlobalMonitor())
+        cpu.powerOn(entry: 0x4008_0000, context: 0)
+        FuzzTarget.identityMap(cpu, ram)
+        #expect(cpu.readSystemRegister("SCTLR_EL1").map { $0 & 1 } == 1)
+        #expect(cpu.readSystemRegister("TTBR0_EL1") == 0x400F_C000)
+        #expect(!cpu.writeSystemRegister("NOT_A_REGISTER_EL1", 1))
+        cpu.setGeneralRegisters([0, 0, 0x400F_B000] + Array(repeating: 0, count: 28))
+        #expect(cpu.run(cycleLimit: .max, instructionLimit: 10) == .hypervisorCall(imm: 0))
+        #expect(cpu.generalRegisters[0] == 1)
+        #expect(cpu.generalRegisters[1] == 0x1234)
+        #expect(cpu.cycles >= 2 * 4 * cpu.costs.stage1WalkPerLevel, "a fetch walk and a data walk")
     }
 
     /// Random bytes, and every prefix of a seed, through each target.
