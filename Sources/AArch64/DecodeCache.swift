@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Decode once: a direct-mapped cache of pre-decoded instructions, keyed by physical address and
 /// shared by all CPUs of a machine, whose entries also describe *runs* (straight-line blocks).
 ///
@@ -39,18 +45,44 @@ final class DecodeCache {
     /// The cost model the cached run costs were computed with (the machine's; see `adopt`).
     private(set) var costs = CPUCostModel()
 
+    /// The mapping that holds `table` (`mapped` bytes from `mapping`), or nil when it was
+    /// allocated and initialized the ordinary way.
+    private let mapping: UnsafeMutableRawPointer?
+    private let mapped: Int
+
+    /// Bytes of the table.
+    static var tableBytes: Int { entries * MemoryLayout<DecodedInstruction>.stride }
+
     init() {
         // Aligned to 64 KiB: each 64-byte record is one cache line, and a record's address holds
         // its instruction's page offset (`CPU.pageOffset(of:)`).
-        let bytes = DecodeCache.entries * MemoryLayout<DecodedInstruction>.stride
-        table = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: DecodeCache.alignment)
-            .bindMemory(to: DecodedInstruction.self, capacity: DecodeCache.entries)
-        table.initialize(repeating: DecodedInstruction(), count: DecodeCache.entries)
+        // The table (8 MiB) comes from an anonymous mapping: its pages read as zeros until they
+        // are written, so a machine pays only for the slots its code uses (a fuzz input or a
+        // test creates one per machine). A zero record is invalid: every valid tag has
+        // `generation` bits set. (`DecodedInstruction` is plain data, so zeros are a value of it.)
+        let span = DecodeCache.tableBytes + DecodeCache.alignment
+        if let m = mmap(nil, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), m != MAP_FAILED {
+            mapping = m
+            mapped = span
+            let aligned = (Int(bitPattern: m) + DecodeCache.alignment - 1) & ~(DecodeCache.alignment - 1)
+            table = UnsafeMutableRawPointer(bitPattern: aligned)!
+                .bindMemory(to: DecodedInstruction.self, capacity: DecodeCache.entries)
+        } else {
+            mapping = nil
+            mapped = 0
+            table = UnsafeMutableRawPointer.allocate(byteCount: DecodeCache.tableBytes, alignment: DecodeCache.alignment)
+                .bindMemory(to: DecodedInstruction.self, capacity: DecodeCache.entries)
+            table.initialize(repeating: DecodedInstruction(), count: DecodeCache.entries)
+        }
     }
 
     deinit {
-        table.deinitialize(count: DecodeCache.entries)
-        UnsafeMutableRawPointer(table).deallocate()
+        if let m = mapping {
+            munmap(m, mapped)
+        } else {
+            table.deinitialize(count: DecodeCache.entries)
+            UnsafeMutableRawPointer(table).deallocate()
+        }
     }
 
     @inline(__always) func tag(_ pa: UInt64) -> UInt64 { pa | generation }
