@@ -28,6 +28,14 @@ extension CPU {
     @inline(__always)
     func translate(_ va: UInt64, perm: UInt8, syndrome: AccessSyndrome, isFetch: Bool) -> UInt64? {
         if flatTranslation { return va }
+        if let pa = tlbHit(va, perm: perm) { return pa }
+        return translateSlow(va, perm: perm, syndrome: syndrome, isFetch: isFetch)
+    }
+
+    /// The physical address of `va` when the TLB holds its page with `perm` at the current EL,
+    /// under the current ASID or global; nil on a miss.
+    @inline(__always)
+    func tlbHit(_ va: UInt64, perm: UInt8) -> UInt64? {
         let page = va >> 12
         let e = tlb + (Int(truncatingIfNeeded: page) & (CPU.tlbSize - 1))
         let need = perm &<< tlbPermShift
@@ -35,7 +43,7 @@ extension CPU {
             && (e.pointee.perm & TLBEntry.global != 0 || e.pointee.asid == asid) {
             return e.pointee.pa | (va & 0xFFF)
         }
-        return translateSlow(va, perm: perm, syndrome: syndrome, isFetch: isFetch)
+        return nil
     }
 
     /// A TLB miss (or a permission the entry does not grant): stage 1 (walked, or flat with the

@@ -27,12 +27,8 @@ extension CPU {
         guard !watching && va & UInt64(size &- 1) == 0 else { return false }
         var pa = va
         if !flatTranslation {
-            let page = va >> 12
-            let t = tlb + (Int(truncatingIfNeeded: page) & (CPU.tlbSize - 1))
-            let need = CPU.permRead &<< tlbPermShift
-            guard t.pointee.tag == page && t.pointee.perm & need == need
-                && (t.pointee.perm & TLBEntry.global != 0 || t.pointee.asid == asid) else { return false }
-            pa = t.pointee.pa | (va & 0xFFF)
+            guard let hit = tlbHit(va, perm: CPU.permRead) else { return false }
+            pa = hit
         }
         guard let v = ram.load(pa, size: size) else { return false }
         stats.loads &+= 1
